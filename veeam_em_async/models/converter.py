@@ -1,0 +1,196 @@
+"""The one cattrs ``Converter``: xmltodict output -> frozen attrs models.
+
+All the rules that turn EM's XML-as-dicts into typed values live here, in
+:func:`_register_hooks`:
+
+- a field's XML location is its PascalCase name, or the ``xml(...)`` path
+  declared on the field (``@Attr``, ``#text``, ``Parent/Child``);
+- a ``list[...]`` field takes a list, one item (xmltodict gives a dict or a
+  string for a single child) or nothing (an empty element is ``None``);
+- ``bool`` accepts ``true``/``false`` in any case and nothing else (cattrs
+  would otherwise turn the string ``"false"`` into ``True``);
+- ``datetime`` is timezone-aware UTC; EM's seven-digit fractions are cut to
+  microseconds;
+- enum-like values stay strings, so a value EM adds later is kept;
+- unknown elements and attributes are ignored.
+
+Any shape the rules cannot accept raises ``ValueError``/``TypeError`` here;
+:func:`veeam_em_async.from_xml` turns those into ``ResponseParseError``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any, Optional, TypeVar, get_args, get_origin
+
+import attrs
+import cattrs
+
+from .common import XML_KEY
+from .jobs import JOB_INFO_VARIANTS, JobInfo
+from .schedule import JobScheduleOptions
+
+T = TypeVar("T")
+
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def pascal_case(name: str) -> str:
+    """``schedule_enabled`` -> ``ScheduleEnabled``: EM's element names."""
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+
+
+def _text_of(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("#text"), str):
+        return value["#text"]
+    raise ValueError(f"expected text, got {type(value).__name__}")
+
+
+def _structure_str(value: Any, _: type) -> str:
+    return _text_of(value)
+
+
+def _structure_bool(value: Any, _: type) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _text_of(value).strip().lower()
+    if text == "true":
+        return True
+    if text == "false":
+        return False
+    raise ValueError(f"not a boolean: {text[:40]!r}")
+
+
+def _structure_int(value: Any, _: type) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(_text_of(value).strip())
+
+
+def parse_datetime(text: str) -> datetime:
+    """EM's ``xs:dateTime`` as an aware UTC datetime (naive values are UTC)."""
+    text = _FRACTION.sub(r"\1", text.strip())
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def _structure_datetime(value: Any, _: type) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return parse_datetime(_text_of(value))
+
+
+def _is_list(tp: Any) -> bool:
+    return get_origin(tp) is list
+
+
+def _make_list_hook(tp: Any, converter: cattrs.Converter) -> Callable[[Any, Any], list[Any]]:
+    (item_type,) = get_args(tp) or (Any,)
+    item_hook = converter.get_structure_hook(item_type)
+
+    def structure_list(value: Any, _: Any) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            value = [value]
+        return [item_hook(item, item_type) for item in value if item is not None]
+
+    return structure_list
+
+
+def _make_model_hook(cls: type[T], converter: cattrs.Converter) -> Callable[[Any, Any], T]:
+    """Build one structuring function per model class, once.
+
+    The plan (name, path, hook, type, required) is computed here so that
+    structuring a document is a flat loop of dict lookups and leaf hooks.
+    """
+    attrs.resolve_types(cls)
+    plan: list[tuple[str, tuple[str, ...], Callable[[Any, Any], Any], Any, bool]] = []
+    text_field = False
+    for field in attrs.fields(cls):
+        if not field.init:
+            continue
+        path = field.metadata.get(XML_KEY) or pascal_case(field.name)
+        text_field = text_field or path == "#text"
+        hook = converter.get_structure_hook(field.type)
+        required = field.default is attrs.NOTHING
+        plan.append((field.name, tuple(path.split("/")), hook, field.type, required))
+    model_name = cls.__name__
+
+    def structure_model(data: Any, _: Any) -> T:
+        if data is None:
+            data = {}
+        elif isinstance(data, str) and text_field:
+            data = {"#text": data}
+        elif not isinstance(data, dict):
+            raise ValueError(f"{model_name}: expected an element, got {type(data).__name__}")
+        kwargs: dict[str, Any] = {}
+        for name, steps, hook, tp, required in plan:
+            value: Any = data
+            for step in steps:
+                if not isinstance(value, dict):
+                    if value is not None:
+                        raise ValueError(f"{model_name}.{name}: unexpected shape at {step}")
+                    break
+                value = value.get(step)
+            if value is None:
+                if required:
+                    raise ValueError(f"{model_name}: {'/'.join(steps)} is missing")
+                continue
+            kwargs[name] = hook(value, tp)
+        return cls(**kwargs)
+
+    return structure_model
+
+
+def _structure_job_info(value: Any, _: Any) -> JobInfo | None:
+    """``<JobInfo>`` holds exactly one variant, named by its child element."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("JobInfo: expected an element")
+    for key, model in JOB_INFO_VARIANTS.items():
+        if key in value:
+            return converter.structure(value[key], model)
+    return None  # a variant this version does not know: keep the job, not the info
+
+
+def _make_schedule_hook(
+    converter: cattrs.Converter,
+) -> Callable[[Any, Any], JobScheduleOptions]:
+    generated = _make_model_hook(JobScheduleOptions, converter)
+
+    def structure_schedule(value: Any, tp: Any) -> JobScheduleOptions:
+        # Older API versions put the Standart content directly under JobScheduleOptions.
+        if isinstance(value, dict) and not ({"Standart", "ImmediateCopyMode"} & value.keys()):
+            value = {"Standart": value}
+        return generated(value, tp)
+
+    return structure_schedule
+
+
+def _register_hooks(converter: cattrs.Converter) -> None:
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook(bool, _structure_bool)
+    converter.register_structure_hook(int, _structure_int)
+    converter.register_structure_hook(datetime, _structure_datetime)
+    converter.register_structure_hook_func(
+        lambda tp: tp == Optional[JobInfo], _structure_job_info
+    )
+    converter.register_structure_hook_factory(_is_list, lambda tp: _make_list_hook(tp, converter))
+    converter.register_structure_hook(JobScheduleOptions, _make_schedule_hook(converter))
+    converter.register_structure_hook_factory(
+        attrs.has, lambda cls: _make_model_hook(cls, converter)
+    )
+
+
+converter = cattrs.Converter()
+_register_hooks(converter)

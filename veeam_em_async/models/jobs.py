@@ -1,0 +1,191 @@
+"""VM jobs (``<Job>``) and the four ``<JobInfo>`` variants.
+
+``job_type`` and ``platform`` are kept as EM's strings: EM documents
+``VMware``/``Hyperv``/``vCloud`` but sends ``HyperV`` and ``CustomPlatform``,
+and later versions add more. The ``JobType``/``Platform`` classes list the
+values known today for comparisons, without rejecting new ones.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Union
+
+import attrs
+
+from .common import HasLinks, Link, uuid_from_uid, xml
+from .schedule import JobScheduleOptions
+
+
+class JobType:
+    BACKUP = "Backup"
+    REPLICA = "Replica"
+    BACKUP_COPY = "BackupCopy"
+    IMMEDIATE_BACKUP_COPY = "ImmediateBackupCopy"
+
+
+class Platform:
+    VMWARE = "VMware"
+    HYPERV = "HyperV"
+    VCLOUD = "vCloud"
+    CUSTOM = "CustomPlatform"
+
+
+@attrs.frozen
+class VssSnapshotOptions:
+    vss_snapshot_mode: str | None = None
+    is_copy_only: bool | None = None
+    use_persistent_guest_agent: bool | None = None
+
+
+@attrs.frozen
+class GuestFSIndexingOptions:
+    file_system_indexing_mode: str | None = None
+    included_indexing_folders: list[str] = xml("IncludedIndexingFolders/Path", factory=list)
+    excluded_indexing_folders: list[str] = xml("ExcludedIndexingFolders/Path", factory=list)
+
+
+@attrs.frozen
+class SqlBackupOptions:
+    transaction_logs_processing: str | None = None
+    backup_logs_frequency_min: int | None = None
+    use_db_backup_retention: bool | None = None
+    retain_days: int | None = None
+
+
+@attrs.frozen
+class GuestProcessingOptions:
+    vss_snapshot_options: VssSnapshotOptions | None = None
+    windows_guest_fs_indexing_options: GuestFSIndexingOptions | None = xml(
+        "WindowsGuestFSIndexingOptions", default=None
+    )
+    linux_guest_fs_indexing_options: GuestFSIndexingOptions | None = xml(
+        "LinuxGuestFSIndexingOptions", default=None
+    )
+    sql_backup_options: SqlBackupOptions | None = None
+    windows_credentials_id: str | None = None
+    linux_credentials_id: str | None = None
+
+
+@attrs.frozen
+class ObjectInJob:
+    """A VM or container a job processes (``<ObjectInJob>``)."""
+
+    object_in_job_id: str | None = None
+    hierarchy_obj_ref: str | None = None
+    name: str | None = None
+    display_name: str | None = None
+    href: str | None = xml("@Href", default=None)
+    guest_processing_options: GuestProcessingOptions | None = None
+
+
+@attrs.frozen
+class AdvancedStorageOptions:
+    password_key_id: str | None = None
+
+
+@attrs.frozen
+class GfsPeriod:
+    """One of ``<Weekly>``, ``<Monthly>``, ``<Yearly>`` in a GFS policy."""
+
+    enabled: bool | None = None
+    retention_period: int | None = None
+    selected_day: str | None = None
+    selected_week: str | None = None
+    selected_month: str | None = None
+
+
+@attrs.frozen
+class GfsRetentionPolicy:
+    enabled: bool = xml("@Enabled", default=False)
+    weekly: GfsPeriod | None = None
+    monthly: GfsPeriod | None = None
+    yearly: GfsPeriod | None = None
+
+
+@attrs.frozen
+class SimpleRetentionPolicy:
+    retain_cycles: int | None = None
+    retain_days_to_keep: int | None = None
+    retain_limit_type: str | None = None
+
+
+@attrs.frozen
+class LinkedJob:
+    object_in_job_id: str | None = None
+    linked_job_uid: str | None = None
+
+
+@attrs.frozen
+class LinkedBackupRepository:
+    object_in_job_id: str | None = None
+    linked_backup_repository_uid: str | None = None
+
+
+@attrs.frozen
+class BackupJobInfo:
+    includes: list[ObjectInJob] = xml("Includes/ObjectInJob", factory=list)
+    guest_processing_options: GuestProcessingOptions | None = None
+    advanced_storage_options: AdvancedStorageOptions | None = None
+    gfs_retention_policy: GfsRetentionPolicy | None = None
+    simple_retention_policy: SimpleRetentionPolicy | None = None
+
+
+@attrs.frozen
+class ReplicaJobInfo:
+    includes: list[ObjectInJob] = xml("Includes/ObjectInJob", factory=list)
+    guest_processing_options: GuestProcessingOptions | None = None
+
+
+@attrs.frozen
+class BackupCopyJobInfo:
+    """Periodic backup copy jobs made by Veeam B&R 11a or earlier."""
+
+    includes: list[ObjectInJob] = xml("Includes/ObjectInJob", factory=list)
+    linked_job_includes: list[LinkedJob] = xml("LinkedJobIncludes/LinkedJobObject", factory=list)
+    advanced_storage_options: AdvancedStorageOptions | None = None
+
+
+@attrs.frozen
+class ImmediateBackupCopyJobInfo:
+    """Immediate backup copy jobs, and periodic ones made by B&R 12 or later."""
+
+    linked_job_includes: list[LinkedJob] = xml("LinkedJobIncludes/LinkedJobObject", factory=list)
+    linked_backup_repository_includes: list[LinkedBackupRepository] = xml(
+        "LinkedBackupRepositoryIncludes/LinkedBackupRepository", factory=list
+    )
+
+
+JobInfo = Union[BackupJobInfo, ReplicaJobInfo, BackupCopyJobInfo, ImmediateBackupCopyJobInfo]
+
+#: ``<JobInfo>`` child element name -> model.
+JOB_INFO_VARIANTS: dict[str, type[JobInfo]] = {
+    "BackupJobInfo": BackupJobInfo,
+    "ReplicaJobInfo": ReplicaJobInfo,
+    "BackupCopyJobInfo": BackupCopyJobInfo,
+    "ImmediateBackupCopyJobInfo": ImmediateBackupCopyJobInfo,
+}
+
+
+@attrs.frozen
+class Job(HasLinks):
+    """A VM job entity (``GET /jobs/{id}?format=Entity``)."""
+
+    href: str = xml("@Href")
+    uid: str = xml("@UID")
+    name: str | None = xml("@Name", default=None)
+    type: str | None = xml("@Type", default=None)
+    links: list[Link] = xml("Links/Link", factory=list)
+    job_type: str | None = None
+    platform: str | None = None
+    description: str | None = None
+    schedule_configured: bool = False
+    schedule_enabled: bool = False
+    next_run: datetime | None = None
+    schedule_options: JobScheduleOptions | None = xml("JobScheduleOptions", default=None)
+    info: JobInfo | None = xml("JobInfo", default=None)
+
+    @property
+    def id(self) -> str:
+        """The UUID part of ``uid``."""
+        return uuid_from_uid(self.uid) or ""

@@ -1,0 +1,140 @@
+"""EM XML bytes <-> plain dicts, with the safety checks in one place.
+
+Parsing goes through xmltodict (expat underneath) with entity declarations and
+any DOCTYPE refused outright: EM never sends a DTD, so a body that has one is
+hostile or not from EM, and refusing it makes entity expansion (billion laughs,
+external entities) impossible rather than merely limited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from xml.parsers import expat
+from xml.sax.saxutils import escape, quoteattr
+
+import xmltodict
+
+from .errors import ResponseParseError
+
+EM_NAMESPACE = "http://www.veeam.com/ent/v1.0"
+XSD_NAMESPACE = "http://www.w3.org/2001/XMLSchema"
+XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance"
+
+#: Bodies larger than this are refused before parsing (EM's largest documents,
+#: task lists of a busy session, stay far below it).
+MAX_BODY_BYTES = 32 * 1024 * 1024
+
+__all__ = [
+    "EM_NAMESPACE",
+    "MAX_BODY_BYTES",
+    "parse_document",
+    "render_document",
+]
+
+
+def _refuse_doctype(*_args: object) -> None:
+    raise ValueError("a DOCTYPE is not allowed in an EM document")
+
+
+class _HardenedExpat:
+    """Stands in for the ``expat`` module xmltodict calls ``ParserCreate`` on."""
+
+    @staticmethod
+    def ParserCreate(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 - expat's name
+        parser = expat.ParserCreate(*args, **kwargs)
+        parser.StartDoctypeDeclHandler = _refuse_doctype
+        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        return parser
+
+
+def parse_document(data: bytes | str) -> tuple[str, dict[str, Any]]:
+    """Parse one EM document into ``(root element name, root content)``.
+
+    The root must be in EM's namespace. The content is xmltodict's shape:
+    attributes as ``@Name``, text beside attributes as ``#text``, an empty
+    element as ``None``; the converter deals with lists of one and the rest.
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ResponseParseError(f"expected bytes or str, got {type(data).__name__}")
+    if len(data) > MAX_BODY_BYTES:
+        raise ResponseParseError(f"body of {len(data)} bytes exceeds {MAX_BODY_BYTES}", bytes(data))
+    if not data.strip():
+        raise ResponseParseError("empty body where an EM document was expected")
+    try:
+        parsed = xmltodict.parse(bytes(data), expat=_HardenedExpat, disable_entities=True)
+    except (expat.ExpatError, ValueError, RecursionError, MemoryError) as exc:
+        raise ResponseParseError(f"not well-formed XML: {exc}", bytes(data)) from None
+    if not isinstance(parsed, dict) or len(parsed) != 1:
+        raise ResponseParseError("no root element", bytes(data))
+    ((root, content),) = parsed.items()
+    if content is None:
+        content = {}
+    if not isinstance(content, dict):
+        # A root holding only text, e.g. <Job>oops</Job>: no namespace either.
+        raise ResponseParseError(f"root element <{root}> has no EM content", bytes(data))
+    namespace = content.get("@xmlns")
+    if namespace != EM_NAMESPACE:
+        raise ResponseParseError(
+            f"root element <{root}> is not in the EM namespace (xmlns={namespace!r})", bytes(data)
+        )
+    return root, content
+
+
+def render_document(root: str, content: Mapping[str, Any]) -> bytes:
+    """Serialise ``content`` as an EM request body, keeping the given order.
+
+    ``content`` maps element names to text, nested mappings, lists (repeated
+    elements) or ``None`` (left out). Keys starting with ``@`` are attributes.
+    EM checks element order against its XSD, so callers build the mapping in
+    the schema's order; this function never reorders.
+    """
+    parts = ['<?xml version="1.0" encoding="utf-8"?>\n']
+    attrs = {
+        "@xmlns": EM_NAMESPACE,
+        "@xmlns:xsd": XSD_NAMESPACE,
+        "@xmlns:xsi": XSI_NAMESPACE,
+        **{k: v for k, v in content.items() if k.startswith("@")},
+    }
+    _render(parts, root, {**attrs, **content}, 0)
+    return "".join(parts).encode("utf-8")
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _render(parts: list[str], name: str, value: object, depth: int) -> None:
+    indent = "  " * depth
+    if value is None:
+        return
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        for item in value:
+            _render(parts, name, item, depth)
+        return
+    if not isinstance(value, Mapping):
+        parts.append(f"{indent}<{name}>{escape(_text(value))}</{name}>\n")
+        return
+    attributes = "".join(
+        f" {key[1:]}={quoteattr(_text(v))}"
+        for key, v in value.items()
+        if key.startswith("@") and v is not None
+    )
+    text = value.get("#text")
+    children = [
+        (k, v) for k, v in value.items() if k[0] not in "@#" and v is not None
+    ]
+    if text is not None and not children:
+        parts.append(f"{indent}<{name}{attributes}>{escape(_text(text))}</{name}>\n")
+        return
+    if not children:
+        parts.append(f"{indent}<{name}{attributes} />\n")
+        return
+    parts.append(f"{indent}<{name}{attributes}>\n")
+    for key, child in children:
+        _render(parts, key, child, depth + 1)
+    parts.append(f"{indent}</{name}>\n")
