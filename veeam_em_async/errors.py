@@ -17,6 +17,7 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "ClientClosedError",
+    "InvalidIdentifierError",
     "NotFoundError",
     "PermissionDeniedError",
     "ResponseParseError",
@@ -71,14 +72,19 @@ class TransportError(VeeamEMError):
     which is why the library never re-sends one by itself.
     """
 
-    def __init__(self, message: str, url: str | None = None) -> None:
+    def __init__(self, message: str, url: str | None = None, *, timed_out: bool = False) -> None:
         self.message = message
         self.url = url
+        self.timed_out = timed_out
         super().__init__(f"{message} ({url})" if url else message)
 
 
 class ClientClosedError(VeeamEMError):
     """The client was closed (or never opened) while a call needed it."""
+
+
+class InvalidIdentifierError(VeeamEMError, ValueError):
+    """A job or task identifier that cannot be turned into an EM URL."""
 
 
 class ResponseParseError(VeeamEMError):

@@ -125,9 +125,7 @@ def _render(parts: list[str], name: str, value: object, depth: int) -> None:
         if key.startswith("@") and v is not None
     )
     text = value.get("#text")
-    children = [
-        (k, v) for k, v in value.items() if k[0] not in "@#" and v is not None
-    ]
+    children = [(k, v) for k, v in value.items() if k[0] not in "@#" and v is not None]
     if text is not None and not children:
         parts.append(f"{indent}<{name}{attributes}>{escape(_text(text))}</{name}>\n")
         return

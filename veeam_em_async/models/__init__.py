@@ -48,7 +48,9 @@ from .tasks import TaskInfo, TaskResult, TaskState
 
 T = TypeVar("T")
 
-Document = Union[Job, NasJob, TaskInfo, EntityRef, LogonSession, ErrorInfo, list[EntityRef], list[TaskInfo]]
+Document = Union[
+    Job, NasJob, TaskInfo, EntityRef, LogonSession, ErrorInfo, list[EntityRef], list[TaskInfo]
+]
 
 #: root element -> (model, child element holding the items for list documents)
 _ROOTS: dict[str, tuple[Any, str | None]] = {
@@ -64,14 +66,18 @@ _ROOTS: dict[str, tuple[Any, str | None]] = {
 }
 
 
-def _structure(root: str, content: dict[str, Any], target: Any, item_key: str | None, data: Any) -> Any:
+def _structure(
+    root: str, content: dict[str, Any], target: Any, item_key: str | None, data: Any
+) -> Any:
     value = content.get(item_key) if item_key else content
     try:
         return converter.structure(value, target)
     except ResponseParseError:
         raise
     except Exception as exc:  # cattrs/attrs/int()/fromisoformat all raise differently
-        raise ResponseParseError(f"<{root}> is not a valid EM {root} document: {exc}", data) from None
+        raise ResponseParseError(
+            f"<{root}> is not a valid EM {root} document: {exc}", data
+        ) from None
 
 
 def from_xml(data: bytes | str) -> Document:

@@ -45,8 +45,10 @@ def pascal_case(name: str) -> str:
 def _text_of(value: Any) -> str:
     if isinstance(value, str):
         return value
-    if isinstance(value, dict) and isinstance(value.get("#text"), str):
-        return value["#text"]
+    if isinstance(value, dict):
+        text = value.get("#text")
+        if isinstance(text, str):
+            return text
     raise ValueError(f"expected text, got {type(value).__name__}")
 
 
@@ -112,10 +114,10 @@ def _make_model_hook(cls: type[T], converter: cattrs.Converter) -> Callable[[Any
     The plan (name, path, hook, type, required) is computed here so that
     structuring a document is a flat loop of dict lookups and leaf hooks.
     """
-    attrs.resolve_types(cls)
+    attrs.resolve_types(cls)  # type: ignore[type-var]
     plan: list[tuple[str, tuple[str, ...], Callable[[Any, Any], Any], Any, bool]] = []
     text_field = False
-    for field in attrs.fields(cls):
+    for field in attrs.fields(cls):  # type: ignore[arg-type]
         if not field.init:
             continue
         path = field.metadata.get(XML_KEY) or pascal_case(field.name)
@@ -182,9 +184,7 @@ def _register_hooks(converter: cattrs.Converter) -> None:
     converter.register_structure_hook(bool, _structure_bool)
     converter.register_structure_hook(int, _structure_int)
     converter.register_structure_hook(datetime, _structure_datetime)
-    converter.register_structure_hook_func(
-        lambda tp: tp == Optional[JobInfo], _structure_job_info
-    )
+    converter.register_structure_hook_func(lambda tp: tp == Optional[JobInfo], _structure_job_info)
     converter.register_structure_hook_factory(_is_list, lambda tp: _make_list_hook(tp, converter))
     converter.register_structure_hook(JobScheduleOptions, _make_schedule_hook(converter))
     converter.register_structure_hook_factory(

@@ -1,0 +1,108 @@
+"""``EnterpriseManager``: the facade that owns the transport and the resources."""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+
+import aiohttp
+
+from .models import LogonSession
+from .policies import PollPolicy, RetryPolicy
+from .resources import JobsResource, NasJobsResource, TasksResource
+from .transport import Sleep, SslSetting, Transport, TransportStats
+
+
+class EnterpriseManager:
+    """An asyncio client for one Veeam Backup Enterprise Manager.
+
+    ``async with EnterpriseManager(url, user, password) as em:`` logs on when
+    entering and off when leaving. Every request goes through one connection
+    pool with at most ``max_connections`` requests in flight; when EM's idle
+    session (15 minutes) expires, the client logs on again once for all
+    requests in flight and re-sends them.
+
+    The password and the session token are never part of ``repr``, logs or
+    exception texts.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        username: str,
+        password: str,
+        *,
+        verify_ssl: SslSetting = True,
+        max_connections: int = 20,
+        timeout: float = 60.0,
+        api_version: str = "latest",
+        poll_policy: PollPolicy | None = None,
+        retry_policy: RetryPolicy | None = None,
+        session: aiohttp.ClientSession | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._transport = Transport(
+            url,
+            username,
+            password,
+            verify_ssl=verify_ssl,
+            max_connections=max_connections,
+            timeout=timeout,
+            api_version=api_version,
+            retry_policy=retry_policy,
+            session=session,
+            sleep=sleep,
+        )
+        self.poll_policy = poll_policy or PollPolicy()
+        self.jobs = JobsResource(self._transport)
+        self.nas_jobs = NasJobsResource(self._transport)
+        self.tasks = TasksResource(self._transport)
+
+    def __repr__(self) -> str:
+        state = (
+            "closed"
+            if self._transport.closed
+            else ("logged on" if self._transport.logged_in else "not logged on")
+        )
+        return (
+            f"<EnterpriseManager {str(self._transport.api)!r} user={self._transport.username!r} "
+            f"{state} max_connections={self._transport.max_connections}>"
+        )
+
+    @property
+    def url(self) -> str:
+        """The API root every request is built from (``…/api``)."""
+        return str(self._transport.api)
+
+    @property
+    def stats(self) -> TransportStats:
+        """Requests sent by method, the peak in flight, logons and retries."""
+        return self._transport.stats
+
+    @property
+    def logon_session(self) -> LogonSession | None:
+        return self._transport.logon_session
+
+    async def login(self) -> LogonSession:
+        """Log on (``POST /sessionMngr/?v=…``). ``async with`` does this for you."""
+        return await self._transport.login()
+
+    async def close(self) -> None:
+        """Log off and release the connection pool (unless the caller owns it)."""
+        await self._transport.close()
+
+    async def __aenter__(self) -> EnterpriseManager:
+        try:
+            await self.login()
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,55 @@
+"""Turn whatever the caller holds into the id that goes into a URL. Pure.
+
+A job can be given as its UUID, its UID (``urn:veeam:Job:<uuid>``), an
+:class:`EntityRef` or the model itself. The URL is always built from the
+UUID, never from an ``Href``: EM's own NAS references point at
+``/agents/jobs/…``, and an ``Href`` could name another host, which must never
+receive our token.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Union
+
+from .errors import InvalidIdentifierError
+from .models import EntityRef, Job, NasJob, TaskInfo
+from .models.common import uuid_from_uid
+
+JobLike = Union[str, EntityRef, Job, NasJob]
+TaskLike = Union[str, TaskInfo]
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_TASK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def entity_id(value: JobLike, kind: str) -> str:
+    """The UUID of a job of ``kind`` (``"Job"`` or ``"NasJob"``)."""
+    if isinstance(value, (Job, NasJob, EntityRef)):
+        uid = value.uid
+        if not uid:
+            raise InvalidIdentifierError(f"{type(value).__name__} has no UID to take an id from")
+        return entity_id(uid, kind)
+    if not isinstance(value, str):
+        raise InvalidIdentifierError(
+            f"expected a UUID, a UID, an EntityRef or a job model, got {type(value).__name__}"
+        )
+    text = value.strip()
+    if text.lower().startswith("urn:"):
+        parts = text.split(":")
+        if len(parts) != 4 or parts[1].lower() != "veeam":
+            raise InvalidIdentifierError(f"not a Veeam UID: {value!r}")
+        if parts[2].lower() != kind.lower():
+            raise InvalidIdentifierError(f"UID {value!r} names a {parts[2]}, not a {kind}")
+        text = uuid_from_uid(text) or ""
+    if not _UUID.match(text):
+        raise InvalidIdentifierError(f"not a {kind} id (UUID or UID): {value!r}")
+    return text
+
+
+def task_id(value: TaskLike) -> str:
+    """The id of a task (``task-1``), from the id or a :class:`TaskInfo`."""
+    text = value.id if isinstance(value, TaskInfo) else value
+    if not isinstance(text, str) or not _TASK_ID.match(text):
+        raise InvalidIdentifierError(f"not a task id: {value!r}")
+    return text

@@ -1,0 +1,104 @@
+"""Retry and polling policies: plain values, no I/O.
+
+They are separate on purpose (as in azure-core and google-api-core): how hard
+to retry one failed HTTP request has nothing to do with how often to ask
+whether a task has finished.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+import attrs
+
+__all__ = ["PollPolicy", "RetryPolicy", "parse_retry_after"]
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+def _backoff(base: float, factor: float, cap: float, attempt: int, jitter: float) -> float:
+    delay = min(cap, base * (factor**attempt))
+    if jitter:
+        delay *= 1.0 - jitter * random.random()  # noqa: S311 - timing jitter, not crypto
+    return delay
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How a request that failed transiently is retried.
+
+    Only idempotent requests (GET) are retried after a dropped connection or a
+    502/503/504. A POST or PUT action is re-sent only when EM answered 503 or
+    429 — EM refused it, so it did not run — and only if
+    ``retry_refused_actions`` is true; never after a timeout or a dropped
+    connection, where it may have run.
+    """
+
+    retries: int = attrs.field(default=3, validator=attrs.validators.ge(0))
+    backoff_base: float = 0.2
+    backoff_factor: float = 2.0
+    backoff_max: float = 10.0
+    jitter: float = attrs.field(
+        default=0.5, validator=[attrs.validators.ge(0), attrs.validators.le(1)]
+    )
+    retry_statuses: frozenset[int] = frozenset({502, 503, 504})
+    retry_refused_actions: bool = True
+    max_retry_after: float = 60.0
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before retry number ``attempt`` (0-based)."""
+        if retry_after is not None:
+            return min(retry_after, self.max_retry_after)
+        return _backoff(
+            self.backoff_base, self.backoff_factor, self.backoff_max, attempt, self.jitter
+        )
+
+
+@attrs.frozen
+class PollPolicy:
+    """How often a pending task is polled.
+
+    The first poll comes after ``initial_delay`` (EM has just created the
+    task; asking at once only costs a request), then the interval grows by
+    ``factor`` up to ``max_interval``, with jitter so that a thousand tasks
+    started together do not poll in lock-step. A ``Retry-After`` from EM is
+    honoured but clamped to ``[min_interval, max_interval]``.
+    """
+
+    initial_delay: float = 1.0
+    min_interval: float = 0.5
+    max_interval: float = 15.0
+    factor: float = 1.5
+    jitter: float = attrs.field(
+        default=0.2, validator=[attrs.validators.ge(0), attrs.validators.le(1)]
+    )
+
+    def interval(self, polls_done: int, retry_after: float | None = None) -> float:
+        """Seconds until the next poll after ``polls_done`` polls."""
+        if retry_after is not None:
+            return min(max(retry_after, self.min_interval), self.max_interval)
+        if polls_done == 0:
+            return self.initial_delay
+        base = max(self.min_interval, self.initial_delay)
+        delay = _backoff(base, self.factor, self.max_interval, polls_done - 1, self.jitter)
+        return max(self.min_interval, delay)
