@@ -1,5 +1,6 @@
 """veeam_em_async: an asyncio client for the Veeam Backup Enterprise Manager REST API."""
 
+from .bulk import ActionOutcome
 from .client import EnterpriseManager
 from .errors import (
     APIError,
@@ -29,11 +30,17 @@ from .models import (
     TaskState,
     from_xml,
 )
+from .models.requests import JobCloneSpec, JobEdit
 from .policies import PollPolicy, RetryPolicy
+from .polling import Task
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ActionOutcome",
+    "JobCloneSpec",
+    "JobEdit",
+    "Task",
     "APIError",
     "AuthenticationError",
     "ClientClosedError",

@@ -9,6 +9,7 @@ import aiohttp
 
 from .models import LogonSession
 from .policies import PollPolicy, RetryPolicy
+from .polling import Clock, TaskWatcher
 from .resources import JobsResource, NasJobsResource, TasksResource
 from .transport import Sleep, SslSetting, Transport, TransportStats
 
@@ -21,6 +22,9 @@ class EnterpriseManager:
     pool with at most ``max_connections`` requests in flight; when EM's idle
     session (15 minutes) expires, the client logs on again once for all
     requests in flight and re-sends them.
+
+    ``sleep`` and ``clock`` exist for tests: inject a fake pair to make
+    polling and retry back-off take no real time.
 
     The password and the session token are never part of ``repr``, logs or
     exception texts.
@@ -40,6 +44,7 @@ class EnterpriseManager:
         retry_policy: RetryPolicy | None = None,
         session: aiohttp.ClientSession | None = None,
         sleep: Sleep = asyncio.sleep,
+        clock: Clock | None = None,
     ) -> None:
         self._transport = Transport(
             url,
@@ -54,9 +59,10 @@ class EnterpriseManager:
             sleep=sleep,
         )
         self.poll_policy = poll_policy or PollPolicy()
-        self.jobs = JobsResource(self._transport)
-        self.nas_jobs = NasJobsResource(self._transport)
-        self.tasks = TasksResource(self._transport)
+        self._watcher = TaskWatcher(self._transport, self.poll_policy, sleep=sleep, clock=clock)
+        self.jobs = JobsResource(self._transport, self._watcher)
+        self.nas_jobs = NasJobsResource(self._transport, self._watcher)
+        self.tasks = TasksResource(self._transport, self._watcher)
 
     def __repr__(self) -> str:
         state = (
@@ -88,8 +94,12 @@ class EnterpriseManager:
         return await self._transport.login()
 
     async def close(self) -> None:
-        """Log off and release the connection pool (unless the caller owns it)."""
-        await self._transport.close()
+        """Stop polling (waiters get ``ClientClosedError``), log off, and release
+        the connection pool (unless the caller owns it)."""
+        try:
+            await self._watcher.close()
+        finally:
+            await self._transport.close()
 
     async def __aenter__(self) -> EnterpriseManager:
         try:

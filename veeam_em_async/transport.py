@@ -344,7 +344,7 @@ class Transport:
                 raise TransportError(
                     f"{method} timed out after {self._timeout_s:g} s", url, timed_out=True
                 ) from None
-            except aiohttp.ClientError as exc:
+            except (aiohttp.ClientError, OSError) as exc:
                 raise TransportError(f"{method} failed: {type(exc).__name__}: {exc}", url) from None
             finally:
                 stats.in_flight -= 1

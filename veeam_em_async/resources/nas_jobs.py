@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import builtins
 
-from ..ids import JobLike, entity_id
+from ..ids import JobLike
 from ..models import EntityRef, NasJob, parse_as, parse_list_as
-from ..transport import Transport
+from ..polling import Task
+from .base import JobCollection
 
 
-class NasJobsResource:
+class NasJobsResource(JobCollection):
     """Reads and actions on NAS jobs. EM's NAS actions are path style
     (``/nas/jobs/{id}/start``), unlike VM jobs' ``?action=start``."""
 
     kind = "NasJob"
-
-    def __init__(self, transport: Transport) -> None:
-        self._transport = transport
-
-    def _id(self, job: JobLike) -> str:
-        return entity_id(job, self.kind)
 
     async def list(self) -> builtins.list[EntityRef]:
         """``GET /nas/jobs``."""
@@ -32,3 +27,22 @@ class NasJobsResource:
             "GET", f"nas/jobs/{self._id(job)}", params={"format": "Entity"}
         )
         return parse_as(response.body, NasJob, "NASJob")
+
+    async def _action(self, job: JobLike, action: str) -> Task:
+        return await self._submit("POST", f"nas/jobs/{self._id(job)}/{action}")
+
+    async def start(self, job: JobLike) -> Task:
+        """``POST /nas/jobs/{id}/start``."""
+        return await self._action(job, "start")
+
+    async def stop(self, job: JobLike) -> Task:
+        """``POST /nas/jobs/{id}/stop``."""
+        return await self._action(job, "stop")
+
+    async def retry(self, job: JobLike) -> Task:
+        """``POST /nas/jobs/{id}/retry``."""
+        return await self._action(job, "retry")
+
+    async def toggle_schedule_enabled(self, job: JobLike) -> Task:
+        """``POST /nas/jobs/{id}/toggleScheduleEnabled``."""
+        return await self._action(job, "toggleScheduleEnabled")

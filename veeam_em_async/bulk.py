@@ -1,0 +1,100 @@
+"""Run one action on many jobs: a concurrency cap, and one outcome per job.
+
+A bulk start must not turn one missing job into an exception that hides the
+other 999 results, so each job's failure is caught and reported in its own
+:class:`ActionOutcome`. Callers who prefer an exception pass
+``raise_on_error=True`` and get an ``ExceptionGroup`` of the failures, each
+noted with its job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import attrs
+
+from .models import TaskInfo
+from .policies import PollPolicy
+from .polling import Task
+
+if sys.version_info < (3, 11):  # pragma: no cover - cattrs brings the backport on 3.10
+    from exceptiongroup import ExceptionGroup  # type: ignore[import-not-found,unused-ignore]
+
+Progress = Callable[[int, int], None]
+
+
+@attrs.frozen
+class ActionOutcome:
+    """What happened to one job of a bulk call.
+
+    ``job`` is the input as given; ``task`` the final :class:`TaskInfo` when
+    waited for (else the one from EM's 202 answer); ``error`` the exception
+    that stopped this job (``TaskFailedError``, ``NotFoundError``, …).
+    """
+
+    job: Any
+    ok: bool
+    task: TaskInfo | None = None
+    error: BaseException | None = None
+
+
+def _note(error: BaseException, text: str) -> None:
+    notes = getattr(error, "__notes__", None)
+    if notes is None:
+        notes = []
+        try:
+            error.__notes__ = notes  # type: ignore[attr-defined]
+        except AttributeError:  # pragma: no cover - exotic exception types
+            return
+    notes.append(text)
+
+
+async def run_many(
+    action: Callable[[Any], Awaitable[Task]],
+    jobs: Iterable[Any],
+    *,
+    concurrency: int,
+    wait: bool,
+    poll_policy: PollPolicy | None,
+    progress: Progress | None = None,
+    raise_on_error: bool = False,
+    timeout: float | None = None,
+) -> list[ActionOutcome]:
+    """Apply ``action`` to every job, at most ``concurrency`` actions at a time."""
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    items = list(jobs)
+    total = len(items)
+    slots = asyncio.Semaphore(concurrency)
+    done = 0
+
+    async def one(job: Any) -> ActionOutcome:
+        nonlocal done
+        task: Task | None = None
+        try:
+            async with slots:
+                task = await action(job)
+            info = await task.wait(timeout=timeout, poll_policy=poll_policy) if wait else task.info
+            outcome = ActionOutcome(job=job, ok=True, task=info)
+        except Exception as exc:  # one job's failure is that job's outcome
+            outcome = ActionOutcome(
+                job=job, ok=False, task=task.info if task is not None else None, error=exc
+            )
+        done += 1
+        if progress is not None:
+            progress(done, total)
+        return outcome
+
+    outcomes = list(await asyncio.gather(*(one(job) for job in items)))
+    if raise_on_error:
+        failures: list[Exception] = []
+        for outcome in outcomes:
+            if outcome.error is not None and isinstance(outcome.error, Exception):
+                _note(outcome.error, f"job: {outcome.job!r}")
+                failures.append(outcome.error)
+        if failures:
+            raise ExceptionGroup(f"{len(failures)} of {total} jobs failed", failures)
+    return outcomes

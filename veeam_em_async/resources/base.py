@@ -1,0 +1,78 @@
+"""What VM jobs and NAS jobs share: id handling, turning a 202 into a ``Task``, bulk."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Mapping
+
+from ..bulk import ActionOutcome, Progress, run_many
+from ..ids import JobLike, entity_id
+from ..models import TaskInfo, parse_as
+from ..policies import PollPolicy
+from ..polling import Task, TaskWatcher
+from ..transport import Transport
+
+
+class JobCollection:
+    """Base of ``em.jobs`` and ``em.nas_jobs``."""
+
+    kind = "Job"
+
+    def __init__(self, transport: Transport, watcher: TaskWatcher) -> None:
+        self._transport = transport
+        self._watcher = watcher
+
+    def _id(self, job: JobLike) -> str:
+        return entity_id(job, self.kind)
+
+    async def _submit(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> Task:
+        """Send an action and return the handle on the task EM created for it.
+
+        The transport never re-sends an action after a timeout or a dropped
+        connection, so a ``TransportError`` here means: it may or may not
+        have run. EM answers ``202 Accepted`` with a ``<Task>`` body.
+        """
+        response = await self._transport.request(method, path, params=params, body=body)
+        info = parse_as(response.body, TaskInfo, "Task")
+        return self._watcher.handle(info.id, info)
+
+    async def start(self, job: JobLike) -> Task:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    async def start_many(
+        self,
+        jobs: Iterable[JobLike],
+        concurrency: int | None = None,
+        wait: bool = True,
+        poll_policy: PollPolicy | None = None,
+        *,
+        progress: Progress | None = None,
+        raise_on_error: bool = False,
+        timeout: float | None = None,
+    ) -> builtins.list[ActionOutcome]:
+        """Start every job; return one :class:`ActionOutcome` per input, in order.
+
+        At most ``concurrency`` start requests are in flight (default: the
+        client's ``max_connections``). With ``wait=True`` every task is awaited
+        (each for at most ``timeout`` seconds) through the shared watcher.
+        ``progress(done, total)`` is called as outcomes arrive. One job's
+        failure never raises, unless ``raise_on_error=True``: then an
+        ``ExceptionGroup`` of the failures is raised, each noted with its job.
+        """
+        return await run_many(
+            self.start,
+            jobs,
+            concurrency=concurrency or self._transport.max_connections,
+            wait=wait,
+            poll_policy=poll_policy,
+            progress=progress,
+            raise_on_error=raise_on_error,
+            timeout=timeout,
+        )
