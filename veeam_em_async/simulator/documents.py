@@ -1,0 +1,244 @@
+"""XML bodies the simulator answers with, shaped like the vendor's documented ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from xml.sax.saxutils import escape, quoteattr
+
+from ..xmlio import EM_NAMESPACE
+
+NS = f'xmlns="{EM_NAMESPACE}"'
+DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+ALL_HOURS = ",".join(["1"] * 24)
+
+
+def _a(value: str) -> str:
+    return quoteattr(value)
+
+
+def _t(value: str) -> str:
+    return escape(value)
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def link(rel: str, href: str, type_: str | None = None, name: str | None = None) -> str:
+    extra = (f" Type={_a(type_)}" if type_ else "") + (f" Name={_a(name)}" if name else "")
+    return f"<Link Rel={_a(rel)}{extra} Href={_a(href)} />"
+
+
+def error(status: int, message: str) -> str:
+    return f"<Error {NS} Message={_a(message)} StatusCode={_a(str(status))} />"
+
+
+def logon_session(api: str, session_id: str, user: str) -> str:
+    href = f"{api}/logonSessions/{session_id}"
+    links = "".join(
+        [
+            link("Up", f"{api}/", "EnterpriseManager"),
+            link("Down", f"{api}/jobs", "JobReferenceList"),
+            link("Down", f"{api}/tasks", "TaskList"),
+            link("Delete", href, "LogonSession"),
+        ]
+    )
+    return (
+        f'<LogonSession {NS} Type="LogonSession" Href={_a(href)}><Links>{links}</Links>'
+        f"<UserName>{_t(user)}</UserName><SessionId>{_t(session_id)}</SessionId></LogonSession>"
+    )
+
+
+def entry_point(api: str) -> str:
+    return (
+        f'<EnterpriseManager {NS} Href={_a(api + "/")} Type="EnterpriseManager"><Links>'
+        f"{link('Create', f'{api}/sessionMngr/?v=latest', 'LogonSession')}"
+        f'</Links><SupportedVersions><SupportedVersion Name="v1_7" /></SupportedVersions>'
+        "</EnterpriseManager>"
+    )
+
+
+def references(refs: Iterable[tuple[str, str, str, str, str]]) -> str:
+    """``(type, href, name, uid, alternate href)`` rows -> ``<EntityReferences>``."""
+    body = "".join(
+        f"<Ref Type={_a(t)} Href={_a(h)} Name={_a(n)} UID={_a(u)}><Links>"
+        f"{link('Alternate', alt, 'Job', n)}</Links></Ref>"
+        for t, h, n, u, alt in refs
+    )
+    return f"<EntityReferences {NS}>{body}</EntityReferences>"
+
+
+def task(
+    api: str,
+    task_id: str,
+    state: str,
+    operation: str,
+    success: bool | None,
+    message: str | None,
+    related: str | None = None,
+    root: bool = True,
+) -> str:
+    href = f"{api}/tasks/{task_id}"
+    links = link("Delete", href, "Task")
+    if related:
+        links += link("Related", related, "Job")
+    result = ""
+    if success is not None:
+        result = (
+            f"<Result Success={_a(_bool(success))}><Message>{_t(message or '')}</Message></Result>"
+        )
+    ns = f" {NS}" if root else ""
+    return (
+        f'<Task{ns} Type="Task" Href={_a(href)}><Links>{links}</Links><TaskId>{task_id}</TaskId>'
+        f"<State>{state}</State><Operation>{operation}</Operation>{result}</Task>"
+    )
+
+
+def tasks(items: Iterable[str]) -> str:
+    return f"<Tasks {NS}>{''.join(items)}</Tasks>"
+
+
+def _days(element: str) -> str:
+    return "".join(f'<{element} Name="{day}">{ALL_HOURS}</{element}>' for day in DAYS)
+
+
+def _standard_schedule(hour: int) -> str:
+    return (
+        "<Standart><RetryOptions><RetryTimes>3</RetryTimes><RetryTimeout>10</RetryTimeout>"
+        "<RetrySpecified>true</RetrySpecified></RetryOptions>"
+        "<WaitForBackupCompletion>true</WaitForBackupCompletion>"
+        "<BackupCompetitionWaitingPeriodMin>180</BackupCompetitionWaitingPeriodMin>"
+        '<OptionsDaily Enabled="true"><Kind>Everyday</Kind>'
+        + "".join(f"<Days>{d}</Days>" for d in DAYS)
+        + f"<Time>{hour:02d}:00:00.0000000+00:00</Time>"
+        "<TimeOffsetUtc>0</TimeOffsetUtc></OptionsDaily>"
+        '<OptionsMonthly Enabled="false"><Time>22:00:00.0000000+00:00</Time>'
+        "<DayNumberInMonth>Fourth</DayNumberInMonth><DayOfWeek>Saturday</DayOfWeek>"
+        "<Months>January</Months><DayOfMonth>1</DayOfMonth></OptionsMonthly>"
+        f'<OptionsPeriodically Enabled="false"><Kind>Hours</Kind><FullPeriod>1</FullPeriod>'
+        f"<Schedule>{_days('Day')}</Schedule></OptionsPeriodically>"
+        f'<OptionsContinuous Enabled="false"><Schedule>{_days("Day")}</Schedule>'
+        "</OptionsContinuous>"
+        f'<OptionsBackupWindow Enabled="false"><TimePeriods>{_days("Day")}</TimePeriods>'
+        "</OptionsBackupWindow>"
+        '<OptionsDaisyChaining Enabled="false"><PreviousJobUid /></OptionsDaisyChaining></Standart>'
+    )
+
+
+def _include(api_job: str, index: int, vm: str) -> str:
+    object_id = f"{index:08x}-0000-4000-8000-000000000000"
+    return (
+        f'<ObjectInJob Type="ObjectInJob" Href={_a(f"{api_job}/includes/{object_id}")}>'
+        f"<ObjectInJobId>{object_id}</ObjectInJobId>"
+        f"<HierarchyObjRef>urn:VMware:Vm:sim.{index}</HierarchyObjRef>"
+        f"<Name>{_t(vm)}</Name><DisplayName>{_t(vm)}</DisplayName>"
+        "<GuestProcessingOptions><VssSnapshotOptions><VssSnapshotMode>RequireSuccess"
+        "</VssSnapshotMode><IsCopyOnly>false</IsCopyOnly></VssSnapshotOptions>"
+        "</GuestProcessingOptions></ObjectInJob>"
+    )
+
+
+def job_entity(
+    api: str,
+    job_id: str,
+    name: str,
+    job_type: str,
+    platform: str,
+    description: str,
+    schedule_enabled: bool,
+    next_run: datetime | None,
+    index: int,
+) -> str:
+    """A ``<Job>`` entity; schedule and info follow the documented body of each type."""
+    href = f"{api}/jobs/{job_id}"
+    links = [
+        link(
+            "Up",
+            f"{api}/backupServers/00000000-0000-4000-8000-0000000000b5",
+            "BackupServerReference",
+        ),
+        link("Alternate", href, "JobReference", name),
+        link("Edit", href, "JobReference", name),
+        link("Clone", f"{href}?action=clone"),
+        link("ToggleScheduleEnabled", f"{href}?action=toggleScheduleEnabled"),
+        link("Down", f"{href}/backupSessions", "BackupJobSessionReferenceList"),
+    ]
+    if job_type in ("Backup", "Replica"):
+        links += [link(rel, f"{href}?action={rel.lower()}") for rel in ("Start", "Stop", "Retry")]
+        schedule = _standard_schedule(index % 24)
+        include = _include(href, index, f"vm-{index:04d}")
+        gpo = (
+            "<GuestProcessingOptions><VssSnapshotOptions><VssSnapshotMode>Disabled"
+            "</VssSnapshotMode><IsCopyOnly>false</IsCopyOnly></VssSnapshotOptions>"
+            "</GuestProcessingOptions>"
+        )
+        if job_type == "Backup":
+            info = (
+                f"<BackupJobInfo><Includes>{include}</Includes>{gpo}"
+                "<SimpleRetentionPolicy><RetainCycles>7</RetainCycles>"
+                "<RetainLimitType>Cycles</RetainLimitType></SimpleRetentionPolicy></BackupJobInfo>"
+            )
+        else:
+            info = f"<ReplicaJobInfo><Includes>{include}</Includes>{gpo}</ReplicaJobInfo>"
+    elif job_type == "BackupCopy":
+        links.append(link("Sync", f"{href}?action=sync"))
+        schedule = _standard_schedule(index % 24)
+        info = (
+            "<BackupCopyJobInfo><Includes /><LinkedJobIncludes><LinkedJobObject>"
+            f"<ObjectInJobId>{job_id}</ObjectInJobId><LinkedJobUid>urn:veeam:Job:{job_id}"
+            "</LinkedJobUid></LinkedJobObject></LinkedJobIncludes></BackupCopyJobInfo>"
+        )
+    else:
+        links.append(link("Sync", f"{href}?action=sync"))
+        schedule = (
+            f'<ImmediateCopyMode><OptionsContinuous Enabled="true"><Schedule>{_days("Day")}'
+            "</Schedule></OptionsContinuous></ImmediateCopyMode>"
+        )
+        info = (
+            "<ImmediateBackupCopyJobInfo><LinkedJobIncludes /><LinkedBackupIncludes />"
+            "<LinkedBackupRepositoryIncludes /></ImmediateBackupCopyJobInfo>"
+        )
+    next_run_xml = (
+        f"<NextRun>{next_run.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')}</NextRun>"
+        if next_run
+        else ""
+    )
+    return (
+        f'<Job {NS} Type="Job" Href={_a(href + "?format=Entity")} Name={_a(name)} '
+        f"UID={_a('urn:veeam:Job:' + job_id)}><Links>{''.join(links)}</Links>"
+        f"<JobType>{job_type}</JobType><Platform>{platform}</Platform>"
+        f"<Description>{_t(description)}</Description>"
+        f"<ScheduleConfigured>true</ScheduleConfigured>"
+        f"<ScheduleEnabled>{_bool(schedule_enabled)}</ScheduleEnabled>{next_run_xml}"
+        f"<JobScheduleOptions>{schedule}</JobScheduleOptions><JobInfo>{info}</JobInfo></Job>"
+    )
+
+
+def nas_job_entity(
+    api: str, job_id: str, name: str, description: str, schedule_enabled: bool, index: int
+) -> str:
+    href = f"{api}/nas/jobs/{job_id}"
+    links = "".join(
+        [link("Alternate", href, "JobReference", name)]
+        + [
+            link(rel, f"{href}/{rel[0].lower() + rel[1:]}")
+            for rel in ("Start", "Stop", "Retry", "ToggleScheduleEnabled")
+        ]
+    )
+    share = f"\\\\files{index:02d}\\share"
+    return (
+        f'<NASJob {NS} Type="NasJob" Href={_a(href + "?format=Entity")} Name={_a(name)} '
+        f"UID={_a('urn:veeam:NasJob:' + job_id)}><Links>{links}</Links>"
+        f"<Description>{_t(description)}</Description><Includes>"
+        f'<NASObject Type="NasObject" Href={_a(f"{href}/includes/{job_id}")}>'
+        f"<ObjectInJobId>{job_id}</ObjectInJobId><FileOrFolder>{_t(share)}</FileOrFolder>"
+        "<InclusionMask><Extension>*.*</Extension></InclusionMask>"
+        f"<ExclusionMask><Extension>{_t(share)}\\.snapshot</Extension></ExclusionMask>"
+        "</NASObject></Includes><StorageOptions><ShorttermRetentionType>Day"
+        "</ShorttermRetentionType><ShorttermRetentionPeriod>3</ShorttermRetentionPeriod>"
+        "<LongtermRetentionEnabled>false</LongtermRetentionEnabled></StorageOptions>"
+        f"<ScheduleConfigured>true</ScheduleConfigured>"
+        f"<ScheduleEnabled>{_bool(schedule_enabled)}</ScheduleEnabled>"
+        f"<JobScheduleOptions>{_standard_schedule(index % 24)}</JobScheduleOptions></NASJob>"
+    )

@@ -1,0 +1,442 @@
+"""The simulator's HTTP face: an aiohttp.web app that answers like EM does."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import importlib
+import shutil
+import ssl
+import subprocess
+import tempfile
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from ..xmlio import parse_document
+from . import documents
+from .state import EMState, SimJob, SimSession, SimTask
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+TOKEN = "X-RestSvcSessionId"  # noqa: S105 - a header name
+
+
+@dataclass
+class Faults:
+    """Fault injection, changeable while the simulator runs."""
+
+    latency: float = 0.0  # seconds added to every answer
+    error_503_rate: float = 0.0  # share of requests answered 503
+    drop_rate: float = 0.0  # share of requests whose connection is dropped unanswered
+    drop_methods: frozenset[str] = frozenset({"GET"})  # methods the drops apply to
+    retry_after: float | None = None  # Retry-After sent with injected 503s
+
+
+@dataclass
+class Counters:
+    """What the simulator saw: tests and benchmarks assert on these."""
+
+    requests: Counter[str] = field(default_factory=Counter)  # "GET /tasks/{id}" -> n
+    in_flight: int = 0
+    max_in_flight: int = 0
+    logons: int = 0
+    logoffs: int = 0
+    injected_503: int = 0
+    dropped: int = 0
+
+    def reset(self) -> None:
+        self.__init__()  # type: ignore[misc]
+
+
+def _xml(body: str, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(status=status, text=body, content_type="application/xml", headers=headers)
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    return _xml(documents.error(status, message), status, headers)
+
+
+class EMSimulator:
+    """An embedded Enterprise Manager for demos, tests and benchmarks.
+
+    ``async with EMSimulator(jobs=50, nas_jobs=5, task_seconds=1.0) as sim:``
+    serves on ``sim.url`` (127.0.0.1, a free port unless ``port`` is given);
+    log on with ``sim.username``/``sim.password``. ``sim.faults`` injects
+    latency, 503s and dropped connections; ``sim.counters`` records requests
+    by route, the peak in flight and logons; ``sim.state`` holds jobs,
+    sessions and tasks. ``https=True`` serves TLS with a self-signed
+    certificate made at start (``sim.ca_file`` is its PEM for clients).
+    """
+
+    def __init__(
+        self,
+        *,
+        jobs: int = 50,
+        nas_jobs: int = 5,
+        task_seconds: float = 1.0,
+        failure_rate: float = 0.0,
+        session_timeout: float = 15 * 60,
+        username: str = "TECH\\simulator",
+        password: str = "simulator-password",  # noqa: S107 - a fake EM's fake password
+        host: str = "127.0.0.1",
+        port: int = 0,
+        https: bool = False,
+        seed: int = 1,
+        faults: Faults | None = None,
+    ) -> None:
+        self.state = EMState(
+            jobs=jobs,
+            nas_jobs=nas_jobs,
+            task_seconds=task_seconds,
+            failure_rate=failure_rate,
+            session_timeout=session_timeout,
+            seed=seed,
+        )
+        self.username = username
+        self.password = password
+        self.host = host
+        self.port = port
+        self.https = https
+        self.faults = faults or Faults()
+        self.counters = Counters()
+        self.ca_file: str | None = None
+        self._runner: web.AppRunner | None = None
+        self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
+        self._rng = self.state.rng
+
+    def __repr__(self) -> str:
+        return (
+            f"<EMSimulator {self.url if self._runner else 'stopped'} jobs={len(self.state.jobs)}>"
+        )
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.https else "http"
+        return f"{scheme}://{self.host}:{self.port}"
+
+    @property
+    def api(self) -> str:
+        return f"{self.url}/api"
+
+    # -- lifecycle -----------------------------------------------------------
+
+    async def start(self) -> EMSimulator:
+        app = self.make_app()
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        ssl_context = self._server_ssl() if self.https else None
+        site = web.TCPSite(self._runner, self.host, self.port, ssl_context=ssl_context)
+        await site.start()
+        server = site._server
+        if self.port == 0 and server is not None:
+            sockets = getattr(server, "sockets", None) or []
+            self.port = sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._tmpdir is not None:
+            self._tmpdir.cleanup()
+            self._tmpdir = None
+
+    async def __aenter__(self) -> EMSimulator:
+        return await self.start()
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    def client_ssl_context(self) -> ssl.SSLContext:
+        """An SSL context that trusts this simulator's certificate (HTTPS only)."""
+        if self.ca_file is None:
+            raise RuntimeError("the simulator is not serving HTTPS")
+        return ssl.create_default_context(cafile=self.ca_file)
+
+    def _server_ssl(self) -> ssl.SSLContext:
+        self._tmpdir = tempfile.TemporaryDirectory(prefix="veeam-em-sim-")
+        cert, key, ca = _self_signed(Path(self._tmpdir.name), self.host)
+        self.ca_file = str(ca)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        return context
+
+    # -- the app -------------------------------------------------------------
+
+    def make_app(self) -> web.Application:
+        app = web.Application(middlewares=[self._count, self._inject_faults, self._auth])
+        r = app.router
+        r.add_get("/api/", self._entry_point)
+        r.add_post("/api/sessionMngr/", self._logon)
+        r.add_delete("/api/logonSessions/{id}", self._logoff)
+        r.add_get("/api/jobs", self._jobs)
+        r.add_get("/api/jobs/{id}", self._job)
+        r.add_post("/api/jobs/{id}", self._job_action)
+        r.add_put("/api/jobs/{id}", self._job_edit)
+        r.add_get("/api/jobs/{id}/backupSessions", self._backup_sessions)
+        r.add_get("/api/nas/jobs", self._nas_jobs)
+        r.add_get("/api/nas/jobs/{id}", self._nas_job)
+        r.add_post("/api/nas/jobs/{id}/{action}", self._nas_action)
+        r.add_get("/api/tasks", self._tasks)
+        r.add_get("/api/tasks/{id}", self._task)
+        return app
+
+    @web.middleware
+    async def _count(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        route = request.match_info.route.resource
+        name = route.canonical if route is not None else request.path
+        self.counters.requests[f"{request.method} {name}"] += 1
+        self.counters.in_flight += 1
+        self.counters.max_in_flight = max(self.counters.max_in_flight, self.counters.in_flight)
+        try:
+            return await handler(request)
+        finally:
+            self.counters.in_flight -= 1
+
+    @web.middleware
+    async def _inject_faults(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        faults = self.faults
+        if faults.latency > 0:
+            await asyncio.sleep(faults.latency)
+        if (
+            faults.drop_rate > 0
+            and request.method in faults.drop_methods
+            and self._rng.random() < faults.drop_rate
+        ):
+            self.counters.dropped += 1
+            if request.transport is not None:
+                request.transport.abort()
+            raise asyncio.CancelledError
+        if faults.error_503_rate > 0 and self._rng.random() < faults.error_503_rate:
+            self.counters.injected_503 += 1
+            headers = {"Retry-After": f"{faults.retry_after:g}"} if faults.retry_after else None
+            return _error(503, "The service is temporarily overloaded", headers)
+        return await handler(request)
+
+    @web.middleware
+    async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path in ("/api/", "/api/sessionMngr/"):
+            return await handler(request)
+        # EM prefers the cookie over the header when both are sent.
+        token = request.cookies.get(TOKEN) or request.headers.get(TOKEN)
+        session = self.state.authenticate(token)
+        if session is None:
+            return _error(401, "Authorization token is missing, invalid or expired")
+        request["session"] = session
+        return await handler(request)
+
+    # -- handlers ------------------------------------------------------------
+
+    async def _entry_point(self, request: web.Request) -> web.Response:
+        return _xml(documents.entry_point(self.api))
+
+    async def _logon(self, request: web.Request) -> web.Response:
+        auth = request.headers.get("Authorization", "")
+        user = password = None
+        if auth.startswith("Basic "):
+            try:
+                user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                user = None
+        if user != self.username or password != self.password:
+            return _error(401, "Authentication failed", {"WWW-Authenticate": "Basic Realm=RestSvc"})
+        session = self.state.logon(user)
+        self.counters.logons += 1
+        response = _xml(
+            documents.logon_session(self.api, session.id, user),
+            201,
+            {TOKEN: session.token},
+        )
+        response.set_cookie(TOKEN, session.token, path="/api")
+        return response
+
+    async def _logoff(self, request: web.Request) -> web.Response:
+        session: SimSession = request["session"]
+        if request.match_info["id"] != session.id:
+            return _error(403, "A logon session can only delete itself")
+        self.state.logoff(session.id)
+        self.counters.logoffs += 1
+        return web.Response(status=204)
+
+    def _find(self, table: dict[str, SimJob], request: web.Request) -> SimJob | None:
+        return table.get(request.match_info["id"].lower())
+
+    async def _jobs(self, request: web.Request) -> web.Response:
+        return _xml(self._refs(self.state.jobs.values(), "jobs", "JobReference"))
+
+    async def _nas_jobs(self, request: web.Request) -> web.Response:
+        return _xml(self._refs(self.state.nas_jobs.values(), "nas/jobs", "NasJobReference"))
+
+    def _refs(self, jobs: object, path: str, type_: str) -> str:
+        rows = [
+            (
+                type_,
+                f"{self.api}/{path}/{j.id}",
+                j.name,
+                j.uid,
+                f"{self.api}/{path}/{j.id}?format=Entity",
+            )
+            for j in jobs  # type: ignore[attr-defined]
+        ]
+        return documents.references(rows)
+
+    async def _job(self, request: web.Request) -> web.Response:
+        job = self._find(self.state.jobs, request)
+        if job is None:
+            return _error(404, f"Job {request.match_info['id']} was not found")
+        next_run = datetime(2030, 1, 1, tzinfo=timezone.utc) + timedelta(hours=job.index)
+        return _xml(
+            documents.job_entity(
+                self.api,
+                job.id,
+                job.name,
+                job.job_type,
+                job.platform,
+                job.description,
+                job.schedule_enabled,
+                next_run if job.schedule_enabled else None,
+                job.index,
+            )
+        )
+
+    async def _nas_job(self, request: web.Request) -> web.Response:
+        job = self._find(self.state.nas_jobs, request)
+        if job is None:
+            return _error(404, f"NAS job {request.match_info['id']} was not found")
+        return _xml(
+            documents.nas_job_entity(
+                self.api, job.id, job.name, job.description, job.schedule_enabled, job.index
+            )
+        )
+
+    def _accepted(self, task: SimTask) -> web.Response:
+        return _xml(self._task_xml(task), 202)
+
+    def _task_xml(self, task: SimTask, root: bool = True) -> str:
+        state = task.state(self.state.clock())
+        done = state != "Running"
+        message = task.message if state == "Finished" else "OperationFinished"
+        related = f"{self.api}/jobs/{task.related}?format=Entity" if task.related else None
+        return documents.task(
+            self.api, task.id, state, task.operation,
+            (task.success if state == "Finished" else True) if done else None,
+            message if done else None, related if state == "Finished" else None, root,
+        )  # fmt: skip
+
+    async def _job_action(self, request: web.Request) -> web.Response:
+        job = self._find(self.state.jobs, request)
+        if job is None:
+            return _error(404, f"Job {request.match_info['id']} was not found")
+        action = request.query.get("action", "").rstrip("/")
+        session: SimSession = request["session"]
+        if action == "clone":
+            body = await request.read()
+            try:
+                _, content = parse_document(body)
+                (info,) = [v for k, v in content.items() if k.endswith("CloneInfo")]
+                name = str(info["JobName"])
+            except (ValueError, KeyError, TypeError) as exc:
+                return _error(400, f"The clone specification is invalid: {exc}")
+            return self._accepted(self.state.clone(session, job, name))
+        result = self.state.act(session, job, action)
+        if isinstance(result, str):
+            return _error(400, result)
+        return self._accepted(result)
+
+    async def _job_edit(self, request: web.Request) -> web.Response:
+        job = self._find(self.state.jobs, request)
+        if job is None:
+            return _error(404, f"Job {request.match_info['id']} was not found")
+        if request.query.get("action") != "edit":
+            return _error(405, "Use PUT /jobs/{ID}?action=edit")
+        try:
+            root, content = parse_document(await request.read())
+        except ValueError as exc:
+            return _error(400, f"The request body is malformed: {exc}")
+        if root != "Job":
+            return _error(400, f"Expected <Job>, got <{root}>")
+        if isinstance(content.get("Description"), str):
+            job.description = content["Description"]
+        enabled = content.get("ScheduleEnabled")
+        if isinstance(enabled, str):
+            job.schedule_enabled = enabled.lower() == "true"
+        session: SimSession = request["session"]
+        return self._accepted(self.state.new_task(session, "EditJob", job=job))
+
+    async def _nas_action(self, request: web.Request) -> web.Response:
+        job = self._find(self.state.nas_jobs, request)
+        if job is None:
+            return _error(404, f"NAS job {request.match_info['id']} was not found")
+        result = self.state.act(request["session"], job, request.match_info["action"])
+        if isinstance(result, str):
+            return _error(400, result)
+        return self._accepted(result)
+
+    async def _backup_sessions(self, request: web.Request) -> web.Response:
+        job = self._find(self.state.jobs, request)
+        if job is None:
+            return _error(404, f"Job {request.match_info['id']} was not found")
+        rows = [
+            (
+                "BackupJobSessionReference",
+                f"{self.api}/backupSessions/{sid}",
+                f"{job.name}@{n}",
+                f"urn:veeam:BackupJobSession:{sid}",
+                f"{self.api}/backupSessions/{sid}?format=Entity",
+            )
+            for n, sid in enumerate(job.sessions, 1)
+        ]
+        return _xml(documents.references(rows))
+
+    async def _tasks(self, request: web.Request) -> web.Response:
+        session: SimSession = request["session"]
+        items = [self._task_xml(self.state.tasks[t], root=False) for t in session.tasks]
+        return _xml(documents.tasks(items))
+
+    async def _task(self, request: web.Request) -> web.Response:
+        task = self.state.tasks.get(request.match_info["id"])
+        if task is None:
+            return _error(404, f"Task {request.match_info['id']} was not found")
+        return _xml(self._task_xml(task))
+
+
+def _self_signed(directory: Path, host: str) -> tuple[Path, Path, Path]:
+    """A throw-away certificate for ``host`` -> (server cert, key, file clients trust).
+
+    Uses trustme when installed (the ``test`` and ``cli`` extras bring it), else
+    the ``openssl`` command; the core library needs neither.
+    """
+    cert, key, ca = directory / "cert.pem", directory / "key.pem", directory / "ca.pem"
+    try:
+        trustme: Any = importlib.import_module("trustme")
+    except ImportError:
+        trustme = None
+    if trustme is not None:
+        authority = trustme.CA()
+        issued = authority.issue_cert(host, "localhost")
+        issued.private_key_pem.write_to_path(str(key))
+        issued.cert_chain_pems[0].write_to_path(str(cert))
+        authority.cert_pem.write_to_path(str(ca))
+        return cert, key, ca
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise RuntimeError("HTTPS needs 'trustme' (pip install trustme) or the openssl command")
+    subprocess.run(  # noqa: S603 - fixed arguments
+        [
+            openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", f"/CN={host}", "-addext", f"subjectAltName=IP:{host},DNS:localhost",
+            "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key, cert

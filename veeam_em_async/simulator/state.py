@@ -1,0 +1,223 @@
+"""The simulated EM's data: jobs, logon sessions and tasks, with EM's action rules."""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+JOB_TYPES = ("Backup", "Replica", "BackupCopy", "ImmediateBackupCopy")
+PLATFORMS = ("VMware", "HyperV", "vCloud")
+
+
+@dataclass
+class SimJob:
+    id: str
+    name: str
+    job_type: str
+    platform: str
+    index: int
+    nas: bool = False
+    description: str = "Created by the veeam_em_async simulator"
+    schedule_enabled: bool = True
+    running_until: float = 0.0
+    last_result: str | None = None  # "Success" | "Failed" | None (never ran)
+    sessions: list[str] = field(default_factory=list)
+
+    @property
+    def uid(self) -> str:
+        return f"urn:veeam:{'NasJob' if self.nas else 'Job'}:{self.id}"
+
+
+@dataclass
+class SimTask:
+    id: str
+    session_id: str
+    operation: str
+    created: float
+    duration: float
+    success: bool
+    message: str
+    job: SimJob | None = None
+    related: str | None = None
+
+    def state(self, now: float) -> str:
+        age = now - self.created
+        if age >= self.duration:
+            return "Finished"
+        if age >= self.duration * 0.8:
+            return "OperationFinished"
+        return "Running"
+
+
+@dataclass
+class SimSession:
+    id: str
+    token: str
+    user: str
+    last_seen: float
+    tasks: list[str] = field(default_factory=list)
+
+
+class EMState:
+    """Everything the simulator knows; every rule of EM it imitates lives here."""
+
+    def __init__(
+        self,
+        *,
+        jobs: int,
+        nas_jobs: int,
+        task_seconds: float,
+        failure_rate: float,
+        session_timeout: float,
+        seed: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.rng = random.Random(seed)  # noqa: S311 - reproducible fakes, not secrets
+        self.clock = clock
+        self.task_seconds = task_seconds
+        self.failure_rate = failure_rate
+        self.session_timeout = session_timeout
+        self.jobs: dict[str, SimJob] = {}
+        self.nas_jobs: dict[str, SimJob] = {}
+        self.sessions: dict[str, SimSession] = {}  # by token
+        self.tasks: dict[str, SimTask] = {}
+        self.backup_sessions: dict[str, str] = {}  # session id -> job id
+        self._task_counter = 0
+        for i in range(jobs):
+            job_type = JOB_TYPES[0] if i % 10 < 7 else JOB_TYPES[1 + (i % 10) - 7]
+            self._add(
+                self.jobs, SimJob(self._uuid(), f"Job {i:04d}", job_type, PLATFORMS[i % 3], i)
+            )
+        for i in range(nas_jobs):
+            self._add(
+                self.nas_jobs,
+                SimJob(self._uuid(), f"File Share {i:02d}", "NasBackup", "FileShare", i, nas=True),
+            )
+
+    def _uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    @staticmethod
+    def _add(table: dict[str, SimJob], job: SimJob) -> None:
+        table[job.id] = job
+
+    # -- sessions ------------------------------------------------------------
+
+    def logon(self, user: str) -> SimSession:
+        session = SimSession(str(uuid.uuid4()), uuid.uuid4().hex, user, self.clock())
+        self.sessions[session.token] = session
+        return session
+
+    def authenticate(self, token: str | None) -> SimSession | None:
+        """The live session of ``token``, touching it; ``None`` if unknown or idle too long."""
+        session = self.sessions.get(token or "")
+        if session is None:
+            return None
+        now = self.clock()
+        if now - session.last_seen > self.session_timeout:
+            del self.sessions[session.token]
+            return None
+        session.last_seen = now
+        return session
+
+    def logoff(self, session_id: str) -> bool:
+        for token, session in list(self.sessions.items()):
+            if session.id == session_id:
+                del self.sessions[token]
+                return True
+        return False
+
+    def expire_sessions(self) -> int:
+        """Drop every logon session now, as an idle timeout or an EM restart would."""
+        count = len(self.sessions)
+        self.sessions.clear()
+        return count
+
+    # -- tasks ---------------------------------------------------------------
+
+    def new_task(
+        self,
+        session: SimSession,
+        operation: str,
+        *,
+        success: bool = True,
+        message: str = "Ok",
+        job: SimJob | None = None,
+        duration: float | None = None,
+        related: str | None = None,
+    ) -> SimTask:
+        self._task_counter += 1
+        task = SimTask(
+            id=f"task-{self._task_counter}",
+            session_id=session.id,
+            operation=operation,
+            created=self.clock(),
+            duration=self.task_seconds if duration is None else duration,
+            success=success,
+            message=message,
+            job=job,
+            related=related,
+        )
+        self.tasks[task.id] = task
+        session.tasks.append(task.id)
+        return task
+
+    # -- job actions (EM's rules) ------------------------------------------------
+
+    def act(self, session: SimSession, job: SimJob, action: str) -> SimTask | str:
+        """Run ``action``; return its task, or the message of a 400 refusal."""
+        now = self.clock()
+        running = job.running_until > now
+        kind = "NasJob" if job.nas else "Job"
+        if action == "start":
+            if job.job_type in ("BackupCopy", "ImmediateBackupCopy"):
+                return "Start is not available for backup copy jobs; use sync"
+            if running:
+                return self._task(
+                    session, job, f"Start{kind}", False, f'Job "{job.name}" is already running'
+                )
+            return self._run(session, job, f"Start{kind}", "triggered to start")
+        if action == "sync":
+            if job.nas or job.job_type not in ("BackupCopy", "ImmediateBackupCopy"):
+                return "Sync is available for backup copy jobs only"
+            return self._run(session, job, "StartJobSync", "triggered to sync")
+        if action == "retry":
+            if job.last_result != "Failed" or running:
+                return self._task(
+                    session,
+                    job,
+                    f"Retry{kind}",
+                    False,
+                    f'Job "{job.name}" has no failed run to retry',
+                )
+            return self._run(session, job, f"Retry{kind}", "triggered to retry")
+        if action == "stop":
+            job.running_until = now
+            return self._task(session, job, f"Stop{kind}", True, f'Job "{job.name}" stopped.')
+        if action == "toggleScheduleEnabled":
+            job.schedule_enabled = not job.schedule_enabled
+            return self._task(session, job, "UpdateJob", True, "Ok")
+        return f"Unknown action {action!r}"
+
+    def _task(
+        self, session: SimSession, job: SimJob, operation: str, success: bool, message: str
+    ) -> SimTask:
+        return self.new_task(session, operation, success=success, message=message, job=job)
+
+    def _run(self, session: SimSession, job: SimJob, operation: str, verb: str) -> SimTask:
+        success = self.rng.random() >= self.failure_rate
+        job.running_until = self.clock() + self.task_seconds
+        job.last_result = "Success" if success else "Failed"
+        backup_session = str(uuid.uuid4())
+        job.sessions.append(backup_session)
+        self.backup_sessions[backup_session] = job.id
+        message = f'Job "{job.name}" {verb}.' if success else f'Job "{job.name}" failed to start.'
+        return self._task(session, job, operation, success, message)
+
+    def clone(self, session: SimSession, job: SimJob, new_name: str) -> SimTask:
+        clone = SimJob(self._uuid(), new_name, job.job_type, job.platform, len(self.jobs))
+        self._add(self.jobs, clone)
+        return self.new_task(session, "CloneJob", job=job, related=clone.id)
