@@ -151,7 +151,7 @@ async def test_bulk_start_of_two_hundred_jobs() -> None:
         assert sim.counters.max_in_flight <= 10
         copy_jobs = {j.id for j in sim.state.jobs.values() if "Copy" in j.job_type}
         failed_runs = {j.id for j in sim.state.jobs.values() if j.last_result == "Failed"}
-        for ref, outcome in zip(refs, outcomes):
+        for ref, outcome in zip(refs, outcomes, strict=True):
             if ref.id in copy_jobs:
                 assert isinstance(outcome.error, APIError) and outcome.error.status == 400
             elif ref.id in failed_runs:
