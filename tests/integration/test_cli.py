@@ -1,0 +1,149 @@
+"""The veeam-em command, invoked for real against the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from veeam_em_async.cli import main
+from veeam_em_async.simulator import EMSimulator
+
+
+class SimulatorThread:
+    """The simulator on its own event loop, so the CLI can run asyncio.run()."""
+
+    def __init__(self, **kwargs: object) -> None:
+        self.sim = EMSimulator(**kwargs)  # type: ignore[arg-type]
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def __enter__(self) -> EMSimulator:
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self.sim.start(), self.loop).result(10)
+        return self.sim
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self.sim.stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+@pytest.fixture
+def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[EMSimulator]:
+    with SimulatorThread(jobs=12, nas_jobs=2, task_seconds=0.05) as simulator:
+        monkeypatch.setenv("VEEAM_EM_URL", simulator.url)
+        monkeypatch.setenv("VEEAM_EM_USER", simulator.username)
+        monkeypatch.setenv("VEEAM_EM_PASSWORD", simulator.password)
+        yield simulator
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), stream=out)
+    return code, out.getvalue()
+
+
+def test_demo_end_to_end_with_the_readme_command() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "veeam_em_async.cli",
+            "demo",
+            "--jobs",
+            "20",
+            "--task-seconds",
+            "0.3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TERM": "dumb"},
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Embedded Enterprise Manager simulator at http://127.0.0.1:" in out
+    assert "20 jobs" in out and "Job 0019" in out and "ImmediateBackupCopy" in out
+    assert "Starting and awaiting jobs: 20/20" in out  # progress as lines: not a terminal
+    assert "Summary" in out and "Requests sent" in out
+    assert "Traceback" not in result.stderr
+
+
+def test_jobs_list_and_show_json(sim: EMSimulator) -> None:
+    code, out = run("jobs", "list", "--json")
+    assert code == 0
+    refs = json.loads(out)
+    assert len(refs) == 12 and refs[0]["name"] == "Job 0000"
+    code, out = run("jobs", "show", refs[0]["id"], "--json")
+    assert code == 0
+    job = json.loads(out)
+    assert job["job_type"] == "Backup" and job["id"] == refs[0]["id"]
+    code, out = run("jobs", "show", refs[0]["id"])
+    assert code == 0 and "Job 0000" in out and "job_type" in out
+
+
+def test_jobs_start_one_and_wait(sim: EMSimulator) -> None:
+    job_id = next(iter(sim.state.jobs))
+    code, out = run("jobs", "start", job_id, "--wait", "--json")
+    assert code == 0
+    task = json.loads(out)
+    assert task["state"] == "Finished" and task["result"]["success"] is True
+
+
+def test_jobs_start_all_by_name_with_progress(sim: EMSimulator) -> None:
+    code, out = run("jobs", "start", "--all", "--name-like", "Job 000[0-6]", "--wait")
+    assert code == 0
+    assert "start 7 jobs: 7/7" in out
+    assert out.count("Finished") == 7
+    assert sim.counters.requests["POST /api/jobs/{id}"] == 7
+
+
+def test_failed_action_exits_one(sim: EMSimulator) -> None:
+    copy_job = next(j for j in sim.state.jobs.values() if j.job_type == "BackupCopy")
+    code, out = run("jobs", "start", "--all", "--name-like", copy_job.name, "--json")
+    assert code == 1
+    (outcome,) = json.loads(out)
+    assert outcome["ok"] is False and "backup copy" in outcome["error"]
+
+
+def test_nas_jobs_and_tasks(sim: EMSimulator) -> None:
+    code, out = run("nas-jobs", "list", "--json")
+    assert code == 0 and len(json.loads(out)) == 2
+    nas_id = json.loads(out)[0]["id"]
+    code, out = run("nas-jobs", "start", nas_id, "--json")
+    assert code == 0
+    task_id = json.loads(out)["id"]
+    code, out = run("tasks", "show", task_id, "--json")
+    assert code == 0 and json.loads(out)["operation"] == "StartNasJob"
+
+
+def test_errors_print_one_line_and_exit_one(
+    sim: EMSimulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _ = run("jobs", "show", "00000000-0000-4000-8000-000000000000")
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("error: 404") and err.count("\n") == 1
+    code, _ = run("jobs", "show", "not-a-job")
+    assert code == 1 and "not a Job id" in capsys.readouterr().err
+    monkeypatch.setenv("VEEAM_EM_PASSWORD", "wrong")
+    code, _ = run("jobs", "list")
+    err = capsys.readouterr().err
+    assert code == 1 and "Authentication failed" in err and "wrong" not in err
+    monkeypatch.delenv("VEEAM_EM_URL")
+    code, _ = run("jobs", "list")
+    assert code == 1 and "VEEAM_EM_URL" in capsys.readouterr().err
+
+
+def test_insecure_warns(sim: EMSimulator, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _ = run("jobs", "list", "--insecure")
+    assert code == 0
+    assert "verification is disabled" in capsys.readouterr().err

@@ -1,0 +1,447 @@
+"""``veeam-em``: start jobs and watch them finish, from a shell.
+
+``veeam-em demo`` runs the whole story against the embedded simulator;
+``veeam-em simulate`` serves the simulator; the other commands talk to a real
+EM (``--url``/``--user``/``--password`` or ``VEEAM_EM_URL``/``VEEAM_EM_USER``/
+``VEEAM_EM_PASSWORD``). Tables and the progress bar use ``rich`` when it is
+installed (``pip install 'veeam_em_async[cli]'``) and plain text otherwise.
+Errors print one line and exit 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import fnmatch
+import getpass
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+import attrs
+
+from . import __version__
+from .bulk import ActionOutcome, run_many
+from .client import EnterpriseManager
+from .errors import TaskFailedError, VeeamEMError
+from .models import EntityRef, Job, NasJob, TaskInfo
+from .policies import PollPolicy
+from .polling import Task
+
+DEMO_POLLING = PollPolicy(initial_delay=0.3, min_interval=0.2, max_interval=1.0, jitter=0.2)
+
+
+class CLIError(Exception):
+    """A user-facing error: printed as one line, exit status 1."""
+
+
+# -- output ---------------------------------------------------------------------
+
+
+class Output:
+    """Tables, progress and messages; rich when available and wanted, plain otherwise."""
+
+    def __init__(self, stream: TextIO, *, json_mode: bool = False, color: bool | None = None):
+        self.stream = stream
+        self.json_mode = json_mode
+        self.is_terminal = stream.isatty()
+        self.console: Any = None
+        if not json_mode:
+            try:
+                from rich.console import Console
+            except ImportError:
+                pass
+            else:
+                width = None if self.is_terminal else 120
+                self.console = Console(file=stream, force_terminal=color, width=width)
+
+    def line(self, text: str = "") -> None:
+        if self.console is not None:
+            self.console.print(text, highlight=False, markup=False)
+        else:
+            print(text, file=self.stream)
+
+    def json(self, data: Any) -> None:
+        print(json.dumps(data, indent=2, default=str), file=self.stream)
+
+    def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        cells = [["" if c is None else str(c) for c in row] for row in rows]
+        if self.console is not None:
+            from rich.table import Table
+
+            table = Table(title=title)
+            for column in columns:
+                table.add_column(column)
+            for row in cells:
+                table.add_row(*row)
+            self.console.print(table)
+            return
+        widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+        print(title, file=self.stream)
+        print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)), file=self.stream)
+        print("  ".join("-" * w for w in widths), file=self.stream)
+        for row in cells:
+            print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)), file=self.stream)
+
+    def progress(self, description: str, total: int) -> Progress:
+        return Progress(self, description, total)
+
+
+class Progress:
+    """A live bar on a terminal with rich; otherwise a line at each quarter."""
+
+    def __init__(self, out: Output, description: str, total: int) -> None:
+        self.out, self.description, self.total = out, description, total
+        self._bar: Any = None
+        self._task: Any = None
+        self._next_quarter = 1
+
+    def __enter__(self) -> Progress:
+        if self.out.console is not None and self.out.is_terminal and not self.out.json_mode:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+            self._bar = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=self.out.console,
+            )
+            self._bar.__enter__()
+            self._task = self._bar.add_task(self.description, total=self.total)
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done)
+        elif not self.out.json_mode and total and done * 4 >= self._next_quarter * total:
+            self._next_quarter = done * 4 // total + 1
+            self.out.line(f"{self.description}: {done}/{total}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
+def model_dict(model: Any) -> Any:
+    """A model as JSON-ready data (with ``id`` for jobs and references)."""
+    if isinstance(model, list):
+        return [model_dict(item) for item in model]
+    data = attrs.asdict(model)
+    if isinstance(model, (Job, NasJob, EntityRef)):
+        data = {"id": model.id, **data}
+    return data
+
+
+def outcome_dict(outcome: ActionOutcome) -> dict[str, Any]:
+    job = outcome.job
+    return {
+        "job": job.name if isinstance(job, EntityRef) else str(job),
+        "ok": outcome.ok,
+        "task": model_dict(outcome.task) if outcome.task else None,
+        "error": str(outcome.error) if outcome.error else None,
+    }
+
+
+def summarize(outcomes: Sequence[ActionOutcome]) -> tuple[int, int, int]:
+    """(succeeded, task failed, other errors)."""
+    ok = sum(1 for o in outcomes if o.ok)
+    failed = sum(1 for o in outcomes if isinstance(o.error, TaskFailedError))
+    return ok, failed, len(outcomes) - ok - failed
+
+
+# -- the demo -------------------------------------------------------------------
+
+
+async def run_demo(args: argparse.Namespace, out: Output) -> int:
+    from .simulator import EMSimulator
+
+    started = time.perf_counter()
+    async with EMSimulator(
+        jobs=args.jobs,
+        nas_jobs=args.nas_jobs,
+        task_seconds=args.task_seconds,
+        failure_rate=args.failure_rate,
+        seed=args.seed,
+    ) as sim:
+        out.line(f"Embedded Enterprise Manager simulator at {sim.url}")
+        async with EnterpriseManager(
+            sim.url, sim.username, sim.password, poll_policy=DEMO_POLLING, max_connections=20
+        ) as em:
+            refs = await em.jobs.list()
+            jobs = list(await asyncio.gather(*(em.jobs.get(ref) for ref in refs)))
+            out.table(
+                f"{len(jobs)} jobs",
+                ["Name", "Type", "Platform", "Schedule", "Next run"],
+                [
+                    (
+                        j.name,
+                        j.job_type,
+                        j.platform,
+                        "on" if j.schedule_enabled else "off",
+                        j.next_run.strftime("%Y-%m-%d %H:%M") if j.next_run else "-",
+                    )
+                    for j in jobs
+                ],
+            )
+
+            def act(job: Job) -> Any:
+                # Backup copy jobs are synced, the others started: EM's own rule.
+                if job.job_type in ("BackupCopy", "ImmediateBackupCopy"):
+                    return em.jobs.sync(job)
+                return em.jobs.start(job)
+
+            with out.progress("Starting and awaiting jobs", len(jobs)) as progress:
+                outcomes = await run_many(
+                    act, jobs, concurrency=20, wait=True, poll_policy=None, progress=progress
+                )
+            nas_outcomes = await em.nas_jobs.start_many(await em.nas_jobs.list())
+            requests = em.stats.total()
+        wall = time.perf_counter() - started
+        ok, failed, errors = summarize([*outcomes, *nas_outcomes])
+        expected_failures = sum(
+            1
+            for j in [*sim.state.jobs.values(), *sim.state.nas_jobs.values()]
+            if j.last_result == "Failed"
+        )
+        out.table(
+            "Summary",
+            ["Succeeded", "Failed (task)", "Errors", "Wall time", "Requests sent", "Logons"],
+            [(ok, failed, errors, f"{wall:.2f} s", requests, sim.counters.logons)],
+        )
+        for outcome in [*outcomes, *nas_outcomes]:
+            if not outcome.ok:
+                name = getattr(outcome.job, "name", outcome.job)
+                out.line(f"  {name}: {outcome.error}")
+    if errors or failed != expected_failures:
+        out.line("Unexpected outcome: see the errors above.")
+        return 1
+    return 0
+
+
+async def run_simulate(args: argparse.Namespace, out: Output) -> int:
+    from .simulator import EMSimulator
+
+    sim = EMSimulator(
+        jobs=args.jobs,
+        nas_jobs=args.nas_jobs,
+        task_seconds=args.task_seconds,
+        failure_rate=args.failure_rate,
+        host=args.host,
+        port=args.port,
+        https=args.https,
+    )
+    await sim.start()
+    out.line(f"EM simulator serving {sim.api} (user {sim.username!r}, password {sim.password!r})")
+    if sim.ca_file:
+        out.line(f"CA certificate for clients: {sim.ca_file}")
+    out.line("Press Ctrl-C to stop.")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await sim.stop()
+    return 0  # pragma: no cover - only Ctrl-C ends it
+
+
+# -- commands against a real EM ----------------------------------------------------
+
+
+def connect(args: argparse.Namespace, out: Output) -> EnterpriseManager:
+    url = args.url or os.environ.get("VEEAM_EM_URL")
+    user = args.user or os.environ.get("VEEAM_EM_USER")
+    password = os.environ.get("VEEAM_EM_PASSWORD")
+    if not url:
+        raise CLIError("no EM URL: pass --url or set VEEAM_EM_URL")
+    if not user:
+        raise CLIError("no user: pass --user or set VEEAM_EM_USER")
+    if password is None:
+        if not sys.stdin.isatty():
+            raise CLIError("no password: set VEEAM_EM_PASSWORD (no terminal to prompt on)")
+        password = getpass.getpass(f"Password for {user}: ")
+    verify: Any = True
+    if args.insecure:
+        print("warning: TLS certificate verification is disabled (--insecure)", file=sys.stderr)
+        verify = False
+    elif args.ca_file:
+        verify = args.ca_file
+    return EnterpriseManager(
+        url,
+        user,
+        password,
+        verify_ssl=verify,
+        max_connections=args.max_connections,
+        timeout=args.timeout,
+    )
+
+
+async def select_jobs(args: argparse.Namespace, resource: Any) -> list[Any]:
+    if args.all:
+        refs: list[EntityRef] = await resource.list()
+        if args.name_like:
+            refs = [r for r in refs if r.name and fnmatch.fnmatchcase(r.name, args.name_like)]
+        return refs
+    if not args.ids:
+        raise CLIError("name at least one job id, or use --all")
+    return list(args.ids)
+
+
+async def run_em_command(args: argparse.Namespace, out: Output) -> int:
+    async with connect(args, out) as em:
+        resource = em.nas_jobs if args.group == "nas-jobs" else em.jobs
+        command = args.command
+        if args.group == "tasks":
+            info = await em.tasks.get(args.id)
+            return show_task(out, info)
+        if command == "list":
+            refs = await resource.list()
+            if out.json_mode:
+                out.json(model_dict(refs))
+            else:
+                out.table(
+                    f"{len(refs)} jobs",
+                    ["Id", "Name", "Type"],
+                    [(r.id, r.name, r.type) for r in refs],
+                )
+            return 0
+        if command == "show":
+            job = await resource.get(args.id)
+            if out.json_mode:
+                out.json(model_dict(job))
+            else:
+                rows = [
+                    (k, v)
+                    for k, v in model_dict(job).items()
+                    if k not in ("links", "schedule_options", "info", "includes", "storage_options")
+                ]
+                out.table(job.name or job.id, ["Field", "Value"], rows)
+            return 0
+        jobs = await select_jobs(args, resource)
+        action: Callable[[Any], Any] = getattr(resource, command.replace("-", "_"))
+        if len(jobs) == 1 and not args.all:
+            task: Task = await action(jobs[0])
+            current = await task.wait(timeout=args.wait_timeout) if args.wait else task.info
+            assert current is not None
+            return show_task(out, current)
+        with out.progress(f"{command} {len(jobs)} jobs", len(jobs)) as progress:
+            outcomes = await run_many(
+                action,
+                jobs,
+                concurrency=args.max_connections,
+                wait=args.wait,
+                poll_policy=None,
+                progress=progress,
+                timeout=args.wait_timeout,
+            )
+        if out.json_mode:
+            out.json([outcome_dict(o) for o in outcomes])
+        else:
+            out.table(
+                "Outcomes",
+                ["Job", "OK", "Task", "State", "Message / error"],
+                [
+                    (
+                        outcome_dict(o)["job"],
+                        "yes" if o.ok else "no",
+                        o.task.id if o.task else "-",
+                        o.task.state if o.task else "-",
+                        str(o.error)
+                        if o.error
+                        else (o.task.result.message if o.task and o.task.result else ""),
+                    )
+                    for o in outcomes
+                ],
+            )
+        return 0 if all(o.ok for o in outcomes) else 1
+
+
+def show_task(out: Output, info: TaskInfo) -> int:
+    if out.json_mode:
+        out.json(model_dict(info))
+    else:
+        message = info.result.message if info.result else ""
+        success = "-" if info.result is None else ("yes" if info.result.success else "no")
+        out.table(
+            "Task",
+            ["Id", "Operation", "State", "Success", "Message"],
+            [(info.id, info.operation, info.state, success, message)],
+        )
+    return 0 if info.result is None or info.result.success else 1
+
+
+# -- argument parsing -------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="veeam-em", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"veeam-em {__version__}")
+    sub = parser.add_subparsers(dest="group", required=True)
+
+    demo = sub.add_parser("demo", help="run the whole story against the embedded simulator")
+    demo.add_argument("--jobs", type=int, default=50)
+    demo.add_argument("--nas-jobs", type=int, default=5)
+    demo.add_argument("--task-seconds", type=float, default=1.0)
+    demo.add_argument("--failure-rate", type=float, default=0.1)
+    demo.add_argument("--seed", type=int, default=1)
+
+    simulate = sub.add_parser("simulate", help="serve the EM simulator until Ctrl-C")
+    simulate.add_argument("--host", default="127.0.0.1")
+    simulate.add_argument("--port", type=int, default=9398)
+    simulate.add_argument("--jobs", type=int, default=50)
+    simulate.add_argument("--nas-jobs", type=int, default=5)
+    simulate.add_argument("--task-seconds", type=float, default=5.0)
+    simulate.add_argument("--failure-rate", type=float, default=0.1)
+    simulate.add_argument("--https", action="store_true")
+
+    conn = argparse.ArgumentParser(add_help=False)
+    conn.add_argument("--url", help="EM URL (or VEEAM_EM_URL), e.g. https://em:9398")
+    conn.add_argument("--user", help="user name (or VEEAM_EM_USER)")
+    conn.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+    conn.add_argument("--ca-file", help="CA bundle to verify EM's certificate with")
+    conn.add_argument("--max-connections", type=int, default=20)
+    conn.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
+    conn.add_argument("--json", action="store_true", help="machine-readable output")
+
+    for group, actions in (
+        ("jobs", ("start", "stop", "retry", "sync")),
+        ("nas-jobs", ("start", "stop", "retry")),
+    ):
+        group_parser = sub.add_parser(group, help=f"{group} on a real EM")
+        commands = group_parser.add_subparsers(dest="command", required=True)
+        commands.add_parser("list", parents=[conn])
+        show = commands.add_parser("show", parents=[conn])
+        show.add_argument("id")
+        for action in actions:
+            act = commands.add_parser(action, parents=[conn])
+            act.add_argument("ids", nargs="*", metavar="ID")
+            act.add_argument("--all", action="store_true", help="every job")
+            act.add_argument("--name-like", help="with --all: only names matching this glob")
+            act.add_argument("--wait", action="store_true", help="wait until the tasks finish")
+            act.add_argument("--wait-timeout", type=float, default=None)
+    tasks = sub.add_parser("tasks", help="tasks on a real EM")
+    task_commands = tasks.add_subparsers(dest="command", required=True)
+    show_task_parser = task_commands.add_parser("show", parents=[conn])
+    show_task_parser.add_argument("id")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out = Output(stream or sys.stdout, json_mode=getattr(args, "json", False))
+    try:
+        if args.group == "demo":
+            return asyncio.run(run_demo(args, out))
+        if args.group == "simulate":
+            return asyncio.run(run_simulate(args, out))
+        return asyncio.run(run_em_command(args, out))
+    except KeyboardInterrupt:
+        return 130
+    except (CLIError, VeeamEMError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
