@@ -1,0 +1,205 @@
+"""Faults, load, cancellation and secrets, against the simulator over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import pytest
+
+from veeam_em_async import (
+    ClientClosedError,
+    EnterpriseManager,
+    NotFoundError,
+    PollPolicy,
+    RetryPolicy,
+    TaskTimeoutError,
+    TransportError,
+    VeeamEMError,
+)
+from veeam_em_async.simulator import EMSimulator, Faults
+
+FAST = PollPolicy(initial_delay=0.02, min_interval=0.02, max_interval=0.1, jitter=0.1)
+
+
+def client(sim: EMSimulator, **kwargs: object) -> EnterpriseManager:
+    options: dict[str, object] = {
+        "poll_policy": FAST,
+        "retry_policy": RetryPolicy(retries=50, backoff_base=0.005, backoff_max=0.05),
+    }
+    options.update(kwargs)
+    return EnterpriseManager(sim.url, sim.username, sim.password, **options)  # type: ignore[arg-type]
+
+
+def startable(sim: EMSimulator) -> list[str]:
+    return [j.id for j in sim.state.jobs.values() if j.job_type in ("Backup", "Replica")]
+
+
+async def test_503_storm_during_bulk_start_starts_every_job_once() -> None:
+    async with EMSimulator(jobs=500, task_seconds=0.2, seed=3) as sim:
+        ids = startable(sim)
+        async with client(sim, max_connections=20) as em:
+            sim.faults = Faults(error_503_rate=0.5)
+
+            async def end_storm() -> None:
+                await asyncio.sleep(1.0)
+                sim.faults = Faults()
+
+            storm = asyncio.ensure_future(end_storm())
+            outcomes = await em.jobs.start_many(ids, concurrency=20)
+            await storm
+        assert sim.counters.injected_503 > 100
+        assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok][:3]
+        # EM refused the 503'd starts, so re-sending them started each job exactly once.
+        assert all(len(sim.state.jobs[i].sessions) == 1 for i in ids)
+        assert sim.counters.max_in_flight <= 20
+
+
+async def test_session_expiry_in_the_middle_of_a_bulk_start_relogs_on_once() -> None:
+    async with EMSimulator(jobs=300, task_seconds=0.2, seed=4) as sim:
+        ids = startable(sim)
+        async with client(sim, max_connections=20) as em:
+            expired = False
+
+            def progress(done: int, total: int) -> None:
+                nonlocal expired
+                if done == 50 and not expired:
+                    expired = True
+                    sim.state.expire_sessions()
+
+            outcomes = await em.jobs.start_many(ids, progress=progress)
+            assert expired and all(o.ok for o in outcomes)
+            assert em.stats.logons == 2 and sim.counters.logons == 2
+        assert all(len(sim.state.jobs[i].sessions) == 1 for i in ids)
+
+
+async def test_simulator_restart_during_polling_fails_clearly_and_never_hangs() -> None:
+    sim = await EMSimulator(jobs=10, task_seconds=30).start()
+    port = sim.port
+    em = client(sim)
+    await em.login()
+    try:
+        tasks = [await em.jobs.start(i) for i in startable(sim)[:3]]
+        waits = [asyncio.ensure_future(t.wait(timeout=5)) for t in tasks]
+        await asyncio.sleep(0.05)
+        await sim.stop()
+        restarted = await EMSimulator(jobs=10, task_seconds=30, port=port).start()
+        started = time.monotonic()
+        results = await asyncio.gather(*waits, return_exceptions=True)
+        assert time.monotonic() - started < 5
+        # The new EM knows neither the session (re-logon happens) nor the tasks.
+        assert all(isinstance(r, NotFoundError) for r in results), results
+        assert restarted.counters.logons == 1
+        await restarted.stop()
+    finally:
+        await em.close()
+
+
+async def test_server_slower_than_the_timeout_gives_transport_error_and_no_leak() -> None:
+    async with EMSimulator(jobs=5) as sim:
+        async with client(sim, timeout=0.1) as em:
+            sim.faults = Faults(latency=0.5)
+            with pytest.raises(TransportError, match="timed out"):
+                await em.jobs.start(startable(sim)[0])
+            sim.faults = Faults()
+            connector = em._transport._session.connector  # type: ignore[union-attr]
+            assert connector is not None
+        assert connector.closed
+        # The timed-out start was never re-sent.
+        assert sim.counters.requests["POST /api/jobs/{id}"] == 1
+
+
+async def test_cancelling_start_many_leaves_nothing_running() -> None:
+    asyncio.get_running_loop().set_debug(True)
+    async with EMSimulator(jobs=200, task_seconds=5) as sim:
+        em = client(sim)
+        await em.login()
+        bulk = asyncio.ensure_future(em.jobs.start_many(startable(sim), concurrency=5))
+        while sim.counters.requests["POST /api/jobs/{id}"] < 20:
+            await asyncio.sleep(0.01)
+        bulk.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await bulk
+        await em.close()
+        session = em._transport._session
+        assert session is None
+        assert not em._watcher.running and em._watcher.pending == 0
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        assert not [t for t in others if "veeam_em_async" in repr(t)]
+
+
+async def test_closing_while_waiting_wakes_every_waiter() -> None:
+    async with EMSimulator(jobs=10, task_seconds=30) as sim:
+        em = client(sim)
+        await em.login()
+        tasks = [await em.jobs.start(i) for i in startable(sim)[:5]]
+        waits = [asyncio.ensure_future(t.wait()) for t in tasks for _ in range(2)]
+        await asyncio.sleep(0.05)
+        await em.close()
+        results = await asyncio.gather(*waits, return_exceptions=True)
+        assert all(isinstance(r, ClientClosedError) for r in results)
+
+
+async def test_ten_thousand_concurrent_refreshes_respect_the_cap() -> None:
+    async with EMSimulator(jobs=10, task_seconds=60) as sim:
+        async with client(sim, max_connections=20) as em:
+            sim.faults = Faults(latency=0.001)  # keep requests overlapping on the server
+            task = await em.jobs.start(startable(sim)[0])
+            infos = await asyncio.gather(*(task.refresh() for _ in range(10_000)))
+            assert len(infos) == 10_000 and all(i.id == task.id for i in infos)
+        assert sim.counters.requests["GET /api/tasks/{id}"] == 10_000
+        assert sim.counters.max_in_flight == 20  # the server saw the cap reached, never passed
+        assert em.stats.max_in_flight == 20
+
+
+async def test_wait_timeout_against_a_slow_task() -> None:
+    async with EMSimulator(jobs=5, task_seconds=30) as sim:
+        async with client(sim) as em:
+            task = await em.jobs.start(startable(sim)[0])
+            with pytest.raises(TaskTimeoutError) as caught:
+                await task.wait(timeout=0.2)
+            assert caught.value.task is not None and caught.value.task.state == "Running"
+
+
+async def test_hrefs_to_other_hosts_are_never_followed(caplog: pytest.LogCaptureFixture) -> None:
+    """Task bodies carry EM's own absolute Hrefs; polling builds URLs from the id only."""
+    caplog.set_level(logging.DEBUG, logger="veeam_em_async")
+    async with EMSimulator(jobs=5, task_seconds=0.1) as sim:
+        async with client(sim) as em:
+            task = await em.jobs.start(startable(sim)[0])
+            # Pretend EM pointed the task at another host: the handle ignores it.
+            assert task.info is not None
+            object.__setattr__(task.info, "href", "https://evil.example/api/tasks/task-1")
+            info = await task
+            assert info.state == "Finished"
+    assert "evil.example" not in caplog.text
+    assert all(sim.api in line or "logged on" in line for line in caplog.messages)
+
+
+async def test_demo_run_logs_no_secret_at_debug(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with EMSimulator(jobs=30, task_seconds=0.1, failure_rate=0.2) as sim:
+        async with client(sim) as em:
+            outcomes = await em.jobs.start_many(startable(sim))
+            sim.state.expire_sessions()
+            await em.jobs.list()
+            token = em._transport._token
+            errors = [str(o.error) + repr(o.error) for o in outcomes if o.error]
+            text = repr(em)
+    assert token and errors
+    for secret in (sim.password, token):
+        assert secret not in caplog.text
+        assert secret not in text
+        assert not any(secret in e for e in errors)
+    assert "logging on again" in caplog.text  # the log did record the re-logon
+
+
+async def test_only_veeam_errors_escape_the_client() -> None:
+    async with EMSimulator(jobs=5) as sim:
+        async with client(sim, retry_policy=RetryPolicy(retries=0)) as em:
+            sim.faults = Faults(drop_rate=1.0, drop_methods=frozenset({"GET", "POST"}))
+            for call in (em.jobs.list(), em.jobs.start(startable(sim)[0]), em.tasks.get("task-1")):
+                with pytest.raises(VeeamEMError):
+                    await call
+            sim.faults = Faults()
