@@ -160,7 +160,8 @@ async def test_bulk_start_of_two_hundred_jobs() -> None:
                 assert outcome.ok and outcome.task is not None and outcome.task.state == "Finished"
         assert 0 < len(failed_runs) < 200
         # One shared watcher: the task list, not one GET per task and tick.
-        assert sim.counters.requests["GET /api/tasks/{id}"] == 0
+        # (a few stragglers, fewer than the list threshold, may be fetched by id)
+        assert sim.counters.requests["GET /api/tasks/{id}"] <= 10
         assert sim.counters.requests["GET /api/tasks"] <= 20
 
 
