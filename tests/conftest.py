@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import inspect
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -33,3 +38,30 @@ def error_body(status: int, message: str) -> str:
 @pytest.fixture
 def fixture() -> object:
     return fixture_bytes
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if inspect.iscoroutinefunction(getattr(item, "function", None)):
+            item.fixturenames.append("strict_event_loop")  # type: ignore[attr-defined]
+
+
+@pytest_asyncio.fixture
+async def strict_event_loop() -> AsyncIterator[None]:
+    """Async tests fail on anything the loop reports
+    to its exception handler (a task destroyed while pending, an unretrieved
+    exception, an unclosed transport). The simulator's own report of a TLS
+    handshake a test makes fail on purpose is not the client's doing."""
+    reported: list[dict[str, object]] = []
+    loop = asyncio.get_running_loop()
+
+    def handler(_loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+        if context.get("message") != "Error on transport creation for incoming connection":
+            reported.append(context)
+
+    loop.set_exception_handler(handler)
+    yield
+    gc.collect()
+    await asyncio.sleep(0)
+    loop.set_exception_handler(None)
+    assert not reported, [c.get("message") for c in reported]

@@ -65,7 +65,8 @@ def parse_document(data: bytes | str) -> tuple[str, dict[str, Any]]:
         raise ResponseParseError("empty body where an EM document was expected")
     try:
         parsed = xmltodict.parse(bytes(data), expat=_HardenedExpat, disable_entities=True)
-    except (expat.ExpatError, ValueError, RecursionError, MemoryError) as exc:
+    except (expat.ExpatError, ValueError, LookupError, RecursionError, MemoryError) as exc:
+        # LookupError: an unknown encoding in the XML declaration
         raise ResponseParseError(f"not well-formed XML: {exc}", bytes(data)) from None
     if not isinstance(parsed, dict) or len(parsed) != 1:
         raise ResponseParseError("no root element", bytes(data))

@@ -162,7 +162,7 @@ async def test_bulk_start_of_two_hundred_jobs() -> None:
         # One shared watcher: the task list, not one GET per task and tick.
         # (a few stragglers, fewer than the list threshold, may be fetched by id)
         assert sim.counters.requests["GET /api/tasks/{id}"] <= 10
-        assert sim.counters.requests["GET /api/tasks"] <= 20
+        assert sim.counters.requests["GET /api/tasks"] < 50  # O(ticks): far below 200
 
 
 async def test_injected_503s_are_retried_for_reads(sim: EMSimulator) -> None:

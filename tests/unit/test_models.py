@@ -358,6 +358,7 @@ def test_next_run_with_offset_and_seven_digit_fraction_is_utc() -> None:
     [
         (fixture_bytes("backup_job.xml")[:500], "not well-formed"),
         (b"", "empty body"),
+        (b'<?xml version="1.0" encoding="u-f-8"?><Task/>', "not well-formed"),
         (b"<html><body>Service Unavailable</body></html>", "not in the EM namespace"),
         (f"<Job {NS}><JobType>Backup</JobType></Job>".encode(), "missing"),
         (f"<Unknown {NS} />".encode(), "unknown root"),
