@@ -58,11 +58,13 @@ class Output:
                 width = None if self.is_terminal else 120
                 self.console = Console(file=stream, force_terminal=color, width=width)
 
-    def line(self, text: str = "") -> None:
+    def line(self, text: str = "", flush: bool = False) -> None:
         if self.console is not None:
             self.console.print(text, highlight=False, markup=False)
         else:
             print(text, file=self.stream)
+        if flush:
+            self.stream.flush()
 
     def json(self, data: Any) -> None:
         print(json.dumps(data, indent=2, default=str), file=self.stream)
@@ -223,7 +225,7 @@ async def run_demo(args: argparse.Namespace, out: Output) -> int:
 
 
 async def run_simulate(args: argparse.Namespace, out: Output) -> int:
-    from .simulator import EMSimulator
+    from .simulator import EMSimulator, Faults
 
     sim = EMSimulator(
         jobs=args.jobs,
@@ -233,12 +235,14 @@ async def run_simulate(args: argparse.Namespace, out: Output) -> int:
         host=args.host,
         port=args.port,
         https=args.https,
+        faults=Faults(latency=args.latency),
+        job_types=args.job_types.split(",") if args.job_types else None,
     )
     await sim.start()
     out.line(f"EM simulator serving {sim.api} (user {sim.username!r}, password {sim.password!r})")
     if sim.ca_file:
         out.line(f"CA certificate for clients: {sim.ca_file}")
-    out.line("Press Ctrl-C to stop.")
+    out.line("Press Ctrl-C to stop.", flush=True)
     try:
         await asyncio.Event().wait()
     finally:
@@ -394,6 +398,10 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--task-seconds", type=float, default=5.0)
     simulate.add_argument("--failure-rate", type=float, default=0.1)
     simulate.add_argument("--https", action="store_true")
+    simulate.add_argument(
+        "--job-types", help="comma-separated job types to cycle through, e.g. Backup,Replica"
+    )
+    simulate.add_argument("--latency", type=float, default=0.0, help="seconds added per answer")
 
     conn = argparse.ArgumentParser(add_help=False)
     conn.add_argument("--url", help="EM URL (or VEEAM_EM_URL), e.g. https://em:9398")

@@ -11,7 +11,7 @@ import ssl
 import subprocess
 import tempfile
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -71,8 +71,10 @@ class EMSimulator:
     log on with ``sim.username``/``sim.password``. ``sim.faults`` injects
     latency, 503s and dropped connections; ``sim.counters`` records requests
     by route, the peak in flight and logons; ``sim.state`` holds jobs,
-    sessions and tasks. ``https=True`` serves TLS with a self-signed
-    certificate made at start (``sim.ca_file`` is its PEM for clients).
+    sessions and tasks; ``job_types`` (e.g. ``["Backup"]``) replaces the default
+    mix of 7 backup, 1 replica and 2 backup copy jobs in 10. ``https=True``
+    serves TLS with a self-signed certificate made at start (``sim.ca_file``
+    is the PEM clients trust).
     """
 
     def __init__(
@@ -90,8 +92,10 @@ class EMSimulator:
         https: bool = False,
         seed: int = 1,
         faults: Faults | None = None,
+        job_types: Sequence[str] | None = None,
     ) -> None:
         self.state = EMState(
+            job_types=job_types,
             jobs=jobs,
             nas_jobs=nas_jobs,
             task_seconds=task_seconds,
@@ -188,10 +192,15 @@ class EMSimulator:
         r.add_post("/api/nas/jobs/{id}/{action}", self._nas_action)
         r.add_get("/api/tasks", self._tasks)
         r.add_get("/api/tasks/{id}", self._task)
+        # Not EM: for benchmarks and tests driving a simulator in another process.
+        r.add_get("/_sim/counters", self._sim_counters)
+        r.add_post("/_sim/reset", self._sim_reset)
         return app
 
     @web.middleware
     async def _count(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith("/_sim/"):
+            return await handler(request)
         route = request.match_info.route.resource
         name = route.canonical if route is not None else request.path
         self.counters.requests[f"{request.method} {name}"] += 1
@@ -205,6 +214,8 @@ class EMSimulator:
     @web.middleware
     async def _inject_faults(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         faults = self.faults
+        if request.path.startswith("/_sim/"):
+            return await handler(request)
         if faults.latency > 0:
             await asyncio.sleep(faults.latency)
         if (
@@ -224,7 +235,7 @@ class EMSimulator:
 
     @web.middleware
     async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path in ("/api/", "/api/sessionMngr/"):
+        if request.path in ("/api/", "/api/sessionMngr/") or request.path.startswith("/_sim/"):
             return await handler(request)
         # EM prefers the cookie over the header when both are sent.
         token = request.cookies.get(TOKEN) or request.headers.get(TOKEN)
@@ -266,6 +277,16 @@ class EMSimulator:
         self.state.logoff(session.id)
         self.counters.logoffs += 1
         return web.Response(status=204)
+
+    async def _sim_counters(self, request: web.Request) -> web.Response:
+        return web.json_response(counters_json(self.counters))
+
+    async def _sim_reset(self, request: web.Request) -> web.Response:
+        """Zero the counters and make every job idle again (between benchmark runs)."""
+        self.counters.reset()
+        for job in [*self.state.jobs.values(), *self.state.nas_jobs.values()]:
+            job.running_until = 0.0
+        return web.json_response(counters_json(self.counters))
 
     def _find(self, table: dict[str, SimJob], request: web.Request) -> SimJob | None:
         return table.get(request.match_info["id"].lower())
@@ -407,6 +428,16 @@ class EMSimulator:
         if task is None:
             return _error(404, f"Task {request.match_info['id']} was not found")
         return _xml(self._task_xml(task))
+
+
+def counters_json(counters: Counters) -> dict[str, object]:
+    return {
+        "requests": dict(counters.requests),
+        "max_in_flight": counters.max_in_flight,
+        "logons": counters.logons,
+        "injected_503": counters.injected_503,
+        "dropped": counters.dropped,
+    }
 
 
 def _self_signed(directory: Path, host: str) -> tuple[Path, Path, Path]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 JOB_TYPES = ("Backup", "Replica", "BackupCopy", "ImmediateBackupCopy")
@@ -73,6 +73,7 @@ class EMState:
         failure_rate: float,
         session_timeout: float,
         seed: int,
+        job_types: Sequence[str] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.rng = random.Random(seed)  # noqa: S311 - reproducible fakes, not secrets
@@ -87,7 +88,10 @@ class EMState:
         self.backup_sessions: dict[str, str] = {}  # session id -> job id
         self._task_counter = 0
         for i in range(jobs):
-            job_type = JOB_TYPES[0] if i % 10 < 7 else JOB_TYPES[1 + (i % 10) - 7]
+            if job_types:
+                job_type = job_types[i % len(job_types)]
+            else:  # EM-like mix: 7 backup, 1 replica, 1 backup copy, 1 immediate copy in 10
+                job_type = JOB_TYPES[0] if i % 10 < 7 else JOB_TYPES[1 + (i % 10) - 7]
             self._add(
                 self.jobs, SimJob(self._uuid(), f"Job {i:04d}", job_type, PLATFORMS[i % 3], i)
             )
