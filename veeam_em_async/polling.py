@@ -35,7 +35,7 @@ from .errors import (
     TaskFailedError,
     TaskTimeoutError,
 )
-from .models import TaskInfo, TaskState, parse_as, parse_list_as
+from .models import TaskInfo, TaskState, list_items, parse_as, structure_item
 from .policies import PollPolicy, parse_retry_after
 
 if TYPE_CHECKING:
@@ -281,11 +281,19 @@ class TaskWatcher:
         return info, parse_retry_after(response.headers.get("Retry-After"))
 
     async def _fetch_list(self) -> tuple[dict[str, TaskInfo], float | None]:
+        """``GET /tasks``, structuring only the tasks still awaited.
+
+        The list holds every task of the logon session, finished ones included,
+        so in a long-running service most items are of no interest: their
+        ``TaskId`` is read and the rest is left as parsed.
+        """
         response = await self._transport.request("GET", "tasks")
-        infos = parse_list_as(response.body, TaskInfo, "Tasks", "Task")
-        return {info.id: info for info in infos}, parse_retry_after(
-            response.headers.get("Retry-After")
-        )
+        listed: dict[str, TaskInfo] = {}
+        for raw in list_items(response.body, "Tasks", "Task"):
+            task_id = raw.get("TaskId") if isinstance(raw, dict) else None
+            if isinstance(task_id, str) and task_id in self._pending:
+                listed[task_id] = structure_item(raw, TaskInfo, "Tasks")
+        return listed, parse_retry_after(response.headers.get("Retry-After"))
 
     # -- the loop ----------------------------------------------------------
 
@@ -332,17 +340,16 @@ class TaskWatcher:
             except Exception as exc:
                 log.debug("GET /tasks failed (%s); polling tasks one by one", exc)
             else:
-                missing = []
-                # Every pending task the list knows gets fresh info for free, due or not.
+                # Every pending task the list knows gets fresh info for free, due or
+                # not, and is rescheduled from now: the whole set then moves in step,
+                # so later ticks serve all of it with one request.
                 for entry in list(self._pending.values()):
                     info = listed.get(entry.task_id)
                     if info is not None:
                         self.update(entry, info)
-                for entry in due:
-                    if entry.task_id not in listed:
-                        missing.append(entry)
-                    elif not entry.finished:
-                        self._reschedule(entry, retry_after)
+                        if not entry.finished:
+                            self._reschedule(entry, retry_after)
+                missing = [entry for entry in due if entry.task_id not in listed]
         if missing:
             limit = asyncio.Semaphore(self.poll_concurrency)
 

@@ -66,10 +66,7 @@ _ROOTS: dict[str, tuple[Any, str | None]] = {
 }
 
 
-def _structure(
-    root: str, content: dict[str, Any], target: Any, item_key: str | None, data: Any
-) -> Any:
-    value = content.get(item_key) if item_key else content
+def _structure(root: str, value: Any, target: Any, data: Any) -> Any:
     try:
         return converter.structure(value, target)
     except ResponseParseError:
@@ -93,7 +90,8 @@ def from_xml(data: bytes | str) -> Document:
         target, item_key = _ROOTS[root]
     except KeyError:
         raise ResponseParseError(f"unknown root element <{root}>", data) from None
-    result: Document = _structure(root, content, target, item_key, data)
+    value = content.get(item_key) if item_key else content
+    result: Document = _structure(root, value, target, data)
     return result
 
 
@@ -102,7 +100,7 @@ def parse_as(data: bytes | str, model: type[T], root: str) -> T:
     found, content = parse_document(data)
     if found != root:
         raise ResponseParseError(f"expected <{root}>, got <{found}>", data)
-    result: T = _structure(root, content, model, None, data)
+    result: T = _structure(root, content, model, data)
     return result
 
 
@@ -111,7 +109,25 @@ def parse_list_as(data: bytes | str, model: type[T], root: str, item: str) -> li
     found, content = parse_document(data)
     if found != root:
         raise ResponseParseError(f"expected <{root}>, got <{found}>", data)
-    result: list[T] = _structure(root, content, list[model], item, data)  # type: ignore[valid-type]
+    result: list[T] = _structure(root, content.get(item), list[model], data)  # type: ignore[valid-type]
+    return result
+
+
+def list_items(data: bytes | str, root: str, item: str) -> list[Any]:
+    """The raw (unstructured) items of a list document, for callers that
+    structure only the items they need (see the task watcher)."""
+    found, content = parse_document(data)
+    if found != root:
+        raise ResponseParseError(f"expected <{root}>, got <{found}>", data)
+    items = content.get(item)
+    if items is None:
+        return []
+    return items if isinstance(items, list) else [items]
+
+
+def structure_item(raw: Any, model: type[T], root: str) -> T:
+    """Structure one raw item from :func:`list_items` as ``model``."""
+    result: T = _structure(root, raw, model, str(raw)[:200])
     return result
 
 
@@ -162,6 +178,8 @@ __all__ = [
     "VssSnapshotOptions",
     "converter",
     "from_xml",
+    "list_items",
+    "structure_item",
     "parse_as",
     "parse_list_as",
 ]
