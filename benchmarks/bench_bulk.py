@@ -79,9 +79,12 @@ async def run_lower_bound(url: str, ids: list[str], conns: int, duration: float)
         slots = asyncio.Semaphore(conns)
 
         async def start(job_id: str) -> None:
-            async with slots, session.post(
-                f"{url}/api/jobs/{job_id}?action=start", headers={"X-RestSvcSessionId": token}
-            ) as r:
+            async with (
+                slots,
+                session.post(
+                    f"{url}/api/jobs/{job_id}?action=start", headers={"X-RestSvcSessionId": token}
+                ) as r,
+            ):
                 await r.read()
                 assert r.status == 202
 
@@ -181,8 +184,8 @@ def child(args: argparse.Namespace) -> None:
 
 
 def sim_call(url: str, path: str, method: str = "GET") -> dict[str, Any]:
-    request = urllib.request.Request(f"{url}{path}", method=method)  # noqa: S310 - loopback
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+    request = urllib.request.Request(f"{url}{path}", method=method)
+    with urllib.request.urlopen(request, timeout=30) as response:
         result: dict[str, Any] = json.loads(response.read())
         return result
 
@@ -297,7 +300,9 @@ def main() -> None:
             "list_gets_per_task": ours["list_gets_per_task"],
         }
         if "sequential sync" in by:
-            ratio["speedup_vs_sequential"] = round(by["sequential sync"]["wall_s"] / ours["wall_s"], 2)
+            ratio["speedup_vs_sequential"] = round(
+                by["sequential sync"]["wall_s"] / ours["wall_s"], 2
+            )
         if "threaded sync" in by:
             threaded = by["threaded sync"]
             ratio["speedup_vs_threaded"] = round(threaded["wall_s"] / ours["wall_s"], 2)

@@ -1,0 +1,55 @@
+"""The benchmark scripts run and report what they claim (tiny sizes; no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def run(script: str, *args: str) -> dict[str, object]:
+    result = subprocess.run(
+        [sys.executable, str(BENCH / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith("| ")  # a Markdown table first
+    data: dict[str, object] = json.loads(lines[-1])  # and one JSON line last
+    return data
+
+
+def test_bench_parse() -> None:
+    data = run("bench_parse.py", "--repeat", "1")
+    rows = data["rows"]
+    assert isinstance(rows, list) and [r["document"] for r in rows] == [
+        "backup job entity",
+        "1,000-task list",
+    ]
+    assert all(r["from_xml"] > 0 and r["from_xml_vs_xmltodict"] > 0 for r in rows)
+
+
+def test_bench_scale() -> None:
+    data = run("bench_scale.py", "--handles", "300", "--task-seconds", "1.5")
+    assert data["handles"] == 300
+    assert data["task_gets"] == 0  # every tick served by one GET /tasks
+    assert data["task_list_gets"] == data["ticks"]
+    assert isinstance(data["bytes_per_handle"], int) and data["bytes_per_handle"] > 0
+
+
+def test_bench_bulk_quick() -> None:
+    data = run(
+        "bench_bulk.py", "--jobs", "40", "--quick", "--latency", "0", "--task-seconds", "0.5"
+    )
+    rows = data["rows"]
+    assert isinstance(rows, list) and {r["variant"] for r in rows} == {
+        "veeam_em_async",
+        "lower bound",
+    }
+    ours = next(r for r in rows if r["variant"] == "veeam_em_async")
+    assert ours["posts"] == 40 and ours["task_list_gets"] >= 1
