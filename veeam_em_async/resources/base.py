@@ -43,8 +43,24 @@ class JobCollection:
         info = parse_as(response.body, TaskInfo, "Task")
         return self._watcher.handle(info.id, info)
 
-    async def start(self, job: JobLike) -> Task:  # pragma: no cover - overridden
-        raise NotImplementedError
+    async def _action(self, job: JobLike, action: str) -> Task:  # pragma: no cover
+        raise NotImplementedError  # each collection knows its URL style
+
+    async def start(self, job: JobLike) -> Task:
+        """Start the job (``?action=start`` for VM jobs, ``/start`` for NAS jobs)."""
+        return await self._action(job, "start")
+
+    async def stop(self, job: JobLike) -> Task:
+        """Stop the job's running session."""
+        return await self._action(job, "stop")
+
+    async def retry(self, job: JobLike) -> Task:
+        """Retry the job's last failed run."""
+        return await self._action(job, "retry")
+
+    async def toggle_schedule_enabled(self, job: JobLike) -> Task:
+        """Enable the job's schedule if disabled, disable it if enabled."""
+        return await self._action(job, "toggleScheduleEnabled")
 
     async def start_many(
         self,

@@ -43,25 +43,9 @@ class JobsResource(JobCollection):
             "POST", f"jobs/{self._id(job)}", params={"action": action}, body=body
         )
 
-    async def start(self, job: JobLike) -> Task:
-        """``POST /jobs/{id}?action=start`` (backup and replication jobs)."""
-        return await self._action(job, "start")
-
-    async def stop(self, job: JobLike) -> Task:
-        """``POST /jobs/{id}?action=stop``."""
-        return await self._action(job, "stop")
-
-    async def retry(self, job: JobLike) -> Task:
-        """``POST /jobs/{id}?action=retry`` (after a failed run)."""
-        return await self._action(job, "retry")
-
     async def sync(self, job: JobLike) -> Task:
         """``POST /jobs/{id}?action=sync`` (backup copy jobs only)."""
         return await self._action(job, "sync")
-
-    async def toggle_schedule_enabled(self, job: JobLike) -> Task:
-        """``POST /jobs/{id}?action=toggleScheduleEnabled``."""
-        return await self._action(job, "toggleScheduleEnabled")
 
     async def clone(self, job: JobLike, spec: JobCloneSpec) -> Task:
         """``POST /jobs/{id}?action=clone`` with a :class:`JobCloneSpec` body.

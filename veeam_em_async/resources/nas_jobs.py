@@ -30,19 +30,3 @@ class NasJobsResource(JobCollection):
 
     async def _action(self, job: JobLike, action: str) -> Task:
         return await self._submit("POST", f"nas/jobs/{self._id(job)}/{action}")
-
-    async def start(self, job: JobLike) -> Task:
-        """``POST /nas/jobs/{id}/start``."""
-        return await self._action(job, "start")
-
-    async def stop(self, job: JobLike) -> Task:
-        """``POST /nas/jobs/{id}/stop``."""
-        return await self._action(job, "stop")
-
-    async def retry(self, job: JobLike) -> Task:
-        """``POST /nas/jobs/{id}/retry``."""
-        return await self._action(job, "retry")
-
-    async def toggle_schedule_enabled(self, job: JobLike) -> Task:
-        """``POST /nas/jobs/{id}/toggleScheduleEnabled``."""
-        return await self._action(job, "toggleScheduleEnabled")
