@@ -142,9 +142,7 @@ class Task:
                 else:
                     await asyncio.wait_for(asyncio.shield(future), timeout)
             except asyncio.TimeoutError:
-                if future.done():  # finished in the same instant
-                    pass
-                else:
+                if not future.done():  # (it may have finished in the same instant)
                     raise TaskTimeoutError(entry.task_id, timeout or 0.0, entry.info) from None
             finally:
                 self._watcher.unwatch(entry)

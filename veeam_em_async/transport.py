@@ -15,11 +15,12 @@ import ssl
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
+from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import attrs
-from yarl import URL
 
 from .errors import (
     APIError,
@@ -45,15 +46,17 @@ SslSetting = bool | ssl.SSLContext | str
 Sleep = Callable[[float], Awaitable[None]]
 
 
-def api_root(base_url: str) -> URL:
+def api_root(base_url: str) -> str:
     """``https://em:9398``, ``…/api`` or ``…/api/`` -> ``https://em:9398/api``."""
-    url = URL(base_url)
-    if url.scheme not in ("http", "https") or not url.host:
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"base URL must be http(s)://host[:port][/api], got {base_url!r}")
-    path = url.path.rstrip("/")
+    if parts.username or parts.password:
+        raise ValueError("pass the user and password as arguments, not in the URL")
+    path = parts.path.rstrip("/")
     if not path.endswith("/api"):
         path = f"{path}/api"
-    return url.with_path(path).with_query(None).with_fragment(None)
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
 def basic_auth(username: str, password: str) -> str:
@@ -383,8 +386,6 @@ class Transport:
 
 
 def _reason(status: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status).phrase
     except ValueError:

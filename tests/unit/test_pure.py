@@ -1,0 +1,105 @@
+"""The pure parts: URLs, identifiers, policies, request rendering (no server)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import pytest
+
+from tests.conftest import fixture_bytes
+from veeam_em_async import InvalidIdentifierError, PollPolicy, RetryPolicy, from_xml
+from veeam_em_async.ids import entity_id, task_id
+from veeam_em_async.models import EntityRef, Job
+from veeam_em_async.policies import parse_retry_after
+from veeam_em_async.transport import api_root, basic_auth
+from veeam_em_async.xmlio import parse_document, render_document
+
+UUID = "5658281f-625e-4627-89dd-d2a0c48be99e"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("https://em:9398", "https://em:9398/api"),
+        ("https://em:9398/", "https://em:9398/api"),
+        ("https://em:9398/api", "https://em:9398/api"),
+        ("https://em:9398/api/", "https://em:9398/api"),
+        ("http://10.0.0.5/proxy/api", "http://10.0.0.5/proxy/api"),
+        ("https://em:9398/api?x=1#f", "https://em:9398/api"),
+    ],
+)
+def test_api_root(given: str, expected: str) -> None:
+    assert api_root(given) == expected
+
+
+@pytest.mark.parametrize("bad", ["em:9398", "ftp://em/api", "https://", "https://u:p@em/api"])
+def test_api_root_refuses(bad: str) -> None:
+    with pytest.raises(ValueError):
+        api_root(bad)
+
+
+def test_basic_auth_header() -> None:
+    assert basic_auth("User", "Password") == "Basic VXNlcjpQYXNzd29yZA=="  # EM's docs
+    with pytest.raises(ValueError):
+        basic_auth("a:b", "x")
+
+
+def test_entity_id_forms() -> None:
+    job = from_xml(fixture_bytes("backup_job.xml"))
+    assert isinstance(job, Job)
+    ref = EntityRef(href="https://elsewhere/api/agents/jobs/x", uid=f"urn:veeam:Job:{UUID}")
+    for form in (UUID, UUID.upper(), f"urn:veeam:Job:{UUID}", f" {UUID} ", ref, job):
+        assert entity_id(form, "Job").lower() == UUID
+    nas_ref = EntityRef(href="https://srv/api/agents/jobs/1", uid=f"urn:veeam:NasJob:{UUID}")
+    assert entity_id(nas_ref, "NasJob") == UUID  # the Href (agents/jobs) is never used
+    for bad in ("", "42", f"urn:veeam:NasJob:{UUID}", f"urn:other:Job:{UUID}", "../x", 7):
+        with pytest.raises(InvalidIdentifierError):
+            entity_id(bad, "Job")  # type: ignore[arg-type]
+    with pytest.raises(InvalidIdentifierError, match="no UID"):
+        entity_id(EntityRef(href="h"), "Job")
+
+
+def test_task_id() -> None:
+    assert task_id("task-12") == "task-12"
+    for bad in ("", "task/1", "../tasks", "a" * 200):
+        with pytest.raises(InvalidIdentifierError):
+            task_id(bad)
+
+
+def test_retry_policy_delays() -> None:
+    policy = RetryPolicy(backoff_base=0.5, backoff_factor=2, backoff_max=3, jitter=0)
+    assert [policy.delay(n) for n in range(4)] == [0.5, 1.0, 2.0, 3.0]
+    assert policy.delay(0, retry_after=5) == 5
+    assert policy.delay(0, retry_after=600) == 60  # clamped to max_retry_after
+    jittered = RetryPolicy(backoff_base=1, jitter=0.5)
+    assert all(0.5 <= jittered.delay(0) <= 1.0 for _ in range(100))
+
+
+def test_poll_policy_intervals() -> None:
+    policy = PollPolicy(initial_delay=2, min_interval=1, max_interval=10, factor=2, jitter=0)
+    assert [policy.interval(n) for n in range(5)] == [2, 2, 4, 8, 10]
+    assert policy.interval(3, retry_after=0.1) == 1
+    assert policy.interval(3, retry_after=99) == 10
+    assert policy.interval(3, retry_after=5) == 5
+
+
+def test_parse_retry_after() -> None:
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert parse_retry_after("7") == 7.0
+    assert parse_retry_after(format_datetime(now + timedelta(seconds=30), usegmt=True), now) == 30
+    assert parse_retry_after("-3") == 0.0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
+
+
+def test_render_document_escapes_and_keeps_order() -> None:
+    body = render_document(
+        "JobCloneSpec",
+        {"ReplicaJobCloneInfo": {"JobName": 'A & <B> "c"', "VmSuffix": "_r", "Description": None}},
+    )
+    root, content = parse_document(body)
+    assert root == "JobCloneSpec"
+    info = content["ReplicaJobCloneInfo"]
+    assert list(info) == ["JobName", "VmSuffix"]
+    assert info["JobName"] == 'A & <B> "c"'
