@@ -26,6 +26,8 @@ from .state import EMState, SimJob, SimSession, SimTask
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 TOKEN = "X-RestSvcSessionId"  # noqa: S105 - a header name
+# aiohttp 3.14 wants typed request keys; older versions take a string.
+SESSION: Any = web.RequestKey("session", SimSession) if hasattr(web, "RequestKey") else "session"
 
 
 @dataclass
@@ -242,7 +244,7 @@ class EMSimulator:
         session = self.state.authenticate(token)
         if session is None:
             return _error(401, "Authorization token is missing, invalid or expired")
-        request["session"] = session
+        request[SESSION] = session
         return await handler(request)
 
     # -- handlers ------------------------------------------------------------
@@ -271,7 +273,7 @@ class EMSimulator:
         return response
 
     async def _logoff(self, request: web.Request) -> web.Response:
-        session: SimSession = request["session"]
+        session: SimSession = request[SESSION]
         if request.match_info["id"] != session.id:
             return _error(403, "A logon session can only delete itself")
         self.state.logoff(session.id)
@@ -358,7 +360,7 @@ class EMSimulator:
         if job is None:
             return _error(404, f"Job {request.match_info['id']} was not found")
         action = request.query.get("action", "").rstrip("/")
-        session: SimSession = request["session"]
+        session: SimSession = request[SESSION]
         if action == "clone":
             body = await request.read()
             try:
@@ -390,14 +392,14 @@ class EMSimulator:
         enabled = content.get("ScheduleEnabled")
         if isinstance(enabled, str):
             job.schedule_enabled = enabled.lower() == "true"
-        session: SimSession = request["session"]
+        session: SimSession = request[SESSION]
         return self._accepted(self.state.new_task(session, "EditJob", job=job))
 
     async def _nas_action(self, request: web.Request) -> web.Response:
         job = self._find(self.state.nas_jobs, request)
         if job is None:
             return _error(404, f"NAS job {request.match_info['id']} was not found")
-        result = self.state.act(request["session"], job, request.match_info["action"])
+        result = self.state.act(request[SESSION], job, request.match_info["action"])
         if isinstance(result, str):
             return _error(400, result)
         return self._accepted(result)
@@ -419,7 +421,7 @@ class EMSimulator:
         return _xml(documents.references(rows))
 
     async def _tasks(self, request: web.Request) -> web.Response:
-        session: SimSession = request["session"]
+        session: SimSession = request[SESSION]
         items = [self._task_xml(self.state.tasks[t], root=False) for t in session.tasks]
         return _xml(documents.tasks(items))
 
