@@ -253,7 +253,7 @@ async def run_simulate(args: argparse.Namespace, out: Output) -> int:
 # -- commands against a real EM ----------------------------------------------------
 
 
-def connect(args: argparse.Namespace, out: Output) -> EnterpriseManager:
+def connect(args: argparse.Namespace) -> EnterpriseManager:
     url = args.url or os.environ.get("VEEAM_EM_URL")
     user = args.user or os.environ.get("VEEAM_EM_USER")
     password = os.environ.get("VEEAM_EM_PASSWORD")
@@ -293,7 +293,7 @@ async def select_jobs(args: argparse.Namespace, resource: Any) -> list[Any]:
 
 
 async def run_em_command(args: argparse.Namespace, out: Output) -> int:
-    async with connect(args, out) as em:
+    async with connect(args) as em:
         resource = em.nas_jobs if args.group == "nas-jobs" else em.jobs
         command = args.command
         if args.group == "tasks":

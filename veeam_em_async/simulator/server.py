@@ -290,8 +290,16 @@ class EMSimulator:
             job.running_until = 0.0
         return web.json_response(counters_json(self.counters))
 
-    def _find(self, table: dict[str, SimJob], request: web.Request) -> SimJob | None:
-        return table.get(request.match_info["id"].lower())
+    def _find(self, table: dict[str, SimJob], request: web.Request) -> SimJob:
+        """The job the URL names, or EM's 404 ``<Error>`` answer raised."""
+        job = table.get(request.match_info["id"].lower())
+        if job is None:
+            kind = "NAS job" if table is self.state.nas_jobs else "Job"
+            raise web.HTTPNotFound(
+                text=documents.error(404, f"{kind} {request.match_info['id']} was not found"),
+                content_type="application/xml",
+            )
+        return job
 
     async def _jobs(self, request: web.Request) -> web.Response:
         return _xml(self._refs(self.state.jobs.values(), "jobs", "JobReference"))
@@ -314,8 +322,6 @@ class EMSimulator:
 
     async def _job(self, request: web.Request) -> web.Response:
         job = self._find(self.state.jobs, request)
-        if job is None:
-            return _error(404, f"Job {request.match_info['id']} was not found")
         next_run = datetime(2030, 1, 1, tzinfo=timezone.utc) + timedelta(hours=job.index)
         return _xml(
             documents.job_entity(
@@ -333,8 +339,6 @@ class EMSimulator:
 
     async def _nas_job(self, request: web.Request) -> web.Response:
         job = self._find(self.state.nas_jobs, request)
-        if job is None:
-            return _error(404, f"NAS job {request.match_info['id']} was not found")
         return _xml(
             documents.nas_job_entity(
                 self.api, job.id, job.name, job.description, job.schedule_enabled, job.index
@@ -357,8 +361,6 @@ class EMSimulator:
 
     async def _job_action(self, request: web.Request) -> web.Response:
         job = self._find(self.state.jobs, request)
-        if job is None:
-            return _error(404, f"Job {request.match_info['id']} was not found")
         action = request.query.get("action", "").rstrip("/")
         session: SimSession = request[SESSION]
         if action == "clone":
@@ -377,8 +379,6 @@ class EMSimulator:
 
     async def _job_edit(self, request: web.Request) -> web.Response:
         job = self._find(self.state.jobs, request)
-        if job is None:
-            return _error(404, f"Job {request.match_info['id']} was not found")
         if request.query.get("action") != "edit":
             return _error(405, "Use PUT /jobs/{ID}?action=edit")
         try:
@@ -397,8 +397,6 @@ class EMSimulator:
 
     async def _nas_action(self, request: web.Request) -> web.Response:
         job = self._find(self.state.nas_jobs, request)
-        if job is None:
-            return _error(404, f"NAS job {request.match_info['id']} was not found")
         result = self.state.act(request[SESSION], job, request.match_info["action"])
         if isinstance(result, str):
             return _error(400, result)
@@ -406,8 +404,6 @@ class EMSimulator:
 
     async def _backup_sessions(self, request: web.Request) -> web.Response:
         job = self._find(self.state.jobs, request)
-        if job is None:
-            return _error(404, f"Job {request.match_info['id']} was not found")
         rows = [
             (
                 "BackupJobSessionReference",
