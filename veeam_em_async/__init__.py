@@ -1,15 +1,20 @@
 """veeam_em_async: an asyncio client for the Veeam Backup Enterprise Manager REST API."""
 
+import logging
+
 from .bulk import ActionOutcome
 from .client import EnterpriseManager
+from .clock import Clock, LoopClock
 from .errors import (
     APIError,
     AuthenticationError,
+    BadRequestError,
     ClientClosedError,
     InvalidIdentifierError,
     NotFoundError,
     PermissionDeniedError,
     ResponseParseError,
+    ResponseTooLargeError,
     ServerError,
     TaskFailedError,
     TaskTimeoutError,
@@ -36,6 +41,11 @@ from .polling import Task
 
 __version__ = "0.1.0"
 
+# A library never prints on its own: without logging configured by the
+# application, records stop here instead of reaching stderr (logging's
+# lastResort handler).
+logging.getLogger("veeam_em_async").addHandler(logging.NullHandler())
+
 __all__ = [
     "ActionOutcome",
     "JobCloneSpec",
@@ -43,7 +53,9 @@ __all__ = [
     "Task",
     "APIError",
     "AuthenticationError",
+    "BadRequestError",
     "ClientClosedError",
+    "Clock",
     "EnterpriseManager",
     "EntityRef",
     "ErrorInfo",
@@ -52,12 +64,14 @@ __all__ = [
     "JobType",
     "Link",
     "LogonSession",
+    "LoopClock",
     "NasJob",
     "NotFoundError",
     "PermissionDeniedError",
     "Platform",
     "PollPolicy",
     "ResponseParseError",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "ServerError",
     "TaskFailedError",

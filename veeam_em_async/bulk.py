@@ -5,14 +5,20 @@ other 999 results, so each job's failure is caught and reported in its own
 :class:`ActionOutcome`. Callers who prefer an exception pass
 ``raise_on_error=True`` and get an ``ExceptionGroup`` of the failures, each
 noted with its job.
+
+Anything else that ends the call (a ``progress`` callback that raises, a
+cancellation, ``KeyboardInterrupt``) ends all of it: every per-job coroutine
+is cancelled and awaited before the call returns or raises, so no action is
+sent after it ended and nothing of it is left running (the structured
+concurrency of ``asyncio.TaskGroup``, which Python 3.10 lacks).
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from typing import Any, TypeVar
 
 import attrs
 
@@ -24,6 +30,7 @@ if sys.version_info < (3, 11):  # pragma: no cover - cattrs brings the backport 
     from exceptiongroup import ExceptionGroup  # type: ignore[import-not-found,unused-ignore]
 
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -50,6 +57,32 @@ def _note(error: BaseException, text: str) -> None:
         except AttributeError:  # pragma: no cover - exotic exception types
             return
     notes.append(text)
+
+
+async def _all_or_nothing(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
+    """Run ``coros`` concurrently; if one raises or this is cancelled, cancel and
+    await the others, then raise. Returns the results in order."""
+    tasks = [asyncio.ensure_future(coro) for coro in coros]
+    if not tasks:
+        return []
+    try:
+        _done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    except BaseException:
+        await _cancel_all(tasks)
+        raise
+    if pending:  # one of them raised
+        await _cancel_all(tasks)
+        for task in tasks:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+    return [task.result() for task in tasks]
+
+
+async def _cancel_all(tasks: Sequence[asyncio.Future[Any]]) -> None:
+    for task in tasks:
+        task.cancel()
+    # Wait for every one to finish its cancellation (and retrieve every exception).
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def run_many(
@@ -88,7 +121,7 @@ async def run_many(
             progress(done, total)
         return outcome
 
-    outcomes = list(await asyncio.gather(*(one(job) for job in items)))
+    outcomes = await _all_or_nothing([one(job) for job in items])
     if raise_on_error:
         failures: list[Exception] = []
         for outcome in outcomes:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 
 import aiohttp
 
+from .clock import Clock, as_clock
 from .models import LogonSession
 from .policies import PollPolicy, RetryPolicy
-from .polling import Clock, TaskWatcher
+from .polling import TaskWatcher
 from .resources import JobsResource, NasJobsResource, TasksResource
-from .transport import Sleep, SslSetting, Transport, TransportStats
+from .transport import SslSetting, Transport, TransportStats
+from .xmlio import MAX_BODY_BYTES
 
 
 class EnterpriseManager:
@@ -23,8 +25,14 @@ class EnterpriseManager:
     session (15 minutes) expires, the client logs on again once for all
     requests in flight and re-sends them.
 
-    ``sleep`` and ``clock`` exist for tests: inject a fake pair to make
-    polling and retry back-off take no real time.
+    ``clock`` is the one time source of polling, retry back-off, the
+    re-logon throttle and wait deadlines: a :class:`~veeam_em_async.clock.Clock`
+    (``now()`` and ``sleep()``). Tests inject a fake one so that all of them
+    take no real time. (A ``now`` callable with a ``sleep`` coroutine
+    function is still accepted.)
+
+    ``max_body_bytes`` bounds each response body, decompressed: a larger one
+    raises :class:`ResponseTooLargeError` and is not read further.
 
     The password and the session token are never part of ``repr``, logs or
     exception texts.
@@ -43,9 +51,11 @@ class EnterpriseManager:
         poll_policy: PollPolicy | None = None,
         retry_policy: RetryPolicy | None = None,
         session: aiohttp.ClientSession | None = None,
-        sleep: Sleep = asyncio.sleep,
-        clock: Clock | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        clock: Clock | Callable[[], float] | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
+        self.clock = as_clock(clock, sleep)
         self._transport = Transport(
             url,
             username,
@@ -56,10 +66,11 @@ class EnterpriseManager:
             api_version=api_version,
             retry_policy=retry_policy,
             session=session,
-            sleep=sleep,
+            clock=self.clock,
+            max_body_bytes=max_body_bytes,
         )
         self.poll_policy = poll_policy or PollPolicy()
-        self._watcher = TaskWatcher(self._transport, self.poll_policy, sleep=sleep, clock=clock)
+        self._watcher = TaskWatcher(self._transport, self.poll_policy, clock=self.clock)
         self.jobs = JobsResource(self._transport, self._watcher)
         self.nas_jobs = NasJobsResource(self._transport, self._watcher)
         self.tasks = TasksResource(self._transport, self._watcher)

@@ -8,6 +8,7 @@ request, so neither can reach an exception text.
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -16,11 +17,13 @@ if TYPE_CHECKING:
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "BadRequestError",
     "ClientClosedError",
     "InvalidIdentifierError",
     "NotFoundError",
     "PermissionDeniedError",
     "ResponseParseError",
+    "ResponseTooLargeError",
     "ServerError",
     "TaskFailedError",
     "TaskTimeoutError",
@@ -29,6 +32,31 @@ __all__ = [
 ]
 
 _EXCERPT_CHARS = 200
+_REDACTED = "<redacted>"
+
+# Secrets of the live clients (passwords, Basic credentials, session tokens).
+# A hostile or broken server can echo request headers into a body or an
+# <Error Message=…>; every text an exception carries passes through redact().
+_SECRETS: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Never let ``value`` appear in an exception text (no-op for short values)."""
+    if value and len(value) >= 4:
+        _SECRETS.add(value)
+
+
+def forget_secret(value: str | None) -> None:
+    if value:
+        _SECRETS.discard(value)
+
+
+def redact(text: str) -> str:
+    """``text`` with every registered secret replaced by ``<redacted>``."""
+    for secret in _SECRETS:
+        if secret in text:
+            text = text.replace(secret, _REDACTED)
+    return text
 
 
 class VeeamEMError(Exception):
@@ -44,13 +72,18 @@ class APIError(VeeamEMError):
 
     def __init__(self, status: int, message: str, url: str) -> None:
         self.status = status
-        self.message = message
+        self.message = redact(message)
         self.url = url
-        super().__init__(f"{status} {message} ({url})")
+        super().__init__(f"{status} {self.message} ({url})")
+
+
+class BadRequestError(APIError):
+    """400: EM refused the request as invalid, for example ``start`` on a backup
+    copy job (which takes ``sync``) or a malformed clone specification."""
 
 
 class AuthenticationError(APIError):
-    """The logon was refused, or EM answered 401 again right after a re-logon."""
+    """The logon was refused, or EM answered 401 again right after a (re-)logon."""
 
 
 class PermissionDeniedError(APIError):
@@ -73,6 +106,7 @@ class TransportError(VeeamEMError):
     """
 
     def __init__(self, message: str, url: str | None = None, *, timed_out: bool = False) -> None:
+        message = redact(message)
         self.message = message
         self.url = url
         self.timed_out = timed_out
@@ -93,13 +127,28 @@ class ResponseParseError(VeeamEMError):
     ``excerpt`` holds the first characters of the body to help diagnose it.
     """
 
-    def __init__(self, reason: str, body: bytes | str | None = None) -> None:
-        self.reason = reason
-        if isinstance(body, bytes):
-            body = body[: _EXCERPT_CHARS * 4].decode("utf-8", errors="replace")
-        self.excerpt = (body or "")[:_EXCERPT_CHARS]
+    def __init__(self, reason: str, body: bytes | bytearray | str | None = None) -> None:
+        if isinstance(body, (bytes, bytearray, memoryview)):
+            body = bytes(body[: _EXCERPT_CHARS * 4]).decode("utf-8", errors="replace")
+        # Redact before cutting, so that a secret straddling the cut cannot leak a part.
+        self.reason = reason = redact(reason)
+        self.excerpt = redact((body or "")[: _EXCERPT_CHARS * 4])[:_EXCERPT_CHARS]
         text = reason if not self.excerpt else f"{reason}; body starts: {self.excerpt!r}"
         super().__init__(text)
+
+
+class ResponseTooLargeError(ResponseParseError):
+    """A body (decompressed) exceeded the client's ``max_body_bytes``.
+
+    Not retried: the same request would bring the same body. Reading stops at
+    the limit, so a hostile server (a gzip bomb) costs at most that much memory.
+    """
+
+    def __init__(self, limit: int, url: str | None = None) -> None:
+        self.limit = limit
+        self.url = url
+        where = f" from {url}" if url else ""
+        super().__init__(f"response body{where} exceeds the limit of {limit} bytes")
 
 
 class TaskFailedError(VeeamEMError):
@@ -107,7 +156,8 @@ class TaskFailedError(VeeamEMError):
 
     def __init__(self, task: TaskInfo) -> None:
         self.task = task
-        self.message = (task.result.message if task.result else None) or "task failed"
+        default = "task failed" if task.result else f"task ended in state {task.state!r}"
+        self.message = redact((task.result.message if task.result else None) or default)
         super().__init__(f"task {task.id} ({task.operation}) failed: {self.message}")
 
 
@@ -124,3 +174,27 @@ class TaskTimeoutError(VeeamEMError, TimeoutError):
         self.task = task
         state = task.state if task else "unknown"
         super().__init__(f"task {task_id} not finished after {timeout:g} s (last state: {state})")
+
+
+#: Status -> exception class; any other 4xx is a plain APIError, any 5xx a ServerError.
+_STATUS_ERRORS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+}
+
+
+def error_class(status: int) -> type[APIError]:
+    """The exception class for an error ``status``. Pure."""
+    if status >= 500:
+        return ServerError
+    return _STATUS_ERRORS.get(status, APIError)
+
+
+def reason_phrase(status: int) -> str:
+    """``404`` -> ``"Not Found"``; EM's message stands in when it sent one."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "error"

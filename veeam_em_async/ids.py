@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Union
 
-from .errors import InvalidIdentifierError
+from .errors import InvalidIdentifierError, ResponseParseError
 from .models import EntityRef, Job, NasJob, TaskInfo
 from .models.common import uuid_from_uid
 
@@ -53,3 +53,15 @@ def task_id(value: TaskLike) -> str:
     if not isinstance(text, str) or not _TASK_ID.match(text):
         raise InvalidIdentifierError(f"not a task id: {value!r}")
     return text
+
+
+def id_from_em(value: str, field: str, body: bytes | bytearray | None = None) -> str:
+    """An id taken from EM's answer (``TaskId``, ``SessionId``), checked like a
+    caller's before it goes into a URL that carries the token.
+
+    A hostile or broken server is not a caller's mistake, so the error is a
+    :class:`ResponseParseError`, not an :class:`InvalidIdentifierError`.
+    """
+    if not isinstance(value, str) or not _TASK_ID.match(value):
+        raise ResponseParseError(f"EM's answer has an unusable {field}: {value!r}", body)
+    return value

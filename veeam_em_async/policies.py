@@ -15,6 +15,9 @@ import attrs
 
 __all__ = ["PollPolicy", "RetryPolicy", "parse_retry_after"]
 
+# Statuses with which EM (not a proxy) says "not now": the request did not run.
+_REFUSED = frozenset({429, 503})
+
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
@@ -45,13 +48,29 @@ def _backoff(base: float, factor: float, cap: float, attempt: int, jitter: float
 
 @attrs.frozen
 class RetryPolicy:
-    """How a request that failed transiently is retried.
+    """How a request that failed transiently is retried, and how often a
+    refused logon may be tried again.
 
-    Only idempotent requests (GET) are retried after a dropped connection or a
-    502/503/504. A POST or PUT action is re-sent only when EM answered 503 or
-    429 — EM refused it, so it did not run — and only if
-    ``retry_refused_actions`` is true; never after a timeout or a dropped
-    connection, where it may have run.
+    Only idempotent requests (GET) are retried, after a dropped connection or
+    a status in ``retry_statuses`` (429, 502, 503, 504). An action (POST/PUT)
+    is never re-sent on any status but 401: a 503 can come from a proxy or
+    load balancer *after* EM accepted the start, and a job must not run twice.
+    ``retry_refused_actions=True`` opts in to re-sending an action answered
+    429 or 503, for a deployment where nothing stands between the client and
+    EM. Nothing is ever re-sent after a timeout or a dropped connection.
+
+    One call never spends more than ``max_total_delay`` seconds sleeping
+    between its retries, whatever ``Retry-After`` says.
+
+    Logon: a refused or failed logon is not tried again for
+    ``logon_retry_interval`` seconds; after each further 401 refusal the pause
+    doubles up to ``logon_retry_max_interval``. Every request that needs the
+    logon meanwhile gets the error of the last attempt at once. Directory
+    services lock accounts after a handful of bad passwords, so a burst of
+    re-logons must never happen. Successful re-logons are bound too: at most
+    one per ``logon_retry_interval``; a 401 within it is raised as it came
+    (EM refuses that request, not the session), so a poll that keeps getting
+    401 costs no logon per tick.
     """
 
     retries: int = attrs.field(default=3, validator=attrs.validators.ge(0))
@@ -61,9 +80,12 @@ class RetryPolicy:
     jitter: float = attrs.field(
         default=0.5, validator=[attrs.validators.ge(0), attrs.validators.le(1)]
     )
-    retry_statuses: frozenset[int] = frozenset({502, 503, 504})
-    retry_refused_actions: bool = True
+    retry_statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+    retry_refused_actions: bool = False
     max_retry_after: float = 60.0
+    max_total_delay: float = attrs.field(default=60.0, validator=attrs.validators.ge(0))
+    logon_retry_interval: float = attrs.field(default=30.0, validator=attrs.validators.ge(0))
+    logon_retry_max_interval: float = attrs.field(default=900.0, validator=attrs.validators.ge(0))
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before retry number ``attempt`` (0-based)."""
@@ -72,6 +94,21 @@ class RetryPolicy:
         return _backoff(
             self.backoff_base, self.backoff_factor, self.backoff_max, attempt, self.jitter
         )
+
+    def resends(self, status: int, idempotent: bool) -> bool:
+        """Whether an answer with ``status`` is worth sending the request again."""
+        if status not in self.retry_statuses:
+            return False
+        return idempotent or (self.retry_refused_actions and status in _REFUSED)
+
+    def logon_pause(self, refusals: int) -> float:
+        """Seconds before the next logon attempt after a failed one; ``refusals``
+        counts the 401 refusals in a row (0 when the attempt failed otherwise:
+        EM down, a 503, a dropped connection)."""
+        if refusals <= 1:
+            return self.logon_retry_interval
+        pause = self.logon_retry_interval * 2.0 ** (refusals - 1)
+        return min(pause, max(self.logon_retry_max_interval, self.logon_retry_interval))
 
 
 @attrs.frozen

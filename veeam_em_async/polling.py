@@ -9,8 +9,12 @@ older tasks belong to the previous session and are not listed).
 
 A task's ``State`` can be ``OperationFinished`` (the backup server is done,
 EM has not stored the outcome yet) before ``Finished``. Handles keep polling
-through it: only ``Finished`` completes a wait, because only then is the
-result EM reports final.
+through it: it and ``Running`` are the only states that keep a wait going,
+because only ``Finished`` carries the final result. Any other state ends the
+wait with what EM said (a state added in a later EM version, ``Cancelled``
+say, is never polled forever): ``Success="false"`` raises
+:class:`TaskFailedError`, and so does an end state other than ``Finished``
+that carries no result at all.
 
 Waiting is cooperative: several coroutines may await one handle; cancelling
 one cancels only that wait. When no coroutine waits for a task any more, it
@@ -24,9 +28,10 @@ import asyncio
 import contextlib
 import logging
 import weakref
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
+from .clock import Clock, LoopClock
 from .errors import (
     AuthenticationError,
     ClientClosedError,
@@ -42,9 +47,6 @@ if TYPE_CHECKING:
     from .transport import Transport
 
 log = logging.getLogger("veeam_em_async.polling")
-
-Sleep = Callable[[float], Awaitable[None]]
-Clock = Callable[[], float]
 
 # Errors that polling again will not cure: the waiters get them at once.
 _FATAL = (NotFoundError, PermissionDeniedError, AuthenticationError, ClientClosedError)
@@ -79,7 +81,8 @@ class _TaskEntry:
 
     @property
     def finished(self) -> bool:
-        return self.info is not None and self.info.state == TaskState.FINISHED
+        """EM reported an end state (see :attr:`TaskInfo.ended`)."""
+        return self.info is not None and self.info.ended
 
 
 class Task:
@@ -120,7 +123,8 @@ class Task:
         return self._entry.info.state if self._entry.info else None
 
     def done(self) -> bool:
-        """True once EM reported ``Finished`` (successfully or not)."""
+        """True once EM reported an end state: ``Finished`` (successfully or
+        not), or any state other than ``Running``/``OperationFinished``."""
         return self._entry.finished
 
     async def refresh(self) -> TaskInfo:
@@ -167,7 +171,6 @@ class TaskWatcher:
         transport: Transport,
         policy: PollPolicy,
         *,
-        sleep: Sleep = asyncio.sleep,
         clock: Clock | None = None,
         list_threshold: int = 4,
         poll_concurrency: int | None = None,
@@ -176,8 +179,7 @@ class TaskWatcher:
     ) -> None:
         self._transport = transport
         self.policy = policy
-        self._sleep = sleep
-        self._clock = clock
+        self._clock: Clock = clock or LoopClock()
         self.list_threshold = list_threshold
         self.poll_concurrency = poll_concurrency or transport.max_connections
         self.max_poll_errors = max_poll_errors
@@ -206,7 +208,7 @@ class TaskWatcher:
         return Task(self, entry)
 
     def _now(self) -> float:
-        return self._clock() if self._clock else asyncio.get_running_loop().time()
+        return self._clock.now()
 
     def watch(self, entry: _TaskEntry, policy: PollPolicy | None) -> asyncio.Future[None]:
         """Put ``entry`` on the schedule for one more waiter; return its future."""
@@ -262,9 +264,13 @@ class TaskWatcher:
             self._complete(entry)
 
     def _complete(self, entry: _TaskEntry, error: BaseException | None = None) -> None:
-        if error is None and entry.info is not None and entry.info.result is not None:
-            if not entry.info.result.success:
-                error = TaskFailedError(entry.info)
+        info = entry.info
+        if error is None and info is not None:
+            result = info.result
+            if (result is not None and not result.success) or (
+                result is None and info.state != TaskState.FINISHED
+            ):
+                error = TaskFailedError(info)
         entry.outcome = error
         self._pending.pop(entry.task_id, None)
         if entry.future is not None and not entry.future.done():
@@ -318,7 +324,7 @@ class TaskWatcher:
         """Sleep until the next due task, or until a new task arrives."""
         assert self._wakeup is not None
         self._wakeup.clear()
-        sleeper = asyncio.ensure_future(self._sleep(seconds))
+        sleeper = asyncio.ensure_future(self._clock.sleep(seconds))
         waker = asyncio.ensure_future(self._wakeup.wait())
         try:
             await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)

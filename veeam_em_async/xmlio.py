@@ -48,7 +48,7 @@ class _HardenedExpat:
         return parser
 
 
-def parse_document(data: bytes | str) -> tuple[str, dict[str, Any]]:
+def parse_document(data: bytes | bytearray | str) -> tuple[str, dict[str, Any]]:
     """Parse one EM document into ``(root element name, root content)``.
 
     The root must be in EM's namespace. The content is xmltodict's shape:
@@ -57,29 +57,30 @@ def parse_document(data: bytes | str) -> tuple[str, dict[str, Any]]:
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
-    if not isinstance(data, (bytes, bytearray, memoryview)):
+    if not isinstance(data, (bytes, bytearray)):
         raise ResponseParseError(f"expected bytes or str, got {type(data).__name__}")
     if len(data) > MAX_BODY_BYTES:
-        raise ResponseParseError(f"body of {len(data)} bytes exceeds {MAX_BODY_BYTES}", bytes(data))
-    if not data.strip():
+        raise ResponseParseError(f"body of {len(data)} bytes exceeds {MAX_BODY_BYTES}", data)
+    if not data or data.isspace():  # (no stripped copy of a large body)
         raise ResponseParseError("empty body where an EM document was expected")
     try:
-        parsed = xmltodict.parse(bytes(data), expat=_HardenedExpat, disable_entities=True)
+        # expat reads any bytes-like object: the body is parsed where it lies.
+        parsed = xmltodict.parse(data, expat=_HardenedExpat, disable_entities=True)
     except (expat.ExpatError, ValueError, LookupError, RecursionError, MemoryError) as exc:
         # LookupError: an unknown encoding in the XML declaration
-        raise ResponseParseError(f"not well-formed XML: {exc}", bytes(data)) from None
+        raise ResponseParseError(f"not well-formed XML: {exc}", data) from None
     if not isinstance(parsed, dict) or len(parsed) != 1:
-        raise ResponseParseError("no root element", bytes(data))
+        raise ResponseParseError("no root element", data)
     ((root, content),) = parsed.items()
     if content is None:
         content = {}
     if not isinstance(content, dict):
         # A root holding only text, e.g. <Job>oops</Job>: no namespace either.
-        raise ResponseParseError(f"root element <{root}> has no EM content", bytes(data))
+        raise ResponseParseError(f"root element <{root}> has no EM content", data)
     namespace = content.get("@xmlns")
     if namespace != EM_NAMESPACE:
         raise ResponseParseError(
-            f"root element <{root}> is not in the EM namespace (xmlns={namespace!r})", bytes(data)
+            f"root element <{root}> is not in the EM namespace (xmlns={namespace!r})", data
         )
     return root, content
 

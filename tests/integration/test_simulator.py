@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -90,11 +91,15 @@ async def test_expired_session_relogs_on_once(sim: EMSimulator) -> None:
 
 
 async def test_idle_timeout_expires_the_session(sim: EMSimulator) -> None:
-    sim.state.session_timeout = 0.05
+    now = [0.0]
+    sim.state.clock = lambda: now[0]  # the simulator's time moves only when told
     async with client(sim) as em:
         await em.jobs.list()
-        await asyncio.sleep(0.1)
-        assert len(await em.jobs.list()) == 20
+        now[0] += 14 * 60
+        assert len(await em.jobs.list()) == 20  # 14 idle minutes: still logged on
+        assert sim.counters.logons == 1
+        now[0] += 15 * 60 + 1
+        assert len(await em.jobs.list()) == 20  # 15 idle minutes: expired, logged on again
         assert sim.counters.logons == 2
 
 
@@ -159,10 +164,30 @@ async def test_bulk_start_of_two_hundred_jobs() -> None:
             else:
                 assert outcome.ok and outcome.task is not None and outcome.task.state == "Finished"
         assert 0 < len(failed_runs) < 200
-        # One shared watcher: the task list, not one GET per task and tick.
-        # (a few stragglers, fewer than the list threshold, may be fetched by id)
-        assert sim.counters.requests["GET /api/tasks/{id}"] <= 10
-        assert sim.counters.requests["GET /api/tasks"] < 50  # O(ticks): far below 200
+
+
+async def test_two_hundred_pending_tasks_are_served_by_one_task_list_per_tick() -> None:
+    """Counted, not timed: all 200 tasks wait together, and each tick of the
+    shared watcher asks EM once, however many tasks it serves."""
+    now = [0.0]
+    async with EMSimulator(jobs=200, task_seconds=10, job_types=["Backup"]) as sim:
+        sim.state.clock = lambda: now[0]
+        async with client(sim, max_connections=10) as em:
+            outcomes = await em.jobs.start_many(await em.jobs.list(), wait=False)
+            waits = asyncio.ensure_future(asyncio.gather(*(o_task(em, o) for o in outcomes)))
+            while em._watcher.ticks < 3:  # noqa: ASYNC110 - three ticks with all 200 running
+                await asyncio.sleep(0.005)
+            now[0] += 10  # every task finishes on EM
+            infos = await waits
+        assert all(info.state == "Finished" for info in infos)
+        ticks = em._watcher.ticks
+        assert sim.counters.requests["GET /api/tasks"] == ticks  # one list per tick
+        assert sim.counters.requests["GET /api/tasks/{id}"] == 0  # no per-task polls
+
+
+async def o_task(em: EnterpriseManager, outcome: Any) -> Any:
+    assert outcome.task is not None
+    return await em.tasks.handle(outcome.task)
 
 
 async def test_injected_503s_are_retried_for_reads(sim: EMSimulator) -> None:

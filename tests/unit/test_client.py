@@ -26,9 +26,11 @@ from tests.conftest import (
     error_body,
     fixture_bytes,
 )
+from tests.fakes import FakeClock
 from veeam_em_async import (
     APIError,
     AuthenticationError,
+    BadRequestError,
     EnterpriseManager,
     InvalidIdentifierError,
     Job,
@@ -177,7 +179,7 @@ async def test_backup_sessions_and_tasks(em: EnterpriseManager, mock: aiorespons
 @pytest.mark.parametrize(
     ("status", "cls"),
     [
-        (400, APIError),
+        (400, BadRequestError),
         (403, PermissionDeniedError),
         (404, NotFoundError),
         (500, ServerError),
@@ -224,22 +226,18 @@ async def test_wrong_document_for_the_call_is_a_parse_error(
 
 
 async def test_get_is_retried_on_503_honouring_retry_after(mock: aioresponses) -> None:
-    slept: list[float] = []
-
-    async def fake_sleep(seconds: float) -> None:
-        slept.append(seconds)
-
+    clock = FakeClock()
     add_logon(mock)
     mock.delete(LOGOFF_URL, status=204)
     mock.get(f"{API}/jobs", status=503, headers={"Retry-After": "2"}, body=error_body(503, "busy"))
     mock.get(f"{API}/jobs", status=502)
     mock.get(f"{API}/jobs", body=fixture_bytes("job_references.xml"))
     policy = RetryPolicy(retries=3, backoff_base=0.25, jitter=0.0)
-    async with EnterpriseManager(BASE, USER, PASSWORD, retry_policy=policy, sleep=fake_sleep) as em:
+    async with EnterpriseManager(BASE, USER, PASSWORD, retry_policy=policy, clock=clock) as em:
         refs = await em.jobs.list()
         assert len(refs) == 2
         assert em.stats.retries == 2
-    assert slept == [2.0, 0.5]  # Retry-After, then backoff 0.25 * 2**1
+    assert clock.sleeps == [2.0, 0.5]  # Retry-After, then backoff 0.25 * 2**1
     assert len(requests_to(mock, "GET", f"{API}/jobs")) == 3
 
 

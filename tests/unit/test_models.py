@@ -366,7 +366,7 @@ def test_next_run_with_offset_and_seven_digit_fraction_is_utc() -> None:
         (f"<Task {NS}><TaskId><A>1</A></TaskId></Task>".encode(), "expected text"),
         (
             f'<Job {NS} Href="h" UID="urn:veeam:Job:x"><NextRun>tomorrow</NextRun></Job>'.encode(),
-            "Invalid isoformat",
+            "not an xs:dateTime",
         ),
         (
             f'<Job {NS} Href="h" UID="u"><JobScheduleOptions><Standart><RetryOptions>'

@@ -103,3 +103,53 @@ def test_render_document_escapes_and_keeps_order() -> None:
     info = content["ReplicaJobCloneInfo"]
     assert list(info) == ["JobName", "VmSuffix"]
     assert info["JobName"] == 'A & <B> "c"'
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # EM sends fractions of any length; Python 3.10's fromisoformat takes only 3 or 6.
+        ("2020-02-05T01:00:20.7Z", datetime(2020, 2, 5, 1, 0, 20, 700000, timezone.utc)),
+        ("2020-02-05T01:00:20.68Z", datetime(2020, 2, 5, 1, 0, 20, 680000, timezone.utc)),
+        ("2020-02-05T01:00:20.607Z", datetime(2020, 2, 5, 1, 0, 20, 607000, timezone.utc)),
+        ("2020-02-05T01:00:20.6071Z", datetime(2020, 2, 5, 1, 0, 20, 607100, timezone.utc)),
+        ("2020-02-05T01:00:20.60712Z", datetime(2020, 2, 5, 1, 0, 20, 607120, timezone.utc)),
+        ("2020-02-05T01:00:20.607123Z", datetime(2020, 2, 5, 1, 0, 20, 607123, timezone.utc)),
+        ("2019-12-04T09:02:57.6070000Z", datetime(2019, 12, 4, 9, 2, 57, 607000, timezone.utc)),
+        ("2020-02-05T01:00:20", datetime(2020, 2, 5, 1, 0, 20, tzinfo=timezone.utc)),
+        ("2020-02-05T03:00:20.5+02:00", datetime(2020, 2, 5, 1, 0, 20, 500000, timezone.utc)),
+        ("2020-02-04T23:30:20-01:30", datetime(2020, 2, 5, 1, 0, 20, tzinfo=timezone.utc)),
+    ],
+)
+def test_every_fraction_length_parses_on_every_python(text: str, expected: datetime) -> None:
+    from veeam_em_async.models.converter import parse_datetime
+
+    parsed = parse_datetime(text)
+    assert parsed == expected and parsed.tzinfo == timezone.utc
+
+
+def test_a_job_whose_next_run_has_a_two_digit_fraction_parses() -> None:
+    body = fixture_bytes("backup_job.xml")
+    start = body.index(b"<NextRun>") + len(b"<NextRun>")
+    end = body.index(b"</NextRun>")
+    job = from_xml(body[:start] + b"2020-02-05T01:00:20.68Z" + body[end:])
+    assert isinstance(job, Job)
+    assert job.next_run == datetime(2020, 2, 5, 1, 0, 20, 680000, timezone.utc)
+
+
+@pytest.mark.parametrize(
+    "bad", ["tomorrow", "2020-02-05", "2020-13-05T01:00:00Z", "2020-02-05T01:00:20.Z"]
+)
+def test_malformed_datetimes_are_refused(bad: str) -> None:
+    from veeam_em_async.models.converter import parse_datetime
+
+    with pytest.raises(ValueError):
+        parse_datetime(bad)
+
+
+def test_retry_policy_logon_pause_doubles_after_refusals_up_to_its_cap() -> None:
+    policy = RetryPolicy(logon_retry_interval=30, logon_retry_max_interval=100)
+    assert [policy.logon_pause(n) for n in range(5)] == [30, 30, 60, 100, 100]
+    assert policy.resends(503, idempotent=True) and not policy.resends(503, idempotent=False)
+    assert RetryPolicy(retry_refused_actions=True).resends(429, idempotent=False)
+    assert not RetryPolicy(retry_refused_actions=True).resends(502, idempotent=False)

@@ -77,7 +77,7 @@ def _structure(root: str, value: Any, target: Any, data: Any) -> Any:
         ) from None
 
 
-def from_xml(data: bytes | str) -> Document:
+def from_xml(data: bytes | bytearray | str) -> Document:
     """Parse one EM document into the model for its root element.
 
     ``Job``→:class:`Job`, ``NASJob``→:class:`NasJob`, ``Task``→:class:`TaskInfo`,
@@ -95,7 +95,7 @@ def from_xml(data: bytes | str) -> Document:
     return result
 
 
-def parse_as(data: bytes | str, model: type[T], root: str) -> T:
+def parse_as(data: bytes | bytearray | str, model: type[T], root: str) -> T:
     """Parse a document that must have root ``root``, as ``model``."""
     found, content = parse_document(data)
     if found != root:
@@ -104,7 +104,7 @@ def parse_as(data: bytes | str, model: type[T], root: str) -> T:
     return result
 
 
-def parse_list_as(data: bytes | str, model: type[T], root: str, item: str) -> list[T]:
+def parse_list_as(data: bytes | bytearray | str, model: type[T], root: str, item: str) -> list[T]:
     """Parse a list document (``<root><item/>…</root>``) as ``list[model]``."""
     found, content = parse_document(data)
     if found != root:
@@ -113,7 +113,7 @@ def parse_list_as(data: bytes | str, model: type[T], root: str, item: str) -> li
     return result
 
 
-def list_items(data: bytes | str, root: str, item: str) -> list[Any]:
+def list_items(data: bytes | bytearray | str, root: str, item: str) -> list[Any]:
     """The raw (unstructured) items of a list document, for callers that
     structure only the items they need (see the task watcher)."""
     found, content = parse_document(data)

@@ -9,11 +9,17 @@ from .common import HasLinks, Link, xml
 
 class TaskState:
     """Known ``State`` values. ``OperationFinished`` means the backup server is
-    done but EM has not yet stored the outcome: it is not ``Finished``."""
+    done but EM has not yet stored the outcome: it is not ``Finished``.
+
+    Only the documented in-progress states keep a wait going. Any other state
+    (``Finished``, or one EM adds later such as ``Cancelled``) ends it, so a
+    task in a state this version does not know is never polled forever.
+    """
 
     RUNNING = "Running"
     OPERATION_FINISHED = "OperationFinished"
     FINISHED = "Finished"
+    IN_PROGRESS = frozenset({RUNNING, OPERATION_FINISHED})
 
 
 @attrs.frozen
@@ -35,4 +41,13 @@ class TaskInfo(HasLinks):
 
     @property
     def finished(self) -> bool:
+        """EM reported ``Finished``."""
         return self.state == TaskState.FINISHED
+
+    @property
+    def ended(self) -> bool:
+        """No longer in progress: ``Finished``, or a state not known to be in
+        progress. A body with no ``State`` ends only if it carries a ``Result``."""
+        if self.state is None:
+            return self.result is not None
+        return self.state not in TaskState.IN_PROGRESS

@@ -6,7 +6,7 @@ import builtins
 from collections.abc import Iterable, Mapping
 
 from ..bulk import ActionOutcome, Progress, run_many
-from ..ids import JobLike, entity_id
+from ..ids import JobLike, entity_id, id_from_em
 from ..models import TaskInfo, parse_as
 from ..policies import PollPolicy
 from ..polling import Task, TaskWatcher
@@ -41,7 +41,8 @@ class JobCollection:
         """
         response = await self._transport.request(method, path, params=params, body=body)
         info = parse_as(response.body, TaskInfo, "Task")
-        return self._watcher.handle(info.id, info)
+        # The id goes into every poll's URL with the token: check it like a caller's.
+        return self._watcher.handle(id_from_em(info.id, "TaskId", response.body), info)
 
     async def _action(self, job: JobLike, action: str) -> Task:  # pragma: no cover
         raise NotImplementedError  # each collection knows its URL style

@@ -32,13 +32,21 @@ SESSION: Any = web.RequestKey("session", SimSession) if hasattr(web, "RequestKey
 
 @dataclass
 class Faults:
-    """Fault injection, changeable while the simulator runs."""
+    """Fault injection, changeable while the simulator runs.
+
+    Tests that need "a storm of N faults" set ``max_faults`` rather than
+    ending the storm after some real time: a count is the same on any machine.
+    """
 
     latency: float = 0.0  # seconds added to every answer
-    error_503_rate: float = 0.0  # share of requests answered 503
+    error_503_rate: float = 0.0  # share of requests answered 503 (EM refused: nothing ran)
+    error_503_methods: frozenset[str] = frozenset({"GET", "POST", "PUT", "DELETE"})
+    # share of requests that EM carries out, then a proxy in front answers 503
+    proxy_503_rate: float = 0.0
     drop_rate: float = 0.0  # share of requests whose connection is dropped unanswered
     drop_methods: frozenset[str] = frozenset({"GET"})  # methods the drops apply to
     retry_after: float | None = None  # Retry-After sent with injected 503s
+    max_faults: int | None = None  # stop injecting after this many faults (of any kind)
 
 
 @dataclass
@@ -51,7 +59,12 @@ class Counters:
     logons: int = 0
     logoffs: int = 0
     injected_503: int = 0
+    proxy_503: int = 0
     dropped: int = 0
+
+    @property
+    def faults(self) -> int:
+        return self.injected_503 + self.proxy_503 + self.dropped
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -220,20 +233,40 @@ class EMSimulator:
             return await handler(request)
         if faults.latency > 0:
             await asyncio.sleep(faults.latency)
+        if faults.max_faults is not None and self.counters.faults >= faults.max_faults:
+            return await handler(request)
+        method = request.method
         if (
             faults.drop_rate > 0
-            and request.method in faults.drop_methods
-            and self._rng.random() < faults.drop_rate
+            and method in faults.drop_methods
+            and self._chance(faults.drop_rate)
         ):
             self.counters.dropped += 1
             if request.transport is not None:
                 request.transport.abort()
             raise asyncio.CancelledError
-        if faults.error_503_rate > 0 and self._rng.random() < faults.error_503_rate:
+        if (
+            faults.error_503_rate > 0
+            and method in faults.error_503_methods
+            and self._chance(faults.error_503_rate)
+        ):
             self.counters.injected_503 += 1
             headers = {"Retry-After": f"{faults.retry_after:g}"} if faults.retry_after else None
             return _error(503, "The service is temporarily overloaded", headers)
+        if (
+            faults.proxy_503_rate > 0
+            and method in faults.error_503_methods
+            and self._chance(faults.proxy_503_rate)
+        ):
+            await handler(request)  # EM did the work; the answer is lost behind the proxy
+            self.counters.proxy_503 += 1
+            return web.Response(
+                status=503, text="<html><body>503 Service Unavailable</body></html>"
+            )
         return await handler(request)
+
+    def _chance(self, rate: float) -> bool:
+        return rate >= 1.0 or self._rng.random() < rate
 
     @web.middleware
     async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -434,6 +467,7 @@ def counters_json(counters: Counters) -> dict[str, object]:
         "max_in_flight": counters.max_in_flight,
         "logons": counters.logons,
         "injected_503": counters.injected_503,
+        "proxy_503": counters.proxy_503,
         "dropped": counters.dropped,
     }
 

@@ -1,0 +1,105 @@
+"""Response bodies with a hard bound on memory, compressed or not.
+
+aiohttp decompresses gzip and deflate by itself, but inflates each network
+chunk without an output bound (up to 32 MiB per chunk on recent versions,
+unbounded on 3.9), so twenty concurrent gzip bombs cost gigabytes before any
+size check of ours could run. The client therefore asks aiohttp for the raw
+bytes (``auto_decompress=False``, on every version the dependency floor
+allows), advertises only the encodings decoded here, and inflates with
+``zlib``'s ``max_length`` so that no step ever produces more than the bytes
+still allowed. The body grows in one ``bytearray`` that is handed on as is:
+no second copy of it is made.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import aiohttp
+
+from .errors import ResponseParseError, ResponseTooLargeError
+
+__all__ = ["ACCEPT_ENCODING", "BodyDecoder", "read_body"]
+
+#: What the client advertises: exactly what :class:`BodyDecoder` decodes.
+ACCEPT_ENCODING = "gzip, deflate"
+_CHUNK = 64 * 1024
+
+
+class BodyDecoder:
+    """Decode one ``Content-Encoding`` incrementally into at most ``limit`` bytes.
+
+    Pure: fed bytes, it never does I/O, so its bounds are tested without a server.
+    """
+
+    __slots__ = ("_inflate", "_raw_deflate_check", "body", "limit", "url")
+
+    def __init__(self, content_encoding: str | None, limit: int, url: str | None = None) -> None:
+        encoding = (content_encoding or "identity").strip().lower()
+        self.limit = limit
+        self.url = url
+        self.body = bytearray()
+        self._raw_deflate_check = False
+        self._inflate: zlib._Decompress | None
+        if encoding in ("", "identity"):
+            self._inflate = None
+        elif encoding in ("gzip", "x-gzip"):
+            self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            # RFC 9110 says zlib-wrapped; some servers send raw deflate. Decide on byte one.
+            self._inflate = zlib.decompressobj(zlib.MAX_WBITS)
+            self._raw_deflate_check = True
+        else:
+            raise ResponseParseError(f"unsupported Content-Encoding {content_encoding!r}")
+
+    @property
+    def compressed(self) -> bool:
+        return self._inflate is not None
+
+    def _append(self, data: bytes) -> None:
+        if len(self.body) + len(data) > self.limit:
+            raise ResponseTooLargeError(self.limit, self.url)
+        self.body += data
+
+    def feed(self, chunk: bytes) -> None:
+        """Take the next bytes off the wire."""
+        if self._inflate is None:
+            self._append(chunk)
+            return
+        if self._raw_deflate_check and chunk:
+            self._raw_deflate_check = False
+            if chunk[0] & 0x0F != 8:  # no zlib header: raw deflate
+                self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+        data = chunk
+        try:
+            while data and not self._inflate.eof:
+                room = self.limit - len(self.body) + 1  # one byte more tells "too large"
+                self._append(self._inflate.decompress(data, room))
+                data = self._inflate.unconsumed_tail
+        except zlib.error as exc:
+            raise ResponseParseError(f"corrupt compressed body: {exc}") from None
+
+    def finish(self) -> bytearray:
+        """The whole decoded body, once the wire is done."""
+        if self._inflate is not None and not self._inflate.eof:
+            try:
+                self._append(self._inflate.flush(_CHUNK))
+            except zlib.error as exc:  # pragma: no cover - flush after bounded feeds
+                raise ResponseParseError(f"corrupt compressed body: {exc}") from None
+            if not self._inflate.eof and (self.body or self._inflate.unconsumed_tail):
+                raise ResponseParseError("compressed body ends early")
+        return self.body
+
+
+async def read_body(resp: aiohttp.ClientResponse, limit: int, url: str) -> bytearray:
+    """Read ``resp`` (opened with ``auto_decompress=False``) into at most ``limit`` bytes.
+
+    Raises :class:`ResponseTooLargeError` as soon as the decoded size passes
+    the limit, without reading the rest.
+    """
+    decoder = BodyDecoder(resp.headers.get("Content-Encoding"), limit, url)
+    if not decoder.compressed and resp.content_length is not None and resp.content_length > limit:
+        raise ResponseTooLargeError(limit, url)
+    async for chunk in resp.content.iter_chunked(_CHUNK):
+        decoder.feed(chunk)
+    return decoder.finish()

@@ -1,0 +1,77 @@
+"""The one time source: ``now()`` and ``sleep()`` together.
+
+Polling, retry back-off, the re-logon throttle and wait deadlines all read
+time from one :class:`Clock`, so a test that injects a fake one controls all
+of them at once and takes no real time. Passing ``sleep`` without ``now``
+would make a loop that reads the real time while sleeping fake time spin
+(the deadline never comes closer), which is why they travel as one object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Protocol, runtime_checkable
+
+__all__ = ["Clock", "LoopClock", "as_clock"]
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """What the library needs of time: a monotonic reading and a way to wait."""
+
+    def now(self) -> float:
+        """Seconds on a monotonic scale (only differences matter)."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` of this clock's time."""
+        ...
+
+
+class LoopClock:
+    """The running event loop's clock, and ``asyncio.sleep``: the default."""
+
+    def now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+    def __repr__(self) -> str:
+        return "LoopClock()"
+
+
+class _Pair:
+    """A ``now`` function and a ``sleep`` coroutine function, as one Clock."""
+
+    def __init__(self, now: Callable[[], float], sleep: Callable[[float], Awaitable[None]]):
+        self._now = now
+        self._sleep = sleep
+
+    def now(self) -> float:
+        return self._now()
+
+    async def sleep(self, seconds: float) -> None:
+        await self._sleep(seconds)
+
+
+def as_clock(
+    clock: Clock | Callable[[], float] | None,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+) -> Clock:
+    """The :class:`Clock` for what a caller passed: a Clock, or the older pair of a
+    ``now`` callable and a ``sleep`` coroutine function.
+
+    A fake ``sleep`` without a ``now`` to match is refused: the loop's real time
+    would never reach a deadline that fake sleeps are meant to pass.
+    """
+    if isinstance(clock, Clock):
+        if sleep is not None:
+            raise TypeError("pass either a Clock or a sleep function, not both")
+        return clock
+    if clock is None and sleep is None:
+        return LoopClock()
+    if clock is None:
+        raise TypeError("a custom sleep needs a clock too: pass clock=Clock (now() and sleep())")
+    return _Pair(clock, sleep or asyncio.sleep)
