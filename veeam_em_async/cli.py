@@ -32,6 +32,8 @@ from .policies import PollPolicy
 from .polling import Task
 
 DEMO_POLLING = PollPolicy(initial_delay=0.3, min_interval=0.2, max_interval=1.0, jitter=0.2)
+#: A start task only carries the command to the backup server: minutes at most.
+DEFAULT_WAIT_TIMEOUT = 600.0
 
 
 class CLIError(Exception):
@@ -57,6 +59,9 @@ class Output:
             else:
                 width = None if self.is_terminal else 120
                 self.console = Console(file=stream, force_terminal=color, width=width)
+                # rich would raise SystemExit from inside whatever callback wrote;
+                # a BrokenPipeError takes the same quiet way out as plain output.
+                self.console.on_broken_pipe = _raise_broken_pipe
 
     def line(self, text: str = "", flush: bool = False) -> None:
         if self.console is not None:
@@ -90,6 +95,10 @@ class Output:
 
     def progress(self, description: str, total: int) -> Progress:
         return Progress(self, description, total)
+
+
+def _raise_broken_pipe() -> None:
+    raise BrokenPipeError("the reader of standard output went away")
 
 
 class Progress:
@@ -427,7 +436,14 @@ def build_parser() -> argparse.ArgumentParser:
             act.add_argument("--all", action="store_true", help="every job")
             act.add_argument("--name-like", help="with --all: only names matching this glob")
             act.add_argument("--wait", action="store_true", help="wait until the tasks finish")
-            act.add_argument("--wait-timeout", type=float, default=None)
+            act.add_argument(
+                "--wait-timeout",
+                type=float,
+                default=DEFAULT_WAIT_TIMEOUT,
+                metavar="SECONDS",
+                help=f"with --wait: give up waiting on a task after this long "
+                f"(default {DEFAULT_WAIT_TIMEOUT:g}; the task keeps running on EM)",
+            )
     tasks = sub.add_parser("tasks", help="tasks on a real EM")
     task_commands = tasks.add_subparsers(dest="command", required=True)
     show_task_parser = task_commands.add_parser("show", parents=[conn])
@@ -446,9 +462,25 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int
         return asyncio.run(run_em_command(args, out))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`veeam-em … | head -1`): stop quietly, as Unix tools
+        # do. Every job action in flight was cancelled with the call that wrote.
+        _silence_stdout()
+        return 1
     except (CLIError, VeeamEMError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush cannot
+    print "Exception ignored … BrokenPipeError" (the recipe of Python's
+    signal documentation, "Note on SIGPIPE")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (tests pass a StringIO)
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

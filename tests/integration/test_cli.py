@@ -147,3 +147,43 @@ def test_insecure_warns(sim: EMSimulator, capsys: pytest.CaptureFixture[str]) ->
     code, _ = run("jobs", "list", "--insecure")
     assert code == 0
     assert "verification is disabled" in capsys.readouterr().err
+
+
+def test_a_closed_stdout_stops_the_bulk_start_quietly() -> None:
+    """`veeam-em jobs start --all … | head -1`: issue 9 saw a 77-line traceback,
+    "Task exception was never retrieved", and the jobs still being started. The
+    reader here is gone before the first line, so the result is the same on any
+    machine: the first progress line (at a quarter) fails, and starting stops."""
+    with SimulatorThread(jobs=400, task_seconds=60, job_types=["Backup"]) as sim:
+        env = {
+            **os.environ,
+            "VEEAM_EM_URL": sim.url,
+            "VEEAM_EM_USER": sim.username,
+            "VEEAM_EM_PASSWORD": sim.password,
+        }
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # nobody will read
+        try:
+            result = subprocess.run(
+                [sys.executable, "-m", "veeam_em_async.cli", "jobs", "start", "--all",
+                 "--max-connections", "4"],
+                stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120, env=env,
+            )  # fmt: skip
+        finally:
+            os.close(write_end)
+        starts = sim.counters.requests["POST /api/jobs/{id}"]
+    assert result.returncode == 1
+    assert result.stderr.count("\n") <= 1 and "Traceback" not in result.stderr, result.stderr
+    assert "never retrieved" not in result.stderr
+    assert 100 <= starts <= 100 + 4  # a quarter, and at most the four in flight
+    assert sim.counters.logoffs == 1  # it still logged off
+
+
+def test_wait_has_a_default_timeout() -> None:
+    from veeam_em_async.cli import DEFAULT_WAIT_TIMEOUT, build_parser
+
+    args = build_parser().parse_args(["jobs", "start", "x", "--wait"])
+    assert args.wait_timeout == DEFAULT_WAIT_TIMEOUT == 600
+    assert (
+        build_parser().parse_args(["jobs", "start", "x", "--wait-timeout", "5"]).wait_timeout == 5
+    )
