@@ -104,11 +104,17 @@ async def run_many(
     slots = asyncio.Semaphore(concurrency)
     done = 0
 
+    halted = False  # set the moment one coroutine fails: no sibling sends after that
+
     async def one(job: Any) -> ActionOutcome:
-        nonlocal done
+        nonlocal done, halted
         task: Task | None = None
         try:
             async with slots:
+                if halted:
+                    # A sibling failed in this same loop iteration; the cancellation
+                    # of every sibling is on its way. Do not send in between.
+                    raise asyncio.CancelledError
                 task = await action(job)
             info = await task.wait(timeout=timeout, poll_policy=poll_policy) if wait else task.info
             outcome = ActionOutcome(job=job, ok=True, task=info)
@@ -118,7 +124,11 @@ async def run_many(
             )
         done += 1
         if progress is not None:
-            progress(done, total)
+            try:
+                progress(done, total)
+            except BaseException:
+                halted = True
+                raise
         return outcome
 
     outcomes = await _all_or_nothing([one(job) for job in items])
