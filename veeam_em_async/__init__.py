@@ -21,6 +21,7 @@ from .errors import (
     TransportError,
     VeeamEMError,
 )
+from .handles import Task
 from .models import (
     EntityRef,
     ErrorInfo,
@@ -37,7 +38,6 @@ from .models import (
 )
 from .models.requests import JobCloneSpec, JobEdit
 from .policies import PollPolicy, RetryPolicy
-from .polling import Task
 
 __version__ = "0.1.0"
 

@@ -8,22 +8,21 @@ bytes (``auto_decompress=False``, on every version the dependency floor
 allows), advertises only the encodings decoded here, and inflates with
 ``zlib``'s ``max_length`` so that no step ever produces more than the bytes
 still allowed. The body grows in one ``bytearray`` that is handed on as is:
-no second copy of it is made.
+no second copy of it is made. (The read loop itself is in ``sender.py``,
+the one module that touches aiohttp.)
 """
 
 from __future__ import annotations
 
 import zlib
 
-import aiohttp
-
 from .errors import ResponseParseError, ResponseTooLargeError
 
-__all__ = ["ACCEPT_ENCODING", "BodyDecoder", "read_body"]
+__all__ = ["ACCEPT_ENCODING", "CHUNK_BYTES", "BodyDecoder"]
 
 #: What the client advertises: exactly what :class:`BodyDecoder` decodes.
 ACCEPT_ENCODING = "gzip, deflate"
-_CHUNK = 64 * 1024
+CHUNK_BYTES = 64 * 1024
 
 
 class BodyDecoder:
@@ -83,23 +82,9 @@ class BodyDecoder:
         """The whole decoded body, once the wire is done."""
         if self._inflate is not None and not self._inflate.eof:
             try:
-                self._append(self._inflate.flush(_CHUNK))
+                self._append(self._inflate.flush(CHUNK_BYTES))
             except zlib.error as exc:  # pragma: no cover - flush after bounded feeds
                 raise ResponseParseError(f"corrupt compressed body: {exc}") from None
             if not self._inflate.eof and (self.body or self._inflate.unconsumed_tail):
                 raise ResponseParseError("compressed body ends early")
         return self.body
-
-
-async def read_body(resp: aiohttp.ClientResponse, limit: int, url: str) -> bytearray:
-    """Read ``resp`` (opened with ``auto_decompress=False``) into at most ``limit`` bytes.
-
-    Raises :class:`ResponseTooLargeError` as soon as the decoded size passes
-    the limit, without reading the rest.
-    """
-    decoder = BodyDecoder(resp.headers.get("Content-Encoding"), limit, url)
-    if not decoder.compressed and resp.content_length is not None and resp.content_length > limit:
-        raise ResponseTooLargeError(limit, url)
-    async for chunk in resp.content.iter_chunked(_CHUNK):
-        decoder.feed(chunk)
-    return decoder.finish()

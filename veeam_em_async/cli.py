@@ -27,9 +27,9 @@ from . import __version__
 from .bulk import ActionOutcome, run_many
 from .client import EnterpriseManager
 from .errors import TaskFailedError, VeeamEMError
+from .handles import Task
 from .models import EntityRef, Job, NasJob, TaskInfo
 from .policies import PollPolicy
-from .polling import Task
 
 DEMO_POLLING = PollPolicy(initial_delay=0.3, min_interval=0.2, max_interval=1.0, jitter=0.2)
 #: A start task only carries the command to the backup server: minutes at most.

@@ -8,11 +8,14 @@ from types import TracebackType
 import aiohttp
 
 from .clock import Clock, as_clock
-from .models import LogonSession
+from .handles import TaskWatcher
+from .models import LogonSession, TaskInfo
 from .policies import PollPolicy, RetryPolicy
-from .polling import TaskWatcher
+from .polling import Watcher
 from .resources import JobsResource, NasJobsResource, TasksResource
-from .transport import SslSetting, Transport, TransportStats
+from .resources.tasks import TaskSource
+from .sansio import SslSetting, TransportStats
+from .transport import Transport
 from .xmlio import MAX_BODY_BYTES
 
 
@@ -70,7 +73,13 @@ class EnterpriseManager:
             max_body_bytes=max_body_bytes,
         )
         self.poll_policy = poll_policy or PollPolicy()
-        self._watcher = TaskWatcher(self._transport, self.poll_policy, clock=self.clock)
+        self._watcher: TaskWatcher = Watcher[str, TaskInfo](
+            TaskSource(self._transport),
+            self.poll_policy,
+            self.clock,
+            poll_concurrency=max_connections,
+            name="task watcher",
+        )
         self.jobs = JobsResource(self._transport, self._watcher)
         self.nas_jobs = NasJobsResource(self._transport, self._watcher)
         self.tasks = TasksResource(self._transport, self._watcher)
@@ -95,6 +104,16 @@ class EnterpriseManager:
     def stats(self) -> TransportStats:
         """Requests sent by method, the peak in flight, logons and retries."""
         return self._transport.stats
+
+    @property
+    def task_watcher(self) -> TaskWatcher:
+        """The shared watcher of awaited tasks: its ``pending``, ``running``,
+        ``ticks``, ``batch_polls`` and ``single_polls`` are for tests and monitoring."""
+        return self._watcher
+
+    @property
+    def closed(self) -> bool:
+        return self._transport.closed
 
     @property
     def logon_session(self) -> LogonSession | None:

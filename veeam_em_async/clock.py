@@ -10,10 +10,11 @@ would make a loop that reads the real time while sleeping fake time spin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "LoopClock", "as_clock"]
+__all__ = ["Clock", "LoopClock", "as_clock", "sleep_or_wake"]
 
 
 @runtime_checkable
@@ -75,3 +76,19 @@ def as_clock(
     if clock is None:
         raise TypeError("a custom sleep needs a clock too: pass clock=Clock (now() and sleep())")
     return _Pair(clock, sleep or asyncio.sleep)
+
+
+async def sleep_or_wake(clock: Clock, seconds: float, wakeup: asyncio.Event) -> None:
+    """Sleep ``seconds`` of ``clock``'s time, or less if ``wakeup`` is set first
+    (it is cleared on entry). Whatever did not finish is cancelled and awaited."""
+    wakeup.clear()
+    sleeper = asyncio.ensure_future(clock.sleep(seconds))
+    waker = asyncio.ensure_future(wakeup.wait())
+    try:
+        await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for fut in (sleeper, waker):
+            if not fut.done():
+                fut.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await fut

@@ -1,25 +1,29 @@
-"""Awaitable task handles and the one watcher per client that polls them all.
+"""One watcher per kind of thing EM runs, polling everything awaited on one schedule.
 
 Why one watcher: a thousand handles each running its own poll loop would send
-a thousand ``GET /tasks/{id}`` per tick. The watcher instead keeps one
-schedule; on each tick it takes every task that is due and, when several are,
-asks EM once with ``GET /tasks`` (which lists every task of the logon
-session) and fetches by id only the tasks that list lacks (after a re-logon,
-older tasks belong to the previous session and are not listed).
+a thousand ``GET …/{id}`` per tick. The watcher instead keeps one schedule;
+on each tick it takes every entry that is due and, when several are, asks EM
+once for all of them (``GET /tasks`` lists every task of the logon session;
+a query can name many job sessions), and fetches by id only what that answer
+lacks (after a re-logon, older tasks belong to the previous session and are
+not listed). Every pending entry the answer reports is updated and
+rescheduled from now, due or not, so the whole set moves in step and later
+ticks serve all of it with one request.
 
-A task's ``State`` can be ``OperationFinished`` (the backup server is done,
-EM has not stored the outcome yet) before ``Finished``. Handles keep polling
-through it: it and ``Running`` are the only states that keep a wait going,
-because only ``Finished`` carries the final result. Any other state ends the
-wait with what EM said (a state added in a later EM version, ``Cancelled``
-say, is never polled forever): ``Success="false"`` raises
-:class:`TaskFailedError`, and so does an end state other than ``Finished``
-that carries no result at all.
+The watcher knows neither URLs nor XML. The resource that owns a kind of
+thing hands it a :class:`PollSource`: how to fetch one, how to fetch many at
+once, and how to tell "still going", "done, ok" and "done, failed" (the
+split of azure-core's ``PollingMethod`` from the operation, and of
+api-core's ``operation_async``, whose handle receives a ``refresh``
+callable). Tasks are one source; job runs are another.
 
-Waiting is cooperative: several coroutines may await one handle; cancelling
-one cancels only that wait. When no coroutine waits for a task any more, it
-leaves the schedule, and when the schedule is empty the watcher's background
-task ends. Nothing is ever sent to EM on cancellation.
+Waiting is cooperative: several coroutines may await one entry; cancelling
+one cancels only that wait. Each wait may have its own deadline, kept on
+the same schedule and the same :class:`~veeam_em_async.clock.Clock` as the
+polls, so a test with a fake clock sees timeouts in a fixed order and takes
+no real time. When no coroutine waits for an entry any more it leaves the
+schedule, and when the schedule is empty the watcher's background task ends.
+Nothing is ever sent to EM on cancellation.
 """
 
 from __future__ import annotations
@@ -28,23 +32,19 @@ import asyncio
 import contextlib
 import logging
 import weakref
-from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import Generic
 
-from .clock import Clock, LoopClock
+from .clock import Clock, sleep_or_wake
 from .errors import (
     AuthenticationError,
     ClientClosedError,
     NotFoundError,
     PermissionDeniedError,
-    TaskFailedError,
-    TaskTimeoutError,
 )
-from .models import TaskInfo, TaskState, list_items, parse_as, structure_item
-from .policies import PollPolicy, parse_retry_after
+from .policies import PollPolicy
+from .poll_source import DeadlinePassedError, Deadlines, Entry, K, PollSource, Progress, V
 
-if TYPE_CHECKING:
-    from .transport import Transport
+__all__ = ["DeadlinePassedError", "Entry", "PollSource", "Progress", "Watcher"]
 
 log = logging.getLogger("veeam_em_async.polling")
 
@@ -52,199 +52,96 @@ log = logging.getLogger("veeam_em_async.polling")
 _FATAL = (NotFoundError, PermissionDeniedError, AuthenticationError, ClientClosedError)
 
 
-class _TaskEntry:
-    """What the watcher knows of one task id; shared by every handle to it."""
-
-    __slots__ = (
-        "__weakref__",
-        "due",
-        "errors",
-        "future",
-        "info",
-        "outcome",
-        "policy",
-        "polls",
-        "task_id",
-        "waiters",
-    )
-
-    def __init__(self, task_id: str, info: TaskInfo | None) -> None:
-        self.task_id = task_id
-        self.info = info
-        self.future: asyncio.Future[None] | None = None
-        self.outcome: BaseException | None = None
-        self.waiters = 0
-        self.due = 0.0
-        self.polls = 0
-        self.errors = 0
-        self.policy: PollPolicy | None = None
-
-    @property
-    def finished(self) -> bool:
-        """EM reported an end state (see :attr:`TaskInfo.ended`)."""
-        return self.info is not None and self.info.ended
-
-
-class Task:
-    """A handle on one EM task: ``await task`` polls until EM reports ``Finished``.
-
-    ``await task`` (or ``await task.wait(timeout=…)``) returns the final
-    :class:`TaskInfo`, or raises :class:`TaskFailedError` when EM reports
-    ``Result Success="false"``, :class:`TaskTimeoutError` when the timeout runs
-    out (the task keeps running on EM), or the error that made polling
-    impossible (for example :class:`NotFoundError` if EM no longer knows it).
-    """
-
-    __slots__ = ("_entry", "_watcher")
-
-    def __init__(self, watcher: TaskWatcher, entry: _TaskEntry) -> None:
-        self._watcher = watcher
-        self._entry = entry
-
-    def __repr__(self) -> str:
-        return f"<Task {self.id} state={self.state!r}>"
-
-    @property
-    def id(self) -> str:
-        return self._entry.task_id
-
-    @property
-    def info(self) -> TaskInfo | None:
-        """The last :class:`TaskInfo` seen (``None`` for a resumed handle never polled)."""
-        return self._entry.info
-
-    @property
-    def href(self) -> str | None:
-        return self._entry.info.href if self._entry.info else None
-
-    @property
-    def state(self) -> str | None:
-        """Last seen ``State``: ``Running``, ``OperationFinished``, ``Finished``…"""
-        return self._entry.info.state if self._entry.info else None
-
-    def done(self) -> bool:
-        """True once EM reported an end state: ``Finished`` (successfully or
-        not), or any state other than ``Running``/``OperationFinished``."""
-        return self._entry.finished
-
-    async def refresh(self) -> TaskInfo:
-        """One ``GET /tasks/{id}``; updates the handle (and wakes waiters if finished)."""
-        info, _ = await self._watcher.fetch(self._entry.task_id)
-        self._watcher.update(self._entry, info)
-        return info
-
-    async def wait(
-        self, timeout: float | None = None, poll_policy: PollPolicy | None = None
-    ) -> TaskInfo:
-        """Poll until ``Finished`` and return the final :class:`TaskInfo`."""
-        entry = self._entry
-        if entry.future is None or not entry.future.done():
-            future = self._watcher.watch(entry, poll_policy)
-            try:
-                if timeout is None:
-                    await asyncio.shield(future)
-                else:
-                    await asyncio.wait_for(asyncio.shield(future), timeout)
-            except asyncio.TimeoutError:
-                if not future.done():  # (it may have finished in the same instant)
-                    raise TaskTimeoutError(entry.task_id, timeout or 0.0, entry.info) from None
-            finally:
-                self._watcher.unwatch(entry)
-        return _result(entry)
-
-    def __await__(self) -> Generator[Any, None, TaskInfo]:
-        return self.wait().__await__()
-
-
-def _result(entry: _TaskEntry) -> TaskInfo:
-    if entry.outcome is not None:
-        raise entry.outcome
-    assert entry.info is not None
-    return entry.info
-
-
-class TaskWatcher:
-    """Polls every awaited task of one client on one schedule."""
+class Watcher(Generic[K, V]):
+    """Polls every awaited entry of one source on one schedule."""
 
     def __init__(
         self,
-        transport: Transport,
+        source: PollSource[K, V],
         policy: PollPolicy,
+        clock: Clock,
         *,
-        clock: Clock | None = None,
-        list_threshold: int = 4,
-        poll_concurrency: int | None = None,
+        poll_concurrency: int = 20,
         max_poll_errors: int = 5,
         coalesce: float = 0.25,
+        name: str = "watcher",
     ) -> None:
-        self._transport = transport
+        self.source = source
         self.policy = policy
-        self._clock: Clock = clock or LoopClock()
-        self.list_threshold = list_threshold
-        self.poll_concurrency = poll_concurrency or transport.max_connections
+        self.clock = clock
+        self.poll_concurrency = poll_concurrency
         self.max_poll_errors = max_poll_errors
         self.coalesce = coalesce
-        self._pending: dict[str, _TaskEntry] = {}
-        # Every entry some handle still holds, so that all handles to one task
-        # id share one state, whether or not the task is on the schedule.
-        self._entries: weakref.WeakValueDictionary[str, _TaskEntry] = weakref.WeakValueDictionary()
+        self.name = name
+        self._pending: dict[K, Entry[K, V]] = {}
+        # Every entry some handle still holds, so that all handles to one key share
+        # one state, whether or not the entry is on the schedule.
+        self._entries: weakref.WeakValueDictionary[K, Entry[K, V]] = weakref.WeakValueDictionary()
+        self._deadlines = Deadlines()
         self._runner: asyncio.Task[None] | None = None
         self._wakeup: asyncio.Event | None = None
         self._closed = False
+        #: Ticks run, batch requests and single requests sent: for tests and benchmarks.
         self.ticks = 0
+        self.batch_polls = 0
+        self.single_polls = 0
 
-    # -- handles -----------------------------------------------------------
+    # -- entries -----------------------------------------------------------
 
-    def handle(self, task_id: str, info: TaskInfo | None = None) -> Task:
-        """A handle on ``task_id``; handles to a pending task share its state."""
-        entry = self._entries.get(task_id)
-        if entry is None or (entry.finished and entry.waiters == 0 and info is not None):
-            # A finished entry is not reused for a new TaskInfo: EM may recycle ids
+    def entry(self, key: K, value: V | None = None) -> Entry[K, V]:
+        """The entry of ``key``; every handle to an unsettled key shares one."""
+        entry = self._entries.get(key)
+        if entry is None or (entry.settled and not entry.waiters and value is not None):
+            # A settled entry is not reused for a new value: EM may recycle ids
             # across logon sessions.
-            entry = _TaskEntry(task_id, info)
-            self._entries[task_id] = entry
-        elif info is not None and entry.info is None:
-            entry.info = info
-        return Task(self, entry)
-
-    def _now(self) -> float:
-        return self._clock.now()
-
-    def watch(self, entry: _TaskEntry, policy: PollPolicy | None) -> asyncio.Future[None]:
-        """Put ``entry`` on the schedule for one more waiter; return its future."""
-        if self._closed:
-            raise ClientClosedError("the EnterpriseManager client is closed")
-        if entry.future is None:
-            entry.future = asyncio.get_running_loop().create_future()
-        if policy is not None:
-            entry.policy = policy
-        entry.waiters += 1
-        if entry.finished:
-            self._complete(entry)
-            return entry.future
-        if entry.task_id not in self._pending:
-            self._pending[entry.task_id] = entry
-            entry.due = self._now() + (entry.policy or self.policy).interval(entry.polls)
-            self._kick()
-        return entry.future
-
-    def unwatch(self, entry: _TaskEntry) -> None:
-        """One waiter left; with none left the task leaves the schedule."""
-        entry.waiters -= 1
-        if entry.waiters <= 0:
-            entry.waiters = 0
-            if self._pending.get(entry.task_id) is entry:
-                del self._pending[entry.task_id]
-            if entry.future is not None and not entry.future.done():
-                entry.future = None  # a later wait starts afresh
+            entry = Entry(key, value)
+            self._entries[key] = entry
+            if value is not None:
+                self._settle_if_done(entry)
+        elif value is not None and entry.value is None:
+            self.update(entry, value)
+        return entry
 
     @property
     def pending(self) -> int:
+        """Entries on the schedule (awaited and not finished)."""
         return len(self._pending)
 
     @property
     def running(self) -> bool:
+        """Whether the background polling task is alive."""
         return self._runner is not None and not self._runner.done()
+
+    def watch(
+        self, entry: Entry[K, V], policy: PollPolicy | None = None, timeout: float | None = None
+    ) -> asyncio.Future[None]:
+        """One more waiter on ``entry``: a future that completes when the entry
+        settles, or fails with :class:`DeadlinePassedError` after ``timeout`` seconds
+        of the watcher's clock."""
+        if self._closed:
+            raise ClientClosedError("the EnterpriseManager client is closed")
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if entry.settled:
+            waiter.set_result(None)
+            return waiter
+        entry.waiters.add(waiter)
+        if policy is not None:
+            entry.policy = policy
+        if timeout is not None:
+            self._deadlines.add(self.clock.now() + timeout, waiter)
+        if entry.key not in self._pending:
+            self._pending[entry.key] = entry
+            entry.due = self.clock.now() + (entry.policy or self.policy).interval(entry.polls)
+        self._kick()
+        return waiter
+
+    def unwatch(self, entry: Entry[K, V], waiter: asyncio.Future[None]) -> None:
+        """One waiter left; with none left the entry leaves the schedule."""
+        entry.waiters.discard(waiter)
+        if not waiter.done():
+            waiter.cancel()
+        if not entry.waiters and self._pending.get(entry.key) is entry:
+            del self._pending[entry.key]
 
     def _kick(self) -> None:
         if self._wakeup is None:
@@ -252,145 +149,119 @@ class TaskWatcher:
         self._wakeup.set()
         if not self.running:
             self._runner = asyncio.get_running_loop().create_task(
-                self._run(), name="veeam_em_async task watcher"
+                self._run(), name=f"veeam_em_async {self.name}"
             )
 
     # -- results -----------------------------------------------------------
 
-    def update(self, entry: _TaskEntry, info: TaskInfo) -> None:
-        entry.info = info
+    def update(self, entry: Entry[K, V], value: V) -> None:
+        """A fresh value for ``entry`` (from a poll or a caller's refresh)."""
+        entry.value = value
         entry.errors = 0
-        if entry.finished:
-            self._complete(entry)
+        self._settle_if_done(entry)
 
-    def _complete(self, entry: _TaskEntry, error: BaseException | None = None) -> None:
-        info = entry.info
-        if error is None and info is not None:
-            result = info.result
-            if (result is not None and not result.success) or (
-                result is None and info.state != TaskState.FINISHED
-            ):
-                error = TaskFailedError(info)
+    def _settle_if_done(self, entry: Entry[K, V]) -> None:
+        assert entry.value is not None
+        progress = self.source.progress(entry.value)
+        if progress is Progress.FAILED:
+            self._settle(entry, self.source.failure(entry.value))
+        elif progress is Progress.SUCCEEDED:
+            self._settle(entry, None)
+
+    def _settle(self, entry: Entry[K, V], error: BaseException | None) -> None:
+        entry.settled = True
         entry.outcome = error
-        self._pending.pop(entry.task_id, None)
-        if entry.future is not None and not entry.future.done():
-            entry.future.set_result(None)
-
-    # -- requests ----------------------------------------------------------
-
-    async def fetch(self, task_id: str) -> tuple[TaskInfo, float | None]:
-        """``GET /tasks/{id}`` -> (info, Retry-After seconds)."""
-        response = await self._transport.request("GET", f"tasks/{task_id}")
-        info = parse_as(response.body, TaskInfo, "Task")
-        return info, parse_retry_after(response.headers.get("Retry-After"))
-
-    async def _fetch_list(self) -> tuple[dict[str, TaskInfo], float | None]:
-        """``GET /tasks``, structuring only the tasks still awaited.
-
-        The list holds every task of the logon session, finished ones included,
-        so in a long-running service most items are of no interest: their
-        ``TaskId`` is read and the rest is left as parsed.
-        """
-        response = await self._transport.request("GET", "tasks")
-        listed: dict[str, TaskInfo] = {}
-        for raw in list_items(response.body, "Tasks", "Task"):
-            task_id = raw.get("TaskId") if isinstance(raw, dict) else None
-            if isinstance(task_id, str) and task_id in self._pending:
-                listed[task_id] = structure_item(raw, TaskInfo, "Tasks")
-        return listed, parse_retry_after(response.headers.get("Retry-After"))
+        if self._pending.get(entry.key) is entry:
+            del self._pending[entry.key]
+        for waiter in entry.waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     # -- the loop ----------------------------------------------------------
 
     async def _run(self) -> None:
         try:
             while self._pending and not self._closed:
-                now = self._now()
+                now = self.clock.now()
+                next_deadline = self._deadlines.expire(now)
+                if not self._pending:
+                    break
                 earliest = min(entry.due for entry in self._pending.values())
+                if next_deadline is not None:
+                    earliest = min(earliest, next_deadline)
                 if earliest > now:
-                    await self._idle(earliest - now)
+                    # Sleep until the next poll or deadline, or until a new waiter comes.
+                    assert self._wakeup is not None
+                    await sleep_or_wake(self.clock, earliest - now, self._wakeup)
                     continue
                 due = [e for e in self._pending.values() if e.due <= now + self.coalesce]
-                self.ticks += 1
-                await self._tick(due)
+                if due:
+                    self.ticks += 1
+                    await self._tick(due)
         except Exception as exc:
             # Never leave a waiter hanging on a watcher that died.
-            log.exception("task watcher stopped")
+            log.exception("%s stopped", self.name)
             for entry in list(self._pending.values()):
-                self._complete(entry, exc)
+                self._settle(entry, exc)
         finally:
             self._runner = None
 
-    async def _idle(self, seconds: float) -> None:
-        """Sleep until the next due task, or until a new task arrives."""
-        assert self._wakeup is not None
-        self._wakeup.clear()
-        sleeper = asyncio.ensure_future(self._clock.sleep(seconds))
-        waker = asyncio.ensure_future(self._wakeup.wait())
-        try:
-            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for fut in (sleeper, waker):
-                if not fut.done():
-                    fut.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await fut
-
-    async def _tick(self, due: list[_TaskEntry]) -> None:
-        retry_after: float | None = None
+    async def _tick(self, due: list[Entry[K, V]]) -> None:
         missing = due
-        if len(due) >= self.list_threshold:
+        if len(due) >= self.source.batch_threshold:
             try:
-                listed, retry_after = await self._fetch_list()
+                self.batch_polls += 1
+                listed, retry_after = await self.source.fetch_many(list(self._pending))
             except Exception as exc:
-                log.debug("GET /tasks failed (%s); polling tasks one by one", exc)
+                log.debug("%s: batch poll failed (%s); polling one by one", self.name, exc)
             else:
-                # Every pending task the list knows gets fresh info for free, due or
-                # not, and is rescheduled from now: the whole set then moves in step,
-                # so later ticks serve all of it with one request.
                 for entry in list(self._pending.values()):
-                    info = listed.get(entry.task_id)
-                    if info is not None:
-                        self.update(entry, info)
-                        if not entry.finished:
+                    value = listed.get(entry.key)
+                    if value is not None:
+                        self.update(entry, value)
+                        if not entry.settled:
                             self._reschedule(entry, retry_after)
-                missing = [entry for entry in due if entry.task_id not in listed]
+                missing = [entry for entry in due if entry.key not in listed]
         if missing:
             limit = asyncio.Semaphore(self.poll_concurrency)
 
-            async def poll_one(entry: _TaskEntry) -> None:
+            async def poll_one(entry: Entry[K, V]) -> None:
                 async with limit:
                     await self._poll_one(entry)
 
             await asyncio.gather(*(poll_one(entry) for entry in missing))
 
-    async def _poll_one(self, entry: _TaskEntry) -> None:
+    async def _poll_one(self, entry: Entry[K, V]) -> None:
+        if entry.settled or self._pending.get(entry.key) is not entry:
+            return  # settled or unwatched while this tick ran
+        self.single_polls += 1
         try:
-            info, retry_after = await self.fetch(entry.task_id)
+            value, retry_after = await self.source.fetch_one(entry.key)
         except _FATAL as exc:
-            self._complete(entry, exc)
+            self._settle(entry, exc)
             return
         except Exception as exc:  # transient (or unforeseen): retry, up to a limit
             entry.errors += 1
             if entry.errors >= self.max_poll_errors:
-                log.warning("giving up polling %s: %s", entry.task_id, exc)
-                self._complete(entry, exc)
+                log.warning("%s: giving up polling %s: %s", self.name, entry.key, exc)
+                self._settle(entry, exc)
             else:
                 self._reschedule(entry, None)
             return
-        self.update(entry, info)
-        if not entry.finished:
+        self.update(entry, value)
+        if not entry.settled:
             self._reschedule(entry, retry_after)
 
-    def _reschedule(self, entry: _TaskEntry, retry_after: float | None) -> None:
+    def _reschedule(self, entry: Entry[K, V], retry_after: float | None) -> None:
         entry.polls += 1
         policy = entry.policy or self.policy
-        entry.due = self._now() + policy.interval(entry.polls, retry_after)
+        entry.due = self.clock.now() + policy.interval(entry.polls, retry_after)
 
     async def close(self) -> None:
         """Stop polling and wake every waiter with :class:`ClientClosedError`."""
         self._closed = True
         for entry in list(self._pending.values()):
-            self._complete(entry, ClientClosedError("the client was closed while waiting"))
+            self._settle(entry, ClientClosedError("the client was closed while waiting"))
         runner = self._runner
         if runner is not None and not runner.done():
             runner.cancel()

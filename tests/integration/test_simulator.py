@@ -175,12 +175,12 @@ async def test_two_hundred_pending_tasks_are_served_by_one_task_list_per_tick() 
         async with client(sim, max_connections=10) as em:
             outcomes = await em.jobs.start_many(await em.jobs.list(), wait=False)
             waits = asyncio.ensure_future(asyncio.gather(*(o_task(em, o) for o in outcomes)))
-            while em._watcher.ticks < 3:  # noqa: ASYNC110 - three ticks with all 200 running
+            while em.task_watcher.ticks < 3:  # noqa: ASYNC110 - three ticks with all 200 running
                 await asyncio.sleep(0.005)
             now[0] += 10  # every task finishes on EM
             infos = await waits
         assert all(info.state == "Finished" for info in infos)
-        ticks = em._watcher.ticks
+        ticks = em.task_watcher.ticks
         assert sim.counters.requests["GET /api/tasks"] == ticks  # one list per tick
         assert sim.counters.requests["GET /api/tasks/{id}"] == 0  # no per-task polls
 
@@ -199,13 +199,12 @@ async def test_injected_503s_are_retried_for_reads(sim: EMSimulator) -> None:
 
 
 async def test_latency_and_client_timeout(sim: EMSimulator) -> None:
-    async with client(sim) as em:
+    async with client(sim, timeout=0.05) as em:
         sim.faults = Faults(latency=0.3)
-        em._transport._timeout = type(em._transport._timeout)(total=0.05)
-        with pytest.raises(TransportError, match="timed out"):
+        with pytest.raises(TransportError, match=r"timed out after 0\.05 s"):
             await em.jobs.list()
-        sim.faults = Faults(latency=0.02)
-        em._transport._timeout = type(em._transport._timeout)(total=5)
+    sim.faults = Faults(latency=0.02)
+    async with client(sim, timeout=30) as em:
         assert len(await em.jobs.list()) == 20
 
 

@@ -471,7 +471,7 @@ async def test_unsupported_content_encoding_is_a_parse_error(mock: aioresponses)
 
 def test_paths_that_could_leave_the_api_are_refused() -> None:
     from veeam_em_async.errors import InvalidIdentifierError
-    from veeam_em_async.transport import check_path
+    from veeam_em_async.sansio import check_path
 
     assert check_path("/jobs/abc") == "jobs/abc"
     assert check_path("sessionMngr/") == "sessionMngr/"

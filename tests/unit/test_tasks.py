@@ -103,7 +103,7 @@ async def em(mock: aioresponses, fake_time: FakeTime) -> AsyncIterator[Enterpris
         clock=fake_time.clock,
     ) as client:
         yield client
-    assert not client._watcher.running  # no stray background task once closed
+    assert not client.task_watcher.running  # no stray background task once closed
 
 
 async def test_start_returns_a_handle_that_polls_until_finished(
@@ -122,7 +122,7 @@ async def test_start_returns_a_handle_that_polls_until_finished(
     assert len(requests_to(mock, "GET", f"{API}/tasks/task-1")) == 3
     # First poll only after the initial delay, then backoff 1 s -> 2 s.
     assert fake_time.sleeps == [1.0, 1.0, 2.0]
-    assert em._watcher.pending == 0
+    assert em.task_watcher.pending == 0
 
 
 async def test_failed_task_raises_task_failed_error(
@@ -158,21 +158,23 @@ async def test_operation_finished_is_not_finished(
     assert final.state == "Finished" and task.done()
 
 
-async def test_wait_timeout_raises_task_timeout_error_with_last_info(mock: aioresponses) -> None:
-    add_logon(mock)
-    mock.delete(f"{API}/logonSessions/{LOGON_SESSION_ID}", status=204)
+async def test_wait_timeout_raises_task_timeout_error_with_last_info(
+    em: EnterpriseManager, mock: aioresponses, fake_time: FakeTime
+) -> None:
+    """On the client's clock: polls at 1, 2, 4, 8 s (POLICY), the deadline at 10 s."""
     mock.post(START_URL, status=202, body=fixture_bytes("task_running.xml"))
     mock.get(f"{API}/tasks/task-1", body=task_xml("task-1", "Running"), repeat=True)
-    tiny = PollPolicy(initial_delay=0.005, min_interval=0.005, max_interval=0.005, jitter=0)
-    async with EnterpriseManager(BASE, USER, PASSWORD, poll_policy=tiny) as em:
-        task = await em.jobs.start(BACKUP_JOB_ID)
-        with pytest.raises(TaskTimeoutError) as caught:
-            await task.wait(timeout=0.05)
-        assert isinstance(caught.value, TimeoutError)
-        assert caught.value.task is not None and caught.value.task.state == "Running"
-        assert not task.done()
-        await asyncio.sleep(0)
-        assert em._watcher.pending == 0  # nobody waits any more: polling stopped
+    task = await em.jobs.start(BACKUP_JOB_ID)
+    started = fake_time.now
+    with pytest.raises(TaskTimeoutError) as caught:
+        await task.wait(timeout=10)
+    assert isinstance(caught.value, TimeoutError)
+    assert caught.value.task is not None and caught.value.task.state == "Running"
+    assert fake_time.now - started == 10  # no real time: the fake clock moved
+    assert len(requests_to(mock, "GET", f"{API}/tasks/task-1")) == 4
+    assert not task.done()
+    await asyncio.sleep(0)
+    assert em.task_watcher.pending == 0  # nobody waits any more: polling stopped
 
 
 async def test_retry_after_is_honoured_but_clamped(
@@ -230,13 +232,13 @@ async def test_all_waiters_cancelled_stops_the_watcher(
     waiter = asyncio.ensure_future(task.wait())
     for _ in range(10):
         await asyncio.sleep(0)
-    assert em._watcher.running
+    assert em.task_watcher.running
     waiter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiter
     for _ in range(10):
         await asyncio.sleep(0)
-    assert em._watcher.pending == 0 and not em._watcher.running
+    assert em.task_watcher.pending == 0 and not em.task_watcher.running
 
 
 async def test_resume_waiting_by_task_id(em: EnterpriseManager, mock: aioresponses) -> None:
@@ -264,7 +266,7 @@ async def test_polling_survives_transient_errors_then_gives_up(
     mock.get(f"{API}/tasks/task-3", status=500, body=error_body(500, "db down"), repeat=True)
     with pytest.raises(ServerError, match="db down"):
         await em.tasks.handle("task-3")
-    assert len(requests_to(mock, "GET", f"{API}/tasks/task-3")) == em._watcher.max_poll_errors
+    assert len(requests_to(mock, "GET", f"{API}/tasks/task-3")) == em.task_watcher.max_poll_errors
 
 
 async def test_a_thousand_tasks_poll_through_one_task_list(
@@ -284,7 +286,7 @@ async def test_a_thousand_tasks_poll_through_one_task_list(
     per_task = sum(
         len(calls) for (m, u), calls in mock.requests.items() if m == "GET" and single.match(str(u))
     )
-    assert list_calls == 3 == em._watcher.ticks  # O(ticks), not O(tasks x ticks)
+    assert list_calls == 3 == em.task_watcher.ticks  # O(ticks), not O(tasks x ticks)
     assert per_task == 0
 
 
@@ -312,7 +314,7 @@ async def test_close_wakes_waiters_with_a_clear_error(mock: aioresponses) -> Non
     await em.close()
     results = await asyncio.gather(*waiters, return_exceptions=True)
     assert all(isinstance(r, ClientClosedError) for r in results)
-    assert not em._watcher.running
+    assert not em.task_watcher.running
 
 
 async def test_nas_actions_are_path_style(em: EnterpriseManager, mock: aioresponses) -> None:

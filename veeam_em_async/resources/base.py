@@ -1,29 +1,41 @@
-"""What VM jobs and NAS jobs share: id handling, turning a 202 into a ``Task``, bulk."""
+"""The one pattern every resource follows (aiodocker's ``volumes.py``).
+
+A resource is URLs and document kinds: ``_get(path, JOB)`` reads one
+entity, ``_list(path)`` a list of references, ``_submit(...)`` sends an
+action and returns the :class:`Task` EM created for it. Re-logon, retries,
+limits and error mapping are the transport's; polling is the watcher's.
+"""
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from typing import TypeVar
 
-from ..bulk import ActionOutcome, Progress, run_many
-from ..ids import JobLike, entity_id, id_from_em
-from ..models import TaskInfo, parse_as
-from ..policies import PollPolicy
-from ..polling import Task, TaskWatcher
+from ..handles import Task, TaskWatcher
+from ..ids import id_from_em
+from ..models import TASK, Doc, ListDoc
 from ..transport import Transport
 
+T = TypeVar("T")
 
-class JobCollection:
-    """Base of ``em.jobs`` and ``em.nas_jobs``."""
 
-    kind = "Job"
+class Resource:
+    """Base of ``em.jobs``, ``em.nas_jobs``, ``em.tasks`` and every later namespace."""
 
-    def __init__(self, transport: Transport, watcher: TaskWatcher) -> None:
+    def __init__(self, transport: Transport, tasks: TaskWatcher) -> None:
         self._transport = transport
-        self._watcher = watcher
+        self._tasks = tasks
 
-    def _id(self, job: JobLike) -> str:
-        return entity_id(job, self.kind)
+    async def _get(self, path: str, doc: Doc[T], params: Mapping[str, str] | None = None) -> T:
+        """``GET path`` parsed as ``doc``."""
+        response = await self._transport.request("GET", path, params=params)
+        return doc.parse(response.body)
+
+    async def _list(self, path: str, doc: ListDoc[T]) -> builtins.list[T]:
+        """``GET path`` parsed as the list document ``doc``."""
+        response = await self._transport.request("GET", path)
+        return doc.parse(response.body)
 
     async def _submit(
         self,
@@ -35,61 +47,13 @@ class JobCollection:
     ) -> Task:
         """Send an action and return the handle on the task EM created for it.
 
-        The transport never re-sends an action after a timeout or a dropped
-        connection, so a ``TransportError`` here means: it may or may not
-        have run. EM answers ``202 Accepted`` with a ``<Task>`` body.
+        The transport never re-sends an action after a timeout, a dropped
+        connection or any status but 401, so a ``TransportError`` here means:
+        it may or may not have run. EM answers ``202 Accepted`` with a
+        ``<Task>`` body.
         """
         response = await self._transport.request(method, path, params=params, body=body)
-        info = parse_as(response.body, TaskInfo, "Task")
+        info = TASK.parse(response.body)
         # The id goes into every poll's URL with the token: check it like a caller's.
-        return self._watcher.handle(id_from_em(info.id, "TaskId", response.body), info)
-
-    async def _action(self, job: JobLike, action: str) -> Task:  # pragma: no cover
-        raise NotImplementedError  # each collection knows its URL style
-
-    async def start(self, job: JobLike) -> Task:
-        """Start the job (``?action=start`` for VM jobs, ``/start`` for NAS jobs)."""
-        return await self._action(job, "start")
-
-    async def stop(self, job: JobLike) -> Task:
-        """Stop the job's running session."""
-        return await self._action(job, "stop")
-
-    async def retry(self, job: JobLike) -> Task:
-        """Retry the job's last failed run."""
-        return await self._action(job, "retry")
-
-    async def toggle_schedule_enabled(self, job: JobLike) -> Task:
-        """Enable the job's schedule if disabled, disable it if enabled."""
-        return await self._action(job, "toggleScheduleEnabled")
-
-    async def start_many(
-        self,
-        jobs: Iterable[JobLike],
-        concurrency: int | None = None,
-        wait: bool = True,
-        poll_policy: PollPolicy | None = None,
-        *,
-        progress: Progress | None = None,
-        raise_on_error: bool = False,
-        timeout: float | None = None,
-    ) -> builtins.list[ActionOutcome]:
-        """Start every job; return one :class:`ActionOutcome` per input, in order.
-
-        At most ``concurrency`` start requests are in flight (default: the
-        client's ``max_connections``). With ``wait=True`` every task is awaited
-        (each for at most ``timeout`` seconds) through the shared watcher.
-        ``progress(done, total)`` is called as outcomes arrive. One job's
-        failure never raises, unless ``raise_on_error=True``: then an
-        ``ExceptionGroup`` of the failures is raised, each noted with its job.
-        """
-        return await run_many(
-            self.start,
-            jobs,
-            concurrency=concurrency or self._transport.max_connections,
-            wait=wait,
-            poll_policy=poll_policy,
-            progress=progress,
-            raise_on_error=raise_on_error,
-            timeout=timeout,
-        )
+        key = id_from_em(info.id, "TaskId", response.body)
+        return Task(self._tasks, self._tasks.entry(key, info))

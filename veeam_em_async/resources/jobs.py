@@ -5,11 +5,11 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping
 
+from ..handles import Task
 from ..ids import JobLike
-from ..models import EntityRef, Job, NasJob, parse_as, parse_list_as
+from ..models import ENTITY_REFERENCES, JOB, EntityRef, Job, NasJob
 from ..models.requests import JobCloneSpec, JobEdit
-from ..polling import Task
-from .base import JobCollection
+from .job_actions import JobCollection
 
 
 class JobsResource(JobCollection):
@@ -19,26 +19,22 @@ class JobsResource(JobCollection):
     the task to wait until EM reports it ``Finished``.
     """
 
-    kind = "Job"
+    entity_type = "Job"
 
     async def list(self) -> builtins.list[EntityRef]:
         """``GET /jobs``: a reference to every job on every backup server."""
-        response = await self._transport.request("GET", "jobs")
-        return parse_list_as(response.body, EntityRef, "EntityReferences", "Ref")
+        return await self._list("jobs", ENTITY_REFERENCES)
 
     async def get(self, job: JobLike) -> Job:
         """``GET /jobs/{id}?format=Entity``: the full job."""
-        response = await self._transport.request(
-            "GET", f"jobs/{self._id(job)}", params={"format": "Entity"}
-        )
-        return parse_as(response.body, Job, "Job")
+        return await self._get(f"jobs/{self._id(job)}", JOB, params={"format": "Entity"})
 
     async def backup_sessions(self, job: JobLike) -> builtins.list[EntityRef]:
         """``GET /jobs/{id}/backupSessions``: references to the job's sessions."""
-        response = await self._transport.request("GET", f"jobs/{self._id(job)}/backupSessions")
-        return parse_list_as(response.body, EntityRef, "EntityReferences", "Ref")
+        return await self._list(f"jobs/{self._id(job)}/backupSessions", ENTITY_REFERENCES)
 
     async def _action(self, job: JobLike, action: str, body: bytes | None = None) -> Task:
+        """``POST /jobs/{id}?action=…``: VM jobs' actions are query style."""
         return await self._submit(
             "POST", f"jobs/{self._id(job)}", params={"action": action}, body=body
         )

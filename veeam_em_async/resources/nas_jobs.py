@@ -4,29 +4,25 @@ from __future__ import annotations
 
 import builtins
 
+from ..handles import Task
 from ..ids import JobLike
-from ..models import EntityRef, NasJob, parse_as, parse_list_as
-from ..polling import Task
-from .base import JobCollection
+from ..models import ENTITY_REFERENCES, NAS_JOB, EntityRef, NasJob
+from .job_actions import JobCollection
 
 
 class NasJobsResource(JobCollection):
     """Reads and actions on NAS jobs. EM's NAS actions are path style
     (``/nas/jobs/{id}/start``), unlike VM jobs' ``?action=start``."""
 
-    kind = "NasJob"
+    entity_type = "NasJob"
 
     async def list(self) -> builtins.list[EntityRef]:
         """``GET /nas/jobs``."""
-        response = await self._transport.request("GET", "nas/jobs")
-        return parse_list_as(response.body, EntityRef, "EntityReferences", "Ref")
+        return await self._list("nas/jobs", ENTITY_REFERENCES)
 
     async def get(self, job: JobLike) -> NasJob:
         """``GET /nas/jobs/{id}?format=Entity``."""
-        response = await self._transport.request(
-            "GET", f"nas/jobs/{self._id(job)}", params={"format": "Entity"}
-        )
-        return parse_as(response.body, NasJob, "NASJob")
+        return await self._get(f"nas/jobs/{self._id(job)}", NAS_JOB, params={"format": "Entity"})
 
     async def _action(self, job: JobLike, action: str) -> Task:
         return await self._submit("POST", f"nas/jobs/{self._id(job)}/{action}")

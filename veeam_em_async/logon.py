@@ -1,0 +1,195 @@
+"""The logon session: logon, logoff, and the shared, throttled re-logon on 401.
+
+One object holds EM's token and a *generation* number that grows with every
+logon. A request remembers the generation it was sent with; when it gets
+401 it asks for a re-logon *of that generation*, so that fifty requests that
+saw the same expired token cause one logon between them (the pattern of
+aiohttp's digest-auth middleware, which re-authenticates on 401 once).
+
+Directory services lock accounts after a few bad passwords, so a failed
+attempt is remembered: every request that waited on it gets its error, and
+no new attempt is made before the pause of :class:`RetryPolicy` has passed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+
+from .clock import Clock
+from .error_map import api_error
+from .errors import (
+    APIError,
+    AuthenticationError,
+    ClientClosedError,
+    ResponseParseError,
+    TransportError,
+    VeeamEMError,
+    forget_secret,
+    register_secret,
+)
+from .ids import id_from_em
+from .models import LOGON_SESSION, LogonSession
+from .policies import RetryPolicy
+from .retry import send_with_retries
+from .sansio import TOKEN_HEADER, Response, basic_auth, is_success
+from .sender import Sender
+
+__all__ = ["Logon"]
+
+log = logging.getLogger("veeam_em_async")
+
+
+class Logon:
+    """EM's logon session for one client: who is logged on, with which token."""
+
+    def __init__(
+        self,
+        sender: Sender,
+        api: str,
+        username: str,
+        password: str,
+        *,
+        api_version: str,
+        policy: RetryPolicy,
+        clock: Clock,
+    ) -> None:
+        self._sender = sender
+        self._api = api
+        self.username = username
+        self.__authorization = basic_auth(username, password)
+        for secret in (password, self.__authorization, self.__authorization[6:]):
+            register_secret(secret)
+        self.api_version = api_version
+        self.policy = policy
+        self.clock = clock
+        self.token: str | None = None
+        self.generation = 0
+        self.session: LogonSession | None = None
+        self._lock = asyncio.Lock()
+        self._closed = False
+        self._last_relogon_at: float | None = None
+        # The throttle: the last failed logon's error, and when the next may be tried.
+        self._failure: VeeamEMError | None = None
+        self._next_attempt_at = 0.0
+        self._refusals = 0
+
+    def close(self) -> None:
+        """No logon from now on (the client is closing)."""
+        self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ClientClosedError("the EnterpriseManager client is closed")
+
+    def _raise_if_throttled(self) -> None:
+        if self._failure is not None and self.clock.now() < self._next_attempt_at:
+            raise self._failure
+
+    async def login(self) -> LogonSession:
+        """Log on; within the pause after a failed logon, raise its error again
+        without sending the password."""
+        async with self._lock:
+            self._check_open()
+            self._raise_if_throttled()
+            return await self._attempt()
+
+    async def relogon(self, generation: int, refused: APIError | None = None) -> None:
+        """Log on again unless another request already did since ``generation``.
+
+        ``refused`` is the 401 that asked for this. Re-logons are rate-bound: within
+        ``logon_retry_interval`` of the last one, that 401 is raised instead (EM
+        refuses the request, not the session, when a fresh session gets 401).
+        """
+        async with self._lock:
+            self._check_open()
+            if self.generation != generation:
+                return
+            self._raise_if_throttled()
+            last = self._last_relogon_at
+            if (
+                refused is not None
+                and last is not None
+                and self.clock.now() - last < self.policy.logon_retry_interval
+            ):
+                raise refused
+            log.info("EM session expired; logging on again")
+            self._last_relogon_at = self.clock.now()
+            await self._attempt()
+
+    async def _attempt(self) -> LogonSession:
+        """One logon (with the policy's retries for 503s and drops), recorded for
+        the throttle. The caller holds the lock."""
+        started = self.clock.now()
+        try:
+            token, session = await self._post_logon()
+        except VeeamEMError as exc:
+            if isinstance(exc, ClientClosedError):
+                raise
+            self._refusals = self._refusals + 1 if isinstance(exc, AuthenticationError) else 0
+            self._failure = exc
+            self._next_attempt_at = started + self.policy.logon_pause(self._refusals)
+            log.warning(
+                "logon to %s as %s failed (%s); not trying again for %.0f s",
+                self._api, self.username, exc, self._next_attempt_at - started,
+            )  # fmt: skip
+            raise
+        register_secret(token)
+        forget_secret(self.token)
+        self.token, self.session = token, session
+        self._failure, self._refusals = None, 0
+        self.generation += 1
+        self._sender.stats.logons += 1
+        log.info("logged on to %s as %s", self._api, self.username)
+        return session
+
+    async def _post_logon(self) -> tuple[str, LogonSession]:
+        url = f"{self._api}/sessionMngr/"
+
+        def send() -> Awaitable[Response]:
+            return self._sender.send(
+                "POST", url, params={"v": self.api_version},
+                headers={"Authorization": self.__authorization},
+            )  # fmt: skip
+
+        response = await send_with_retries(
+            send, policy=self.policy, clock=self.clock, idempotent=True,
+            on_retry=self._count_retry,
+        )  # fmt: skip
+        if response.status == 401:
+            raise api_error(
+                401, response.body, url, cls=AuthenticationError, default="logon refused"
+            )
+        if not is_success(response.status):
+            raise api_error(response.status, response.body, url, response.headers)
+        token = response.headers.get(TOKEN_HEADER)
+        if not token:
+            raise ResponseParseError(f"logon answer has no {TOKEN_HEADER} header", response.body)
+        session = LOGON_SESSION.parse(response.body)
+        if session.session_id is not None:
+            id_from_em(session.session_id, "SessionId", response.body)
+        return token, session
+
+    def _count_retry(self) -> None:
+        self._sender.stats.retries += 1
+
+    async def logout(self) -> None:
+        """Delete the logon session on EM. Failures are logged, not raised: this
+        runs while closing, ahead of any queued request."""
+        session, token = self.session, self.token
+        self.token, self.session = None, None
+        if token is None or session is None or not session.session_id:
+            return
+        url = f"{self._api}/logonSessions/{session.session_id}"
+        try:
+            response = await self._sender.send(
+                "DELETE", url, headers={TOKEN_HEADER: token}, privileged=True
+            )
+        except (TransportError, ClientClosedError) as exc:
+            log.warning("logoff failed: %s", exc)
+            return
+        finally:
+            forget_secret(token)
+        if response.status >= 400 and response.status not in (401, 404):
+            log.warning("logoff answered %s", response.status)

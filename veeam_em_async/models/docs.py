@@ -1,0 +1,152 @@
+"""EM's document kinds: root element -> model, declared once, and the parse functions.
+
+A :class:`Doc` is one kind of document (``<Job>`` becomes :class:`Job`); a
+:class:`ListDoc` is a list document (``<EntityReferences>`` of ``<Ref>``
+items). Resources name the descriptor (``self._get(path, JOB)``) instead of
+repeating root strings at every call, and :func:`from_xml` finds every kind
+here. Adding a document kind is one line in :data:`DOCUMENTS`'s list below.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar, Union
+
+import attrs
+
+from ..errors import ResponseParseError
+from ..xmlio import parse_document
+from .common import EntityRef, ErrorInfo
+from .converter import converter
+from .jobs import Job
+from .logon import LogonSession
+from .nas import NasJob
+from .tasks import TaskInfo
+
+T = TypeVar("T")
+
+Body = Union[bytes, bytearray, str]
+
+
+def _structure(root: str, value: Any, target: Any, data: Any) -> Any:
+    try:
+        return converter.structure(value, target)
+    except ResponseParseError:
+        raise
+    except Exception as exc:  # cattrs/attrs/int()/datetime all raise differently
+        raise ResponseParseError(
+            f"<{root}> is not a valid EM {root} document: {exc}", data
+        ) from None
+
+
+def _content(data: Body, root: str) -> dict[str, Any]:
+    found, content = parse_document(data)
+    if found != root:
+        raise ResponseParseError(f"expected <{root}>, got <{found}>", data)
+    return content
+
+
+@attrs.frozen
+class Doc(Generic[T]):
+    """A document whose root element is one entity."""
+
+    root: str
+    model: type[T]
+
+    def parse(self, data: Body) -> T:
+        result: T = _structure(self.root, _content(data, self.root), self.model, data)
+        return result
+
+
+@attrs.frozen
+class ListDoc(Generic[T]):
+    """A document ``<root><item/>…</root>``: a list of one model."""
+
+    root: str
+    item: str
+    model: type[T]
+
+    def parse(self, data: Body) -> list[T]:
+        items = _content(data, self.root).get(self.item)
+        result: list[T] = _structure(self.root, items, list[self.model], data)  # type: ignore[name-defined]
+        return result
+
+    def raw_items(self, data: Body) -> list[Any]:
+        """The items as xmltodict left them, for callers that structure only
+        the ones they need (the task watcher, in a long logon session)."""
+        items = _content(data, self.root).get(self.item)
+        if items is None:
+            return []
+        return items if isinstance(items, list) else [items]
+
+    def structure(self, raw: Any) -> T:
+        """One item from :meth:`raw_items` as the model."""
+        result: T = _structure(self.root, raw, self.model, str(raw)[:200])
+        return result
+
+
+JOB = Doc("Job", Job)
+NAS_JOB = Doc("NASJob", NasJob)
+TASK = Doc("Task", TaskInfo)
+LOGON_SESSION = Doc("LogonSession", LogonSession)
+ERROR = Doc("Error", ErrorInfo)
+ENTITY_REFERENCES = ListDoc("EntityReferences", "Ref", EntityRef)
+TASKS = ListDoc("Tasks", "Task", TaskInfo)
+
+#: Every document kind the client knows, by root element (what ``from_xml`` accepts).
+DOCUMENTS: dict[str, Doc[Any] | ListDoc[Any]] = {
+    doc.root: doc
+    for doc in (
+        JOB,
+        NAS_JOB,
+        TASK,
+        LOGON_SESSION,
+        ERROR,
+        Doc("EntityRef", EntityRef),
+        Doc("Ref", EntityRef),
+        ENTITY_REFERENCES,
+        TASKS,
+    )
+}
+
+Document = Union[
+    Job, NasJob, TaskInfo, EntityRef, LogonSession, ErrorInfo, list[EntityRef], list[TaskInfo]
+]
+
+
+def from_xml(data: Body) -> Document:
+    """Parse one EM document into the model for its root element.
+
+    ``Job``→:class:`Job`, ``NASJob``→:class:`NasJob`, ``Task``→:class:`TaskInfo`,
+    ``EntityReferences``→``list[EntityRef]``, ``Tasks``→``list[TaskInfo]``,
+    ``LogonSession``→:class:`LogonSession`, ``Error``→:class:`ErrorInfo`
+    (returned, not raised). Anything else raises :class:`ResponseParseError`.
+    """
+    root, content = parse_document(data)
+    doc = DOCUMENTS.get(root)
+    if doc is None:
+        raise ResponseParseError(f"unknown root element <{root}>", data)
+    if isinstance(doc, ListDoc):
+        result: Document = _structure(root, content.get(doc.item), list[doc.model], data)  # type: ignore[name-defined]
+    else:
+        result = _structure(root, content, doc.model, data)
+    return result
+
+
+def parse_as(data: Body, model: type[T], root: str) -> T:
+    """Parse a document that must have root ``root``, as ``model``."""
+    return Doc(root, model).parse(data)
+
+
+def parse_list_as(data: Body, model: type[T], root: str, item: str) -> list[T]:
+    """Parse a list document (``<root><item/>…</root>``) as ``list[model]``."""
+    return ListDoc(root, item, model).parse(data)
+
+
+def list_items(data: Body, root: str, item: str) -> list[Any]:
+    """The raw items of a list document (see :meth:`ListDoc.raw_items`)."""
+    return ListDoc(root, item, object).raw_items(data)
+
+
+def structure_item(raw: Any, model: type[T], root: str) -> T:
+    """Structure one raw item from :func:`list_items` as ``model``."""
+    return ListDoc(root, "", model).structure(raw)

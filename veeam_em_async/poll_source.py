@@ -1,0 +1,96 @@
+"""What a :class:`~veeam_em_async.polling.Watcher` is handed and keeps: the protocol
+a resource implements to have its things polled, and the entry per key."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import heapq
+import itertools
+from collections.abc import Collection, Hashable, Mapping
+from typing import Generic, Protocol, TypeVar
+
+from .policies import PollPolicy
+
+__all__ = ["DeadlinePassedError", "Deadlines", "Entry", "PollSource", "Progress"]
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Progress(enum.Enum):
+    """What a polled value says about the thing EM runs."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class PollSource(Protocol[K, V]):
+    """How to poll one kind of thing: handed to a :class:`Watcher` by its resource."""
+
+    #: With at least this many entries due, one ``fetch_many`` beats ``fetch_one`` each.
+    batch_threshold: int
+
+    async def fetch_one(self, key: K) -> tuple[V, float | None]:
+        """One entry's value now, and EM's ``Retry-After`` in seconds if it sent one."""
+        ...
+
+    async def fetch_many(self, keys: Collection[K]) -> tuple[Mapping[K, V], float | None]:
+        """The values EM reports for ``keys`` (the pending ones) in one request;
+        keys it does not report are fetched one by one."""
+        ...
+
+    def progress(self, value: V) -> Progress:
+        """Still going, done and ok, or done and failed."""
+        ...
+
+    def failure(self, value: V) -> BaseException:
+        """The error a waiter gets for a value whose progress is ``FAILED``."""
+        ...
+
+
+class DeadlinePassedError(Exception):
+    """A waiter's deadline passed before its entry finished (the handle turns
+    this into its own timeout error, which knows the kind of thing awaited)."""
+
+
+class Entry(Generic[K, V]):
+    """What the watcher knows of one key; shared by every handle to it."""
+
+    __slots__ = (
+        "__weakref__", "due", "errors", "key", "outcome", "policy", "polls",
+        "settled", "value", "waiters",
+    )  # fmt: skip
+
+    def __init__(self, key: K, value: V | None) -> None:
+        self.key = key
+        self.value = value
+        self.settled = False  # done (ok or not), or given up on
+        self.outcome: BaseException | None = None
+        self.waiters: set[asyncio.Future[None]] = set()
+        self.due = 0.0
+        self.polls = 0
+        self.errors = 0
+        self.policy: PollPolicy | None = None
+
+
+class Deadlines:
+    """Waiters' deadlines on the watcher's clock, earliest first. A waiter that
+    ended some other way is dropped when its deadline comes up."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    def add(self, when: float, waiter: asyncio.Future[None]) -> None:
+        heapq.heappush(self._heap, (when, next(self._order), waiter))
+
+    def expire(self, now: float) -> float | None:
+        """Fail the waiters whose deadline passed; return the next deadline."""
+        heap = self._heap
+        while heap and (heap[0][2].done() or heap[0][0] <= now):
+            _, _, waiter = heapq.heappop(heap)
+            if not waiter.done():
+                waiter.set_exception(DeadlinePassedError())
+        return heap[0][0] if heap else None

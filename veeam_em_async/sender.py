@@ -1,0 +1,177 @@
+"""The only code that touches aiohttp: send one request, read one bounded answer.
+
+It owns the ``aiohttp.ClientSession`` (or borrows the caller's), the cap on
+requests in flight, the per-request timeout, the body size bound, and the
+translation of aiohttp's and the OS's exceptions into :class:`TransportError`.
+It knows nothing of logons, retries or EM's statuses: every answer, 500 or
+401 included, is returned as a :class:`Response`. Layers above depend on the
+:class:`Sender` protocol, so their tests use a plain fake instead of HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from typing import Protocol
+
+import aiohttp
+
+from .bodies import ACCEPT_ENCODING, CHUNK_BYTES, BodyDecoder
+from .errors import ClientClosedError, ResponseTooLargeError, TransportError
+from .sansio import TOKEN_HEADER, Response, SslSetting, TransportStats, ssl_setting
+from .slots import Slots
+from .xmlio import MAX_BODY_BYTES
+
+__all__ = ["AiohttpSender", "Sender"]
+
+log = logging.getLogger("veeam_em_async")
+
+
+class Sender(Protocol):
+    """What the transport needs of HTTP."""
+
+    max_connections: int
+    stats: TransportStats
+
+    @property
+    def queued(self) -> int: ...
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        privileged: bool = False,
+    ) -> Response:
+        """One request, one answer; ``privileged`` goes ahead of the queue and
+        is still allowed while closing (the logoff)."""
+        ...
+
+    def close_queue(self) -> int:
+        """Fail every request waiting for a slot, refuse new ones; return how many."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release the connection pool (if this sender made it)."""
+        ...
+
+
+class AiohttpSender:
+    """:class:`Sender` over one ``aiohttp.ClientSession``."""
+
+    def __init__(
+        self,
+        *,
+        verify_ssl: SslSetting = True,
+        max_connections: int = 20,
+        timeout: float = 60.0,
+        session: aiohttp.ClientSession | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        stats: TransportStats | None = None,
+    ) -> None:
+        if max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
+        if max_body_bytes < 1:
+            raise ValueError("max_body_bytes must be positive")
+        self.max_connections = max_connections
+        self.max_body_bytes = max_body_bytes
+        self.timeout = timeout
+        self.stats = stats or TransportStats()
+        self._ssl = ssl_setting(verify_ssl)
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._own_session = session is None
+        self._session = session
+        self._slots = Slots(max_connections)
+        self._closed = False
+        if session is not None and not isinstance(session.cookie_jar, aiohttp.DummyCookieJar):
+            log.warning(
+                "the aiohttp session given to EnterpriseManager keeps cookies; EM's session "
+                "cookie overrides the token header, so veeam_em_async removes it after each "
+                "response. Pass cookie_jar=aiohttp.DummyCookieJar() to avoid the race."
+            )
+
+    @property
+    def queued(self) -> int:
+        return self._slots.queued
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            if self._closed:
+                raise ClientClosedError("the EnterpriseManager client is closed")
+            connector = aiohttp.TCPConnector(limit=self.max_connections, ssl=self._ssl)
+            self._session = aiohttp.ClientSession(
+                connector=connector, cookie_jar=aiohttp.DummyCookieJar()
+            )
+        return self._session
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        privileged: bool = False,
+    ) -> Response:
+        await self._slots.acquire(privileged=privileged)
+        stats = self.stats
+        stats.in_flight += 1
+        try:
+            session = self._get_session()
+            stats.requests[method] += 1
+            stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+            started = time.monotonic()
+            async with session.request(
+                method,
+                url,
+                params=params,
+                data=body,
+                headers={**(headers or {}), "Accept-Encoding": ACCEPT_ENCODING},
+                timeout=self._timeout,
+                allow_redirects=False,
+                auto_decompress=False,  # bodies.py inflates, within the size bound
+            ) as resp:
+                data = await _read_body(resp, self.max_body_bytes, url)
+                status, resp_headers = resp.status, resp.headers
+        except asyncio.TimeoutError:
+            raise TransportError(
+                f"{method} timed out after {self.timeout:g} s", url, timed_out=True
+            ) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            raise TransportError(f"{method} failed: {type(exc).__name__}: {exc}", url) from None
+        finally:
+            stats.in_flight -= 1
+            self._slots.release()
+        if not self._own_session and session.cookie_jar is not None:
+            session.cookie_jar.clear(lambda cookie: cookie.key == TOKEN_HEADER)
+        log.debug("%s %s -> %s in %.3f s", method, url, status, time.monotonic() - started)
+        return Response(status=status, headers=resp_headers, body=data, url=url)
+
+    def close_queue(self) -> int:
+        self._closed = True
+        return self._slots.close()
+
+    async def aclose(self) -> None:
+        self.close_queue()
+        if self._own_session and self._session is not None:
+            await self._session.close()
+        self._session = None
+
+
+async def _read_body(resp: aiohttp.ClientResponse, limit: int, url: str) -> bytearray:
+    """Read ``resp`` (opened with ``auto_decompress=False``) into at most ``limit``
+    bytes, stopping as soon as the decoded size passes the limit."""
+    decoder = BodyDecoder(resp.headers.get("Content-Encoding"), limit, url)
+    if not decoder.compressed and resp.content_length is not None and resp.content_length > limit:
+        raise ResponseTooLargeError(limit, url)
+    async for chunk in resp.content.iter_chunked(CHUNK_BYTES):
+        decoder.feed(chunk)
+    return decoder.finish()
