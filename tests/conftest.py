@@ -1,15 +1,20 @@
-"""Shared helpers: the vendor's XML bodies (tests/fixtures) and EM URLs."""
+"""Shared helpers: the vendor's XML bodies (tests/fixtures), EM URLs, mocked EM answers
+(aioresponses) and the strict event loop. Test modules import helpers from here or
+from ``tests/fakes.py``, never from each other."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import inspect
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
+from aioresponses import aioresponses
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -23,6 +28,9 @@ BACKUP_JOB_ID = "5658281f-625e-4627-89dd-d2a0c48be99e"
 REPLICA_JOB_ID = "b04c217b-0538-4650-bec4-19deff4ea1ac"
 NAS_JOB_ID = "93dfbb3e-f420-45cf-addc-4ee9297113f2"
 LOGON_SESSION_ID = "15a3fc97-0325-4119-b789-5c0367c6c565"
+
+LOGON_URL = re.compile(r"^https://em\.test:9398/api/sessionMngr/\?v=latest$")
+LOGOFF_URL = f"{API}/logonSessions/{LOGON_SESSION_ID}"
 
 
 def fixture_bytes(name: str) -> bytes:
@@ -38,6 +46,37 @@ def error_body(status: int, message: str) -> str:
 @pytest.fixture
 def fixture() -> object:
     return fixture_bytes
+
+
+@pytest.fixture
+def mock() -> Iterator[aioresponses]:
+    """aioresponses: every aiohttp request of the test is answered by what it registers."""
+    with aioresponses() as m:
+        yield m
+
+
+def add_logon(mock: aioresponses, token: str = TOKEN, repeat: bool | int = False) -> None:
+    """EM's answer to a logon: 201, the token header and EM's session cookie."""
+    mock.post(
+        LOGON_URL,
+        status=201,
+        body=fixture_bytes("logon_session.xml"),
+        headers={
+            "X-RestSvcSessionId": token,
+            "Set-Cookie": f"X-RestSvcSessionId={token}; Path=/api;",
+        },
+        repeat=repeat,
+    )
+
+
+def requests_to(mock: aioresponses, method: str, url: str) -> list[Any]:
+    """The calls the mock saw for ``method`` and ``url`` (query included)."""
+    return [
+        call
+        for (m, u), calls in mock.requests.items()
+        if m == method and str(u) == url
+        for call in calls
+    ]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -15,6 +15,7 @@ from .polling import Watcher
 from .resources import JobsResource, NasJobsResource, TasksResource
 from .resources.tasks import TaskSource
 from .sansio import SslSetting, TransportStats
+from .sender import AiohttpSender
 from .transport import Transport
 from .xmlio import MAX_BODY_BYTES
 
@@ -59,19 +60,17 @@ class EnterpriseManager:
         max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self.clock = as_clock(clock, sleep)
-        self._transport = Transport(
-            url,
-            username,
-            password,
+        sender = AiohttpSender(
             verify_ssl=verify_ssl,
             max_connections=max_connections,
             timeout=timeout,
-            api_version=api_version,
-            retry_policy=retry_policy,
             session=session,
-            clock=self.clock,
             max_body_bytes=max_body_bytes,
         )
+        self._transport = Transport(
+            url, username, password, sender,
+            api_version=api_version, retry_policy=retry_policy, clock=self.clock,
+        )  # fmt: skip
         self.poll_policy = poll_policy or PollPolicy()
         self._watcher: TaskWatcher = Watcher[str, TaskInfo](
             TaskSource(self._transport),

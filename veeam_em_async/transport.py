@@ -16,8 +16,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Mapping
 
-import aiohttp
-
 from .clock import Clock, LoopClock
 from .error_map import api_error
 from .errors import AuthenticationError, ClientClosedError
@@ -29,14 +27,12 @@ from .sansio import (
     IDEMPOTENT_METHODS,
     TOKEN_HEADER,
     Response,
-    SslSetting,
     TransportStats,
     api_root,
     check_path,
     is_success,
 )
-from .sender import AiohttpSender, Sender
-from .xmlio import MAX_BODY_BYTES
+from .sender import Sender
 
 __all__ = ["Response", "Transport", "TransportStats"]
 
@@ -51,28 +47,17 @@ class Transport:
         base_url: str,
         username: str,
         password: str,
+        sender: Sender,
         *,
-        verify_ssl: SslSetting = True,
-        max_connections: int = 20,
-        timeout: float = 60.0,
         api_version: str = "latest",
         retry_policy: RetryPolicy | None = None,
-        session: aiohttp.ClientSession | None = None,
         clock: Clock | None = None,
-        max_body_bytes: int = MAX_BODY_BYTES,
-        sender: Sender | None = None,
     ) -> None:
         self.api = api_root(base_url)
         self.retry_policy = retry_policy or RetryPolicy()
         self.clock: Clock = clock or LoopClock()
-        self.sender: Sender = sender or AiohttpSender(
-            verify_ssl=verify_ssl,
-            max_connections=max_connections,
-            timeout=timeout,
-            session=session,
-            max_body_bytes=max_body_bytes,
-        )
-        self.stats: TransportStats = self.sender.stats
+        self.sender = sender
+        self.stats: TransportStats = sender.stats
         self.logon = Logon(
             self.sender, self.api, username, password,
             api_version=api_version, policy=self.retry_policy, clock=self.clock,

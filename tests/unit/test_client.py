@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -17,14 +16,18 @@ from tests.conftest import (
     API,
     BACKUP_JOB_ID,
     BASE,
+    LOGOFF_URL,
     LOGON_SESSION_ID,
+    LOGON_URL,
     NAS_JOB_ID,
     PASSWORD,
     REPLICA_JOB_ID,
     TOKEN,
     USER,
+    add_logon,
     error_body,
     fixture_bytes,
+    requests_to,
 )
 from tests.fakes import FakeClock
 from veeam_em_async import (
@@ -43,37 +46,7 @@ from veeam_em_async import (
     TransportError,
 )
 
-LOGON_URL = re.compile(r"^https://em\.test:9398/api/sessionMngr/\?v=latest$")
-LOGOFF_URL = f"{API}/logonSessions/{LOGON_SESSION_ID}"
 NO_WAIT_RETRY = RetryPolicy(retries=3, backoff_base=0.0, jitter=0.0)
-
-
-def add_logon(mock: aioresponses, token: str = TOKEN, repeat: bool | int = False) -> None:
-    mock.post(
-        LOGON_URL,
-        status=201,
-        body=fixture_bytes("logon_session.xml"),
-        headers={
-            "X-RestSvcSessionId": token,
-            "Set-Cookie": f"X-RestSvcSessionId={token}; Path=/api;",
-        },
-        repeat=repeat,
-    )
-
-
-def requests_to(mock: aioresponses, method: str, url: str) -> list[Any]:
-    return [
-        call
-        for (m, u), calls in mock.requests.items()
-        if m == method and str(u) == url
-        for call in calls
-    ]
-
-
-@pytest.fixture
-def mock() -> Iterator[aioresponses]:
-    with aioresponses() as m:
-        yield m
 
 
 @pytest.fixture

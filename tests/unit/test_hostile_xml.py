@@ -10,8 +10,16 @@ from aioresponses import aioresponses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import API, BACKUP_JOB_ID, BASE, FIXTURES, LOGON_SESSION_ID, PASSWORD, USER
-from tests.unit.test_client import add_logon
+from tests.conftest import (
+    API,
+    BACKUP_JOB_ID,
+    BASE,
+    FIXTURES,
+    LOGON_SESSION_ID,
+    PASSWORD,
+    USER,
+    add_logon,
+)
 from veeam_em_async import EnterpriseManager, ResponseParseError, from_xml
 
 NS = 'xmlns="http://www.veeam.com/ent/v1.0"'

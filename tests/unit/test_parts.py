@@ -4,7 +4,7 @@ plain fakes of the sender, and the aiohttp sender over aioresponses."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 import aiohttp
 import pytest
@@ -182,12 +182,6 @@ async def test_logoff_is_privileged_and_after_close_nothing_logs_on() -> None:
 
 
 # -- the aiohttp sender --------------------------------------------------------------------
-
-
-@pytest.fixture
-def mock() -> Iterator[aioresponses]:
-    with aioresponses() as m:
-        yield m
 
 
 async def test_the_sender_returns_every_status_and_maps_only_transport_failures(

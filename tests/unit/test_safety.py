@@ -14,7 +14,6 @@ import asyncio
 import logging
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,15 +23,18 @@ from tests.conftest import (
     API,
     BACKUP_JOB_ID,
     BASE,
+    LOGOFF_URL,
     LOGON_SESSION_ID,
+    LOGON_URL,
     PASSWORD,
     TOKEN,
     USER,
+    add_logon,
     error_body,
     fixture_bytes,
+    requests_to,
 )
 from tests.fakes import FakeClock
-from tests.unit.test_client import LOGOFF_URL, LOGON_URL, add_logon, requests_to
 from veeam_em_async import (
     APIError,
     AuthenticationError,
@@ -50,12 +52,6 @@ NS = 'xmlns="http://www.veeam.com/ent/v1.0"'
 START_URL = f"{API}/jobs/{BACKUP_JOB_ID}?action=start"
 TASK_URL = f"{API}/tasks/task-1"
 NO_BACKOFF = RetryPolicy(backoff_base=0.0, jitter=0.0)
-
-
-@pytest.fixture
-def mock() -> Iterator[aioresponses]:
-    with aioresponses() as m:
-        yield m
 
 
 def logons(mock: aioresponses) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 from xml.etree.ElementTree import canonicalize
 
@@ -16,14 +16,17 @@ from tests.conftest import (
     API,
     BACKUP_JOB_ID,
     BASE,
+    LOGOFF_URL,
     LOGON_SESSION_ID,
     NAS_JOB_ID,
     PASSWORD,
     USER,
+    add_logon,
     error_body,
     fixture_bytes,
+    requests_to,
 )
-from tests.unit.test_client import add_logon, requests_to
+from tests.fakes import FakeClock
 from veeam_em_async import (
     ClientClosedError,
     EnterpriseManager,
@@ -62,35 +65,13 @@ def tasks_xml(items: list[str]) -> str:
     return f"<Tasks {NS}>{inner}</Tasks>"
 
 
-class FakeTime:
-    """An injected clock: sleeping advances it at once, so polling takes no real time."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
+@pytest.fixture
+def fake_time() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
-def mock() -> Iterator[aioresponses]:
-    with aioresponses() as m:
-        yield m
-
-
-@pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
-
-
-@pytest.fixture
-async def em(mock: aioresponses, fake_time: FakeTime) -> AsyncIterator[EnterpriseManager]:
+async def em(mock: aioresponses, fake_time: FakeClock) -> AsyncIterator[EnterpriseManager]:
     add_logon(mock)
     mock.delete(f"{API}/logonSessions/{LOGON_SESSION_ID}", status=204)
     async with EnterpriseManager(
@@ -99,15 +80,14 @@ async def em(mock: aioresponses, fake_time: FakeTime) -> AsyncIterator[Enterpris
         PASSWORD,
         poll_policy=POLICY,
         retry_policy=RetryPolicy(backoff_base=0, jitter=0),
-        sleep=fake_time.sleep,
-        clock=fake_time.clock,
+        clock=fake_time,
     ) as client:
         yield client
     assert not client.task_watcher.running  # no stray background task once closed
 
 
 async def test_start_returns_a_handle_that_polls_until_finished(
-    em: EnterpriseManager, mock: aioresponses, fake_time: FakeTime
+    em: EnterpriseManager, mock: aioresponses, fake_time: FakeClock
 ) -> None:
     mock.post(START_URL, status=202, body=fixture_bytes("task_running.xml"))
     mock.get(f"{API}/tasks/task-1", body=task_xml("task-1", "Running"))
@@ -159,18 +139,18 @@ async def test_operation_finished_is_not_finished(
 
 
 async def test_wait_timeout_raises_task_timeout_error_with_last_info(
-    em: EnterpriseManager, mock: aioresponses, fake_time: FakeTime
+    em: EnterpriseManager, mock: aioresponses, fake_time: FakeClock
 ) -> None:
     """On the client's clock: polls at 1, 2, 4, 8 s (POLICY), the deadline at 10 s."""
     mock.post(START_URL, status=202, body=fixture_bytes("task_running.xml"))
     mock.get(f"{API}/tasks/task-1", body=task_xml("task-1", "Running"), repeat=True)
     task = await em.jobs.start(BACKUP_JOB_ID)
-    started = fake_time.now
+    started = fake_time.now()
     with pytest.raises(TaskTimeoutError) as caught:
         await task.wait(timeout=10)
     assert isinstance(caught.value, TimeoutError)
     assert caught.value.task is not None and caught.value.task.state == "Running"
-    assert fake_time.now - started == 10  # no real time: the fake clock moved
+    assert fake_time.now() - started == 10  # no real time: the fake clock moved
     assert len(requests_to(mock, "GET", f"{API}/tasks/task-1")) == 4
     assert not task.done()
     await asyncio.sleep(0)
@@ -178,7 +158,7 @@ async def test_wait_timeout_raises_task_timeout_error_with_last_info(
 
 
 async def test_retry_after_is_honoured_but_clamped(
-    em: EnterpriseManager, mock: aioresponses, fake_time: FakeTime
+    em: EnterpriseManager, mock: aioresponses, fake_time: FakeClock
 ) -> None:
     mock.post(START_URL, status=202, body=fixture_bytes("task_running.xml"))
     mock.get(
@@ -536,3 +516,21 @@ async def test_nas_start_many(em: EnterpriseManager, mock: aioresponses) -> None
     mock.get(f"{API}/tasks/task-5", body=task_xml("task-5", "Finished", success=True))
     (outcome,) = await em.nas_jobs.start_many([NAS_JOB_ID])
     assert outcome.ok and outcome.task is not None and outcome.task.id == "task-5"
+
+
+async def test_the_older_now_and_sleep_pair_is_still_one_clock(mock: aioresponses) -> None:
+    """``clock=<callable>, sleep=<coroutine function>`` (the first version's form)
+    drives the same schedule as a Clock; a lone fake ``sleep`` is refused."""
+    fake = FakeClock()
+    add_logon(mock)
+    mock.delete(LOGOFF_URL, status=204)
+    mock.post(START_URL, status=202, body=fixture_bytes("task_running.xml"))
+    mock.get(f"{API}/tasks/task-1", body=task_xml("task-1", "Running"))
+    mock.get(f"{API}/tasks/task-1", body=fixture_bytes("task_finished.xml"))
+    async with EnterpriseManager(
+        BASE, USER, PASSWORD, poll_policy=POLICY, sleep=fake.sleep, clock=fake.now
+    ) as em:
+        assert (await (await em.jobs.start(BACKUP_JOB_ID))).state == "Finished"
+    assert fake.sleeps == [1.0, 1.0]
+    with pytest.raises(TypeError, match="needs a clock"):
+        EnterpriseManager(BASE, USER, PASSWORD, sleep=fake.sleep)
