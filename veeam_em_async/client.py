@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-
-import aiohttp
+from typing import TYPE_CHECKING
 
 from .clock import Clock, as_clock
 from .handles import TaskWatcher
@@ -18,6 +17,9 @@ from .sansio import SslSetting, TransportStats
 from .sender import AiohttpSender
 from .transport import Transport
 from .xmlio import MAX_BODY_BYTES
+
+if TYPE_CHECKING:
+    import aiohttp
 
 
 class EnterpriseManager:

@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from tests.fakes import FakeClock
 from veeam_em_async import (
     ClientClosedError,
     EnterpriseManager,
@@ -197,12 +198,18 @@ async def test_ten_thousand_concurrent_refreshes_respect_the_cap() -> None:
 
 
 async def test_wait_timeout_against_a_slow_task() -> None:
+    """The deadline is on the client's clock: a fake one makes this take no real time."""
+    clock = FakeClock()
     async with EMSimulator(jobs=5, task_seconds=30) as sim:
-        async with client(sim) as em:
+        async with client(sim, clock=clock) as em:
             task = await em.jobs.start(startable(sim)[0])
+            started = clock.now()
             with pytest.raises(TaskTimeoutError) as caught:
-                await task.wait(timeout=0.2)
+                await task.wait(timeout=5)
+            assert clock.now() - started == 5
             assert caught.value.task is not None and caught.value.task.state == "Running"
+            # polls at FAST's intervals (0.02 s, growing to at most 0.1 s) until the deadline
+            assert sim.counters.requests["GET /api/tasks/{id}"] >= 40
 
 
 async def test_hrefs_to_other_hosts_are_never_followed(caplog: pytest.LogCaptureFixture) -> None:
