@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from functools import partial
 
 from .clock import Clock
 from .error_map import api_error
@@ -33,7 +33,7 @@ from .ids import id_from_em
 from .models import LOGON_SESSION, LogonSession
 from .policies import RetryPolicy
 from .retry import send_with_retries
-from .sansio import TOKEN_HEADER, Response, basic_auth, is_success
+from .sansio import TOKEN_HEADER, basic_auth, is_success
 from .sender import Sender
 
 __all__ = ["Logon"]
@@ -147,12 +147,10 @@ class Logon:
     async def _post_logon(self) -> tuple[str, LogonSession]:
         url = f"{self._api}/sessionMngr/"
 
-        def send() -> Awaitable[Response]:
-            return self._sender.send(
-                "POST", url, params={"v": self.api_version},
-                headers={"Authorization": self.__authorization},
-            )  # fmt: skip
-
+        send = partial(
+            self._sender.send, "POST", url, params={"v": self.api_version},
+            headers={"Authorization": self.__authorization},
+        )  # fmt: skip
         response = await send_with_retries(
             send, policy=self.policy, clock=self.clock, idempotent=True,
             on_retry=self._count_retry,

@@ -14,7 +14,8 @@ and any other non-2xx answer into the exception of its status. The parts:
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping
+from functools import partial
 
 from .clock import Clock, LoopClock
 from .error_map import api_error
@@ -147,11 +148,10 @@ class Transport:
                 await logon.relogon(logon.generation)
             generation, token = logon.generation, logon.token
             assert token is not None
-            sent_headers = {**headers, TOKEN_HEADER: token}
-
-            def send(headers: Mapping[str, str] = sent_headers) -> Awaitable[Response]:
-                return self.sender.send(method, url, params=params, body=body, headers=headers)
-
+            send = partial(
+                self.sender.send, method, url, params=params, body=body,
+                headers={**headers, TOKEN_HEADER: token},
+            )  # fmt: skip
             response = await send_with_retries(
                 send, policy=self.retry_policy, clock=self.clock,
                 idempotent=method in IDEMPOTENT_METHODS, on_retry=self._count_retry,
