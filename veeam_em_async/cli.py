@@ -246,6 +246,7 @@ async def run_simulate(args: argparse.Namespace, out: Output) -> int:
         https=args.https,
         faults=Faults(latency=args.latency),
         job_types=args.job_types.split(",") if args.job_types else None,
+        history_tasks=args.history_tasks,
     )
     await sim.start()
     out.line(f"EM simulator serving {sim.api} (user {sim.username!r}, password {sim.password!r})")
@@ -411,6 +412,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--job-types", help="comma-separated job types to cycle through, e.g. Backup,Replica"
     )
     simulate.add_argument("--latency", type=float, default=0.0, help="seconds added per answer")
+    simulate.add_argument(
+        "--history-tasks", type=int, default=0,
+        help="finished tasks every new logon session starts with (a long-lived session)",
+    )  # fmt: skip
 
     conn = argparse.ArgumentParser(add_help=False)
     conn.add_argument("--url", help="EM URL (or VEEAM_EM_URL), e.g. https://em:9398")

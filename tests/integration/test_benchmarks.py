@@ -44,12 +44,26 @@ def test_bench_scale() -> None:
 
 def test_bench_bulk_quick() -> None:
     data = run(
-        "bench_bulk.py", "--jobs", "40", "--quick", "--latency", "0", "--task-seconds", "0.5"
-    )
+        "bench_bulk.py", "--jobs", "20", "40", "--quick", "--latency", "0",
+        "--task-seconds", "0.5", "--history-tasks", "300",
+    )  # fmt: skip
     rows = data["rows"]
     assert isinstance(rows, list) and {r["variant"] for r in rows} == {
         "veeam_em_async",
         "lower bound",
     }
-    ours = next(r for r in rows if r["variant"] == "veeam_em_async")
-    assert ours["posts"] == 40 and ours["task_list_gets"] >= 1
+    ours = [r for r in rows if r["variant"] == "veeam_em_async"]
+    assert [r["posts"] for r in ours] == [20, 40] and all(r["task_list_gets"] >= 1 for r in ours)
+    # 300 old tasks in the session: the lists were scanned, not parsed whole
+    assert all(r["history"] == 300 and r["parsed_per_job"] < 10 for r in ours)
+
+
+def test_bench_requests_quick() -> None:
+    data = run("bench_requests.py", "--requests", "50", "--rounds", "1")
+    ratios = data["ratios"]
+    assert isinstance(ratios, dict) and set(ratios) == {
+        "transport.request / bare",
+        "em.tasks.get / bare",
+        "em.jobs.get / bare",
+    }
+    assert all(value > 0 for value in ratios.values())

@@ -87,7 +87,9 @@ class EMSimulator:
     latency, 503s and dropped connections; ``sim.counters`` records requests
     by route, the peak in flight and logons; ``sim.state`` holds jobs,
     sessions and tasks; ``job_types`` (e.g. ``["Backup"]``) replaces the default
-    mix of 7 backup, 1 replica and 2 backup copy jobs in 10. ``https=True``
+    mix of 7 backup, 1 replica and 2 backup copy jobs in 10; ``history_tasks``
+    gives every new logon session that many finished tasks, as a session logged
+    on for days has. ``https=True``
     serves TLS with a self-signed certificate made at start (``sim.ca_file``
     is the PEM clients trust).
     """
@@ -108,8 +110,10 @@ class EMSimulator:
         seed: int = 1,
         faults: Faults | None = None,
         job_types: Sequence[str] | None = None,
+        history_tasks: int = 0,
     ) -> None:
         self.state = EMState(
+            history_tasks=history_tasks,
             job_types=job_types,
             jobs=jobs,
             nas_jobs=nas_jobs,
@@ -451,8 +455,20 @@ class EMSimulator:
 
     async def _tasks(self, request: web.Request) -> web.Response:
         session: SimSession = request[SESSION]
-        items = [self._task_xml(self.state.tasks[t], root=False) for t in session.tasks]
-        return _xml(documents.tasks(items))
+        now = self.state.clock()
+        return _xml(
+            documents.tasks(self._list_item(self.state.tasks[t], now) for t in session.tasks)
+        )
+
+    def _list_item(self, task: SimTask, now: float) -> str:
+        """A task as an item of ``GET /tasks``; a finished one is rendered once, so
+        that a session with a long history is cheap to list (as it is for EM)."""
+        if task.final_item is not None:
+            return task.final_item
+        item = self._task_xml(task, root=False)
+        if task.state(now) == "Finished":
+            task.final_item = item
+        return item
 
     async def _task(self, request: web.Request) -> web.Response:
         task = self.state.tasks.get(request.match_info["id"])

@@ -42,6 +42,7 @@ class SimTask:
     message: str
     job: SimJob | None = None
     related: str | None = None
+    final_item: str | None = None  # its list item, rendered once it can no longer change
 
     def state(self, now: float) -> str:
         age = now - self.created
@@ -75,12 +76,14 @@ class EMState:
         seed: int,
         job_types: Sequence[str] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        history_tasks: int = 0,
     ) -> None:
         self.rng = random.Random(seed)  # noqa: S311 - reproducible fakes, not secrets
         self.clock = clock
         self.task_seconds = task_seconds
         self.failure_rate = failure_rate
         self.session_timeout = session_timeout
+        self.history_tasks = history_tasks  # finished tasks every new logon session starts with
         self.jobs: dict[str, SimJob] = {}
         self.nas_jobs: dict[str, SimJob] = {}
         self.sessions: dict[str, SimSession] = {}  # by token
@@ -113,6 +116,9 @@ class EMState:
     def logon(self, user: str) -> SimSession:
         session = SimSession(str(uuid.uuid4()), uuid.uuid4().hex, user, self.clock())
         self.sessions[session.token] = session
+        for _ in range(self.history_tasks):  # a session that has been busy for days
+            task = self.new_task(session, "StartJob", message="Job triggered to start.")
+            task.created -= task.duration + 86_400
         return session
 
     def authenticate(self, token: str | None) -> SimSession | None:

@@ -1,0 +1,106 @@
+"""Flat cost (issue 11): one poll tick's parsing follows the P awaited tasks, not the
+K tasks of the logon session's history. Counted, never timed."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from aioresponses import CallbackResult, aioresponses
+
+from tests.conftest import API, BASE, LOGOFF_URL, PASSWORD, USER, add_logon
+from tests.fakes import FakeClock
+from veeam_em_async import EnterpriseManager, PollPolicy
+from veeam_em_async.models import TASKS
+from veeam_em_async.xmlio import ListItemScanner
+
+NS = 'xmlns="http://www.veeam.com/ent/v1.0"'
+POLICY = PollPolicy(initial_delay=1, min_interval=1, max_interval=1, jitter=0)
+
+
+def item(task_id: str, state: str) -> str:
+    result = '<Result Success="true"><Message>Ok</Message></Result>' if state == "Finished" else ""
+    return (
+        f'<Task Type="Task" Href="{API}/tasks/{task_id}"><Links><Link Rel="Delete" '
+        f'Href="{API}/tasks/{task_id}" /></Links><TaskId>{task_id}</TaskId>'
+        f"<State>{state}</State><Operation>StartJob</Operation>{result}</Task>"
+    )
+
+
+def task_list(history: int, awaited: list[str], state: str) -> str:
+    old = "".join(item(f"task-{i}", "Finished") for i in range(1, history + 1))
+    return f"<Tasks {NS}>{old}{''.join(item(t, state) for t in awaited)}</Tasks>"
+
+
+async def parsed_per_tick(mock: aioresponses, history: int, awaited: int) -> list[int]:
+    """Items parsed in each of three ticks: Running, Running (unchanged), Finished."""
+    ids = [f"task-{history + n}" for n in range(1, awaited + 1)]
+    bodies = [task_list(history, ids, state) for state in ("Running", "Running", "Finished")]
+    add_logon(mock)
+    mock.delete(LOGOFF_URL, status=204)
+    em = EnterpriseManager(BASE, USER, PASSWORD, poll_policy=POLICY, clock=FakeClock())
+    snapshots: list[int] = []  # items parsed so far, as each tick sends its GET /tasks
+
+    def answer(url: Any, **kwargs: Any) -> CallbackResult:
+        snapshots.append(em.task_watcher.source.items_parsed)  # type: ignore[attr-defined]
+        return CallbackResult(body=bodies[len(snapshots) - 1])
+
+    mock.get(f"{API}/tasks", callback=answer, repeat=True)
+    async with em:
+        infos = await asyncio.gather(*(em.tasks.handle(t).wait() for t in ids))
+        snapshots.append(em.task_watcher.source.items_parsed)  # type: ignore[attr-defined]
+    assert all(i.state == "Finished" for i in infos)
+    return [after - before for before, after in zip(snapshots, snapshots[1:])]
+
+
+@pytest.mark.parametrize("history", [10, 5000])
+@pytest.mark.parametrize("awaited", [5, 40])
+async def test_a_ticks_parsing_follows_the_awaited_tasks_not_the_history(
+    mock: aioresponses, history: int, awaited: int
+) -> None:
+    # The same counts with 10 or 5,000 old tasks in the session: O(P), not O(K);
+    # and an item whose bytes did not change is not parsed again.
+    assert await parsed_per_tick(mock, history, awaited) == [awaited, 0, awaited]
+
+
+def test_the_scanner_finds_exactly_the_wanted_items() -> None:
+    body = task_list(300, ["task-301", "task-302"], "Running").encode()
+    scanner = ListItemScanner("Tasks", "Task", "TaskId")
+    found = scanner.find(body, {"task-7", "task-302", "task-999"})
+    assert found is not None and sorted(found) == ["task-302", "task-7"]
+    assert found["task-7"].startswith(b'<Task Type="Task"') and found["task-7"].endswith(b"</Task>")
+    assert b"<TaskId>task-7</TaskId>" in found["task-7"] and b"task-8" not in found["task-7"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<?xml version="1.0" encoding="utf-16"?><Tasks xmlns="http://www.veeam.com/ent/v1.0"/>',
+        b"<Tasks>" + item("task-1", "Running").encode() + b"</Tasks>",  # no EM namespace
+        b'<Jobs xmlns="http://www.veeam.com/ent/v1.0"></Jobs>',
+        b"<Tasks " + NS.encode() + b"><Task><TaskId>task-1</TaskId><Task><TaskId>task-1"
+        b"</TaskId></Task></Task></Tasks>",  # nested: not the plain shape
+    ],
+)
+def test_the_scanner_declines_what_it_does_not_understand(body: bytes) -> None:
+    assert ListItemScanner("Tasks", "Task", "TaskId").find(body, {"task-1"}) is None
+
+
+async def test_an_answer_the_scanner_declines_is_parsed_whole_and_still_right(
+    mock: aioresponses,
+) -> None:
+    """A list in another declared encoding is not the plain shape the byte scan reads:
+    the watcher still gets every awaited task, from a whole-document parse."""
+    body = task_list(50, ["task-51", "task-52", "task-53", "task-54"], "Finished")
+    body = body.replace("<Tasks ", '<?xml version="1.0" encoding="ISO-8859-1"?>\n<Tasks ', 1)
+    mock.get(f"{API}/tasks", body=body.encode("latin-1"))
+    add_logon(mock)
+    mock.delete(LOGOFF_URL, status=204)
+    async with EnterpriseManager(BASE, USER, PASSWORD, poll_policy=POLICY, clock=FakeClock()) as em:
+        ids = ["task-51", "task-52", "task-53", "task-54"]
+        infos = await asyncio.gather(*(em.tasks.handle(t).wait() for t in ids))
+        assert [i.id for i in infos] == ids and all(i.state == "Finished" for i in infos)
+        # parsed whole: all 54 items went through xmltodict
+        assert em.task_watcher.source.items_parsed == 54  # type: ignore[attr-defined]
+    assert len(TASKS.parse(body.encode("latin-1"))) == 54
