@@ -92,6 +92,7 @@ def main() -> None:
     class SimArgs:
         jobs = 10
         task_seconds = 3600.0
+        history_tasks = 0
 
     proc, url = start_simulator(SimArgs(), 0.0)  # type: ignore[arg-type]
     try:
