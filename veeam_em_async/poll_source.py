@@ -10,9 +10,10 @@ import itertools
 from collections.abc import Collection, Hashable, Mapping
 from typing import Generic, Protocol, TypeVar
 
+from .clock import Clock, sleep_or_wake
 from .policies import PollPolicy
 
-__all__ = ["DeadlinePassedError", "Deadlines", "Entry", "PollSource", "Progress"]
+__all__ = ["DeadlinePassedError", "Deadlines", "Entry", "PollSource", "Progress", "Schedule"]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -94,3 +95,67 @@ class Deadlines:
             if not waiter.done():
                 waiter.set_exception(DeadlinePassedError())
         return heap[0][0] if heap else None
+
+
+class Schedule(Generic[K, V]):
+    """When the watcher must next act: the pending entries' due times (earliest
+    first, O(log n) per change) and the waiters' deadlines, and the one sleep
+    until then, cut short only by something earlier.
+
+    A due item goes stale when its entry is rescheduled (its ``due`` changed)
+    or leaves ``pending``; stale items are dropped when they reach the top.
+    """
+
+    def __init__(self, pending: Mapping[K, Entry[K, V]]) -> None:
+        self._pending = pending
+        self._heap: list[tuple[float, int, Entry[K, V]]] = []
+        self._order = itertools.count()
+        self._deadlines = Deadlines()
+        self._wakeup = asyncio.Event()
+        self._sleeping_until: float | None = None
+
+    def put(self, entry: Entry[K, V], due: float) -> None:
+        entry.due = due
+        heapq.heappush(self._heap, (due, next(self._order), entry))
+        self._wake_before(due)
+
+    def add_deadline(self, when: float, waiter: asyncio.Future[None]) -> None:
+        self._deadlines.add(when, waiter)
+        self._wake_before(when)
+
+    def _wake_before(self, when: float) -> None:
+        # Only if the sleep runs past ``when``: a thousand new waiters must not
+        # cost a thousand wake-ups.
+        if self._sleeping_until is not None and when < self._sleeping_until:
+            self._wakeup.set()
+
+    def _live(self, due: float, entry: Entry[K, V]) -> bool:
+        return entry.due == due and self._pending.get(entry.key) is entry
+
+    def next_wake(self, now: float) -> float | None:
+        """Fail the waiters whose deadline passed; return when to act next
+        (``None``: nothing is scheduled)."""
+        next_deadline = self._deadlines.expire(now)
+        heap = self._heap
+        while heap and not self._live(heap[0][0], heap[0][2]):
+            heapq.heappop(heap)
+        if not heap:
+            return None
+        return heap[0][0] if next_deadline is None else min(heap[0][0], next_deadline)
+
+    def pop_due(self, limit: float) -> list[Entry[K, V]]:
+        """The live entries due at or before ``limit``, each once."""
+        heap, due, taken = self._heap, [], set()
+        while heap and heap[0][0] <= limit:
+            when, _, entry = heapq.heappop(heap)
+            if self._live(when, entry) and id(entry) not in taken:
+                taken.add(id(entry))
+                due.append(entry)
+        return due
+
+    async def sleep(self, clock: Clock, now: float, until: float) -> None:
+        self._sleeping_until = until
+        try:
+            await sleep_or_wake(clock, until - now, self._wakeup)
+        finally:
+            self._sleeping_until = None

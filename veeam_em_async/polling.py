@@ -34,7 +34,7 @@ import logging
 import weakref
 from typing import Generic
 
-from .clock import Clock, sleep_or_wake
+from .clock import Clock
 from .errors import (
     AuthenticationError,
     ClientClosedError,
@@ -42,7 +42,15 @@ from .errors import (
     PermissionDeniedError,
 )
 from .policies import PollPolicy
-from .poll_source import DeadlinePassedError, Deadlines, Entry, K, PollSource, Progress, V
+from .poll_source import (
+    DeadlinePassedError,
+    Entry,
+    K,
+    PollSource,
+    Progress,
+    Schedule,
+    V,
+)
 
 __all__ = ["DeadlinePassedError", "Entry", "PollSource", "Progress", "Watcher"]
 
@@ -77,9 +85,8 @@ class Watcher(Generic[K, V]):
         # Every entry some handle still holds, so that all handles to one key share
         # one state, whether or not the entry is on the schedule.
         self._entries: weakref.WeakValueDictionary[K, Entry[K, V]] = weakref.WeakValueDictionary()
-        self._deadlines = Deadlines()
+        self._schedule: Schedule[K, V] = Schedule(self._pending)
         self._runner: asyncio.Task[None] | None = None
-        self._wakeup: asyncio.Event | None = None
         self._closed = False
         #: Ticks run, batch requests and single requests sent: for tests and benchmarks.
         self.ticks = 0
@@ -128,11 +135,15 @@ class Watcher(Generic[K, V]):
         if policy is not None:
             entry.policy = policy
         if timeout is not None:
-            self._deadlines.add(self.clock.now() + timeout, waiter)
+            self._schedule.add_deadline(self.clock.now() + timeout, waiter)
         if entry.key not in self._pending:
             self._pending[entry.key] = entry
-            entry.due = self.clock.now() + (entry.policy or self.policy).interval(entry.polls)
-        self._kick()
+            policy = entry.policy or self.policy
+            self._schedule.put(entry, self.clock.now() + policy.interval(entry.polls))
+        if not self.running:
+            self._runner = asyncio.get_running_loop().create_task(
+                self._run(), name=f"veeam_em_async {self.name}"
+            )
         return waiter
 
     def unwatch(self, entry: Entry[K, V], waiter: asyncio.Future[None]) -> None:
@@ -142,15 +153,6 @@ class Watcher(Generic[K, V]):
             waiter.cancel()
         if not entry.waiters and self._pending.get(entry.key) is entry:
             del self._pending[entry.key]
-
-    def _kick(self) -> None:
-        if self._wakeup is None:
-            self._wakeup = asyncio.Event()
-        self._wakeup.set()
-        if not self.running:
-            self._runner = asyncio.get_running_loop().create_task(
-                self._run(), name=f"veeam_em_async {self.name}"
-            )
 
     # -- results -----------------------------------------------------------
 
@@ -183,18 +185,14 @@ class Watcher(Generic[K, V]):
         try:
             while self._pending and not self._closed:
                 now = self.clock.now()
-                next_deadline = self._deadlines.expire(now)
-                if not self._pending:
+                wake_at = self._schedule.next_wake(now)
+                if wake_at is None:
                     break
-                earliest = min(entry.due for entry in self._pending.values())
-                if next_deadline is not None:
-                    earliest = min(earliest, next_deadline)
-                if earliest > now:
-                    # Sleep until the next poll or deadline, or until a new waiter comes.
-                    assert self._wakeup is not None
-                    await sleep_or_wake(self.clock, earliest - now, self._wakeup)
+                if wake_at > now:
+                    # Until the next poll or deadline, or until an earlier one arrives.
+                    await self._schedule.sleep(self.clock, now, wake_at)
                     continue
-                due = [e for e in self._pending.values() if e.due <= now + self.coalesce]
+                due = self._schedule.pop_due(now + self.coalesce)
                 if due:
                     self.ticks += 1
                     await self._tick(due)
@@ -255,7 +253,7 @@ class Watcher(Generic[K, V]):
     def _reschedule(self, entry: Entry[K, V], retry_after: float | None) -> None:
         entry.polls += 1
         policy = entry.policy or self.policy
-        entry.due = self.clock.now() + policy.interval(entry.polls, retry_after)
+        self._schedule.put(entry, self.clock.now() + policy.interval(entry.polls, retry_after))
 
     async def close(self) -> None:
         """Stop polling and wake every waiter with :class:`ClientClosedError`."""

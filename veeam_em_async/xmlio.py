@@ -109,6 +109,7 @@ def parse_fragment(data: bytes | bytearray) -> tuple[str, dict[str, Any]]:
 _PROLOGUE = re.compile(rb"\s*(?:<\?xml\s[^>]*\?>\s*)?<([A-Za-z][\w.-]*)([^>]*)>")
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
 _UTF8 = frozenset({b"utf-8", b"utf8", b"us-ascii", b"ascii"})
+_ITEM_WINDOW = 64 * 1024  # how far before its key an item's start tag may be
 
 
 class ListItemScanner:
@@ -153,8 +154,11 @@ class ListItemScanner:
             key = match.group(1)
             if key not in wanted_bytes:
                 continue
-            start = max(data.rfind(open_space, 0, match.start()),
-                        data.rfind(open_bare, 0, match.start()))  # fmt: skip
+            # The item's start tag is near its key: search back a bounded window, or a
+            # missing "<Task>" form would make each search run to the body's start.
+            window = max(prologue.end(), match.start() - _ITEM_WINDOW)
+            start = max(data.rfind(open_space, window, match.start()),
+                        data.rfind(open_bare, window, match.start()))  # fmt: skip
             end = data.find(self.item_close, match.end())
             if start < 0 or end < 0:
                 return None
