@@ -25,7 +25,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Any, Optional, TypeVar, get_args, get_origin
+from types import UnionType
+from typing import Any, Optional, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -61,8 +62,15 @@ def _structure_str(value: Any, _: type) -> str:
     return _text_of(value)
 
 
+_BOOLEANS = {"true": True, "false": False}
+
+
 def _structure_bool(value: Any, _: type) -> bool:
-    if isinstance(value, bool):
+    if type(value) is str:  # the common case first: EM's exact spelling
+        known = _BOOLEANS.get(value)
+        if known is not None:
+            return known
+    elif isinstance(value, bool):
         return value
     text = _text_of(value).strip().lower()
     if text == "true":
@@ -73,9 +81,11 @@ def _structure_bool(value: Any, _: type) -> bool:
 
 
 def _structure_int(value: Any, _: type) -> int:
+    if type(value) is str:
+        return int(value)  # (int() strips whitespace itself)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    return int(_text_of(value).strip())
+    return int(_text_of(value))
 
 
 def parse_datetime(text: str) -> datetime:
@@ -120,52 +130,84 @@ def _make_list_hook(tp: Any, converter: cattrs.Converter) -> Callable[[Any, Any]
             value = [value]
         return [item_hook(item, item_type) for item in value if item is not None]
 
-    return structure_list
+    def structure_text_list(value: Any, _: Any) -> list[str]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            value = [value]
+        return [v if type(v) is str else _text_of(v) for v in value if v is not None]
+
+    return structure_text_list if item_hook is _structure_str else structure_list
+
+
+def _inner_type(tp: Any) -> Any:
+    """``X`` for ``Optional[X]`` (a missing element is handled by the caller)."""
+    args = get_args(tp)
+    if get_origin(tp) in (Union, UnionType) and len(args) == 2 and type(None) in args:
+        return next(arg for arg in args if arg is not type(None))
+    return tp
 
 
 def _make_model_hook(cls: type[T], converter: cattrs.Converter) -> Callable[[Any, Any], T]:
-    """Build one structuring function per model class, once.
+    """Generate one straight-line structuring function per model class, once.
 
-    The plan (name, path, hook, type, required) is computed here so that
-    structuring a document is a flat loop of dict lookups and leaf hooks.
+    Like cattrs' own ``make_dict_structure_fn``, the function is Python source
+    built for the class and compiled: each field is a dict lookup along its
+    XML path and a call of its leaf hook (text inline), with no loop, no
+    per-field dispatch (``Optional[X]`` is resolved to ``X``'s hook here) and
+    no kwargs for absent elements, so attrs defaults apply.
     """
     attrs.resolve_types(cls)  # type: ignore[type-var]
-    plan: list[tuple[str, tuple[str, ...], Callable[[Any, Any], Any], Any, bool]] = []
-    text_field = False
-    for field in attrs.fields(cls):  # type: ignore[arg-type]
-        if not field.init:
-            continue
-        path = field.metadata.get(XML_KEY) or pascal_case(field.name)
-        text_field = text_field or path == "#text"
-        hook = converter.get_structure_hook(field.type)
+    name = cls.__name__
+    namespace: dict[str, Any] = {"cls": cls, "_text_of": _text_of}
+    lines = [
+        "def structure_model(data, _):",
+        "    if type(data) is not dict:",
+        "        if data is None:",
+        "            data = {}",
+    ]
+    fields = [f for f in attrs.fields(cls) if f.init]  # type: ignore[arg-type]
+    paths = {f.name: f.metadata.get(XML_KEY) or pascal_case(f.name) for f in fields}
+    if "#text" in paths.values():
+        lines += ["        elif isinstance(data, str):", "            data = {'#text': data}"]
+    lines += [
+        "        elif not isinstance(data, dict):",
+        f"            raise ValueError({name + ': expected an element, got '!r}"
+        " + type(data).__name__)",
+        "    kw = {}",
+    ]
+    for i, field in enumerate(fields):
+        steps = paths[field.name].split("/")
+        inner = _inner_type(field.type)
+        hook = converter.get_structure_hook(inner)
+        namespace[f"h{i}"], namespace[f"t{i}"] = hook, inner
         required = field.default is attrs.NOTHING
-        plan.append((field.name, tuple(path.split("/")), hook, field.type, required))
-    model_name = cls.__name__
-
-    def structure_model(data: Any, _: Any) -> T:
-        if data is None:
-            data = {}
-        elif isinstance(data, str) and text_field:
-            data = {"#text": data}
-        elif not isinstance(data, dict):
-            raise ValueError(f"{model_name}: expected an element, got {type(data).__name__}")
-        kwargs: dict[str, Any] = {}
-        for name, steps, hook, tp, required in plan:
-            value: Any = data
-            for step in steps:
-                if not isinstance(value, dict):
-                    if value is not None:
-                        raise ValueError(f"{model_name}.{name}: unexpected shape at {step}")
-                    break
-                value = value.get(step)
-            if value is None:
-                if required:
-                    raise ValueError(f"{model_name}: {'/'.join(steps)} is missing")
-                continue
-            kwargs[name] = hook(value, tp)
-        return cls(**kwargs)
-
-    return structure_model
+        indent = "    "
+        lines.append(f"{indent}v = data.get({steps[0]!r})")
+        for step in steps[1:]:  # a child of a child: Links/Link
+            lines += [
+                f"{indent}if v is not None:",
+                f"{indent}    if not isinstance(v, dict):",
+                f"{indent}        raise ValueError("
+                f"{f'{name}.{field.name}: unexpected shape at {step}'!r})",
+                f"{indent}    v = v.get({step!r})",
+            ]
+        if required:
+            lines += [
+                f"{indent}if v is None:",
+                f"{indent}    raise ValueError({f'{name}: ' + '/'.join(steps) + ' is missing'!r})",
+            ]
+        else:
+            lines.append(f"{indent}if v is not None:")
+            indent += "    "
+        if hook is _structure_str:
+            lines.append(f"{indent}kw[{field.name!r}] = v if type(v) is str else _text_of(v)")
+        else:
+            lines.append(f"{indent}kw[{field.name!r}] = h{i}(v, t{i})")
+    lines.append("    return cls(**kw)")
+    exec(compile("\n".join(lines), f"<structure {name}>", "exec"), namespace)  # noqa: S102
+    function: Callable[[Any, Any], T] = namespace["structure_model"]
+    return function
 
 
 def _structure_job_info(value: Any, _: Any) -> JobInfo | None:
@@ -199,12 +241,16 @@ def _register_hooks(converter: cattrs.Converter) -> None:
     converter.register_structure_hook(bool, _structure_bool)
     converter.register_structure_hook(int, _structure_int)
     converter.register_structure_hook(datetime, _structure_datetime)
-    converter.register_structure_hook_func(lambda tp: tp == Optional[JobInfo], _structure_job_info)
+    converter.register_structure_hook_func(
+        lambda tp: tp in (JobInfo, Optional[JobInfo]), _structure_job_info
+    )
     converter.register_structure_hook_factory(_is_list, lambda tp: _make_list_hook(tp, converter))
-    converter.register_structure_hook(JobScheduleOptions, _make_schedule_hook(converter))
+    # Model functions are generated at registration and look their fields' hooks up
+    # then: the attrs factory comes before any hook (the schedule's) built on it.
     converter.register_structure_hook_factory(
         attrs.has, lambda cls: _make_model_hook(cls, converter)
     )
+    converter.register_structure_hook(JobScheduleOptions, _make_schedule_hook(converter))
 
 
 converter = cattrs.Converter()
