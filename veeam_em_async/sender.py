@@ -166,12 +166,15 @@ class AiohttpSender:
         self._session = None
 
 
-async def _read_body(resp: aiohttp.ClientResponse, limit: int, url: str) -> bytearray:
+async def _read_body(resp: aiohttp.ClientResponse, limit: int, url: str) -> bytes | bytearray:
     """Read ``resp`` (opened with ``auto_decompress=False``) into at most ``limit``
     bytes, stopping as soon as the decoded size passes the limit."""
     decoder = BodyDecoder(resp.headers.get("Content-Encoding"), limit, url)
-    if not decoder.compressed and resp.content_length is not None and resp.content_length > limit:
-        raise ResponseTooLargeError(limit, url)
+    length = resp.content_length
+    if not decoder.compressed and length is not None:
+        if length > limit:
+            raise ResponseTooLargeError(limit, url)
+        return await resp.read()  # plain and announced within the limit: one read
     async for chunk in resp.content.iter_chunked(CHUNK_BYTES):
         decoder.feed(chunk)
     return decoder.finish()
