@@ -157,8 +157,9 @@ class ListItemScanner:
             # The item's start tag is near its key: search back a bounded window, or a
             # missing "<Task>" form would make each search run to the body's start.
             window = max(prologue.end(), match.start() - _ITEM_WINDOW)
-            start = max(data.rfind(open_space, window, match.start()),
-                        data.rfind(open_bare, window, match.start()))  # fmt: skip
+            start = data.rfind(open_space, window, match.start())
+            bare = data.rfind(open_bare, max(start, window), match.start())  # only after it
+            start = max(start, bare)
             end = data.find(self.item_close, match.end())
             if start < 0 or end < 0:
                 return None
