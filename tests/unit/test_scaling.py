@@ -4,10 +4,13 @@ K tasks of the logon session's history. Counted, never timed."""
 from __future__ import annotations
 
 import asyncio
+from itertools import pairwise
 from typing import Any
 
 import pytest
 from aioresponses import CallbackResult, aioresponses
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import API, BASE, LOGOFF_URL, PASSWORD, USER, add_logon
 from tests.fakes import FakeClock
@@ -51,7 +54,7 @@ async def parsed_per_tick(mock: aioresponses, history: int, awaited: int) -> lis
         infos = await asyncio.gather(*(em.tasks.handle(t).wait() for t in ids))
         snapshots.append(em.task_watcher.source.items_parsed)  # type: ignore[attr-defined]
     assert all(i.state == "Finished" for i in infos)
-    return [after - before for before, after in zip(snapshots, snapshots[1:])]
+    return [after - before for before, after in pairwise(snapshots)]
 
 
 @pytest.mark.parametrize("history", [10, 5000])
@@ -104,3 +107,49 @@ async def test_an_answer_the_scanner_declines_is_parsed_whole_and_still_right(
         # parsed whole: all 54 items went through xmltodict
         assert em.task_watcher.source.items_parsed == 54  # type: ignore[attr-defined]
     assert len(TASKS.parse(body.encode("latin-1"))) == 54
+
+
+messages = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    states=st.lists(
+        st.sampled_from(["Running", "OperationFinished", "Finished"]), min_size=1, max_size=30
+    ),
+    texts=st.lists(messages, min_size=30, max_size=30),
+    cdata=st.booleans(),
+    wanted=st.sets(st.integers(min_value=0, max_value=35), max_size=10),
+)
+def test_the_scan_and_the_whole_parse_agree_on_every_list(
+    states: list[str], texts: list[str], cdata: bool, wanted: set[int]
+) -> None:
+    """Whatever the messages hold (markup characters, "</Task>" in a CDATA section),
+    the scan either declines or finds exactly what a whole parse finds."""
+    from xml.sax.saxutils import escape
+
+    from veeam_em_async.xmlio import parse_fragment
+
+    items = []
+    for n, (state, text) in enumerate(zip(states, texts, strict=False)):
+        message = f"<![CDATA[{text}</Task>]]>" if cdata and n % 3 == 0 else escape(text)
+        items.append(
+            f'<Task Type="Task" Href="h"><TaskId>task-{n}</TaskId><State>{state}</State>'
+            f'<Result Success="true"><Message>{message}</Message></Result></Task>'
+        )
+    body = f"<Tasks {NS}>{''.join(items)}</Tasks>".encode()
+    keys = {f"task-{n}" for n in wanted}
+    whole = {t.id: t for t in TASKS.parse(body) if t.id in keys}
+    found = ListItemScanner("Tasks", "Task", "TaskId").find(body, keys)
+    if found is None:
+        return  # declined: the caller parses the document whole
+    assert set(found) == set(whole)
+    for key, fragment in found.items():
+        try:
+            _, content = parse_fragment(fragment)
+        except Exception:
+            assert cdata  # only a CDATA "</Task>" can cut an item short
+            continue
+        assert TASKS.structure(content) == whole[key]

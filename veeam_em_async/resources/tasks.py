@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Collection, Mapping
 
-from ..errors import TaskFailedError
+from ..errors import ResponseParseError, TaskFailedError
 from ..handles import Task
 from ..ids import TaskLike, task_id
 from ..models import TASK, TASKS, TaskInfo, TaskState
@@ -60,8 +60,11 @@ class TaskSource:
                 listed[key] = previous[1]  # unchanged since the last poll
                 continue
             self.items_parsed += 1
-            root, content = parse_fragment(fragment)
-            info = TASKS.structure(content) if root == "Task" else None
+            try:
+                root, content = parse_fragment(fragment)
+                info = TASKS.structure(content) if root == "Task" else None
+            except ResponseParseError:  # e.g. a CDATA section holding "</Task>"
+                info = None
             if info is None or info.id != key:
                 return self._parse_whole(response.body, wanted), retry_after
             listed[key] = info
