@@ -153,3 +153,21 @@ def test_the_scan_and_the_whole_parse_agree_on_every_list(
             assert cdata  # only a CDATA "</Task>" can cut an item short
             continue
         assert TASKS.structure(content) == whole[key]
+
+
+async def test_an_item_the_scan_cuts_short_is_read_from_the_whole_parse(
+    mock: aioresponses,
+) -> None:
+    tricky = item("task-3", "Finished").replace(
+        "<Message>Ok</Message>", "<Message><![CDATA[a </Task> inside]]></Message>"
+    )
+    body = f"<Tasks {NS}>{item('task-1', 'Finished')}{item('task-2', 'Finished')}{tricky}"
+    body += f"{item('task-4', 'Finished')}</Tasks>"
+    mock.get(f"{API}/tasks", body=body)
+    add_logon(mock)
+    mock.delete(LOGOFF_URL, status=204)
+    async with EnterpriseManager(BASE, USER, PASSWORD, poll_policy=POLICY, clock=FakeClock()) as em:
+        ids = ["task-1", "task-2", "task-3", "task-4"]
+        infos = await asyncio.gather(*(em.tasks.handle(t).wait() for t in ids))
+    assert infos[2].result is not None and infos[2].result.message == "a </Task> inside"
+    assert [i.id for i in infos] == ids
