@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).parents[2] / "veeam_em_async"
 PURE = {
     "errors", "clock", "policies", "xmlio", "ids", "sansio", "error_map", "bodies",
     "models.common", "models.converter", "models.docs", "models.jobs", "models.logon",
-    "models.nas", "models.requests", "models.schedule", "models.tasks",
+    "models.nas", "models.requests", "models.schedule", "models.sessions", "models.tasks",
 }  # fmt: skip
 IO_MODULES = {"sender", "transport", "logon", "retry", "client", "resources", "polling", "handles"}
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 from .common import EntityRef, ErrorInfo, HasLinks, Link
 from .converter import converter
 from .docs import (
+    BACKUP_JOB_SESSION,
+    BACKUP_TASK_SESSION,
     DOCUMENTS,
     ENTITY_REFERENCES,
     JOB,
     LOGON_SESSION,
     NAS_JOB,
+    REPLICA_JOB_SESSION,
+    REPLICA_TASK_SESSION,
     TASK,
     TASKS,
     Doc,
@@ -57,17 +61,31 @@ from .schedule import (
     RetryOptions,
     StandardSchedule,
 )
+from .sessions import (
+    BackupJobSession,
+    BackupTaskSession,
+    ReplicaJobSession,
+    ReplicaTaskSession,
+    SessionResult,
+    SessionState,
+)
 from .tasks import TaskInfo, TaskResult, TaskState
 
 __all__ = [
+    "BACKUP_JOB_SESSION",
+    "BACKUP_TASK_SESSION",
     "DOCUMENTS",
     "ENTITY_REFERENCES",
     "JOB",
     "LOGON_SESSION",
     "NAS_JOB",
+    "REPLICA_JOB_SESSION",
+    "REPLICA_TASK_SESSION",
     "TASK",
     "TASKS",
     "AdvancedStorageOptions",
+    "BackupJobSession",
+    "BackupTaskSession",
     "BackupCopyJobInfo",
     "BackupJobInfo",
     "BackupWindowOptions",
@@ -105,7 +123,11 @@ __all__ = [
     "PeriodicallyOptions",
     "Platform",
     "ReplicaJobInfo",
+    "ReplicaJobSession",
+    "ReplicaTaskSession",
     "RetryOptions",
+    "SessionResult",
+    "SessionState",
     "SimpleRetentionPolicy",
     "SqlBackupOptions",
     "StandardSchedule",

@@ -15,11 +15,18 @@ from typing import Any
 import attrs
 
 XML_KEY = "veeam_em_async.xml"
+NONE_WORD_KEY = "veeam_em_async.none_word"
 
 
-def xml(path: str, **kwargs: Any) -> Any:
-    """An attrs field whose XML name is not the PascalCase of its own name."""
+def xml(path: str, *, none_word: str | None = None, **kwargs: Any) -> Any:
+    """An attrs field whose XML name is not the PascalCase of its own name.
+
+    ``none_word``: the text EM writes to mean "no value" (``<Result>None</Result>``
+    while a session runs); the converter reads it as a missing element.
+    """
     metadata = {**kwargs.pop("metadata", {}), XML_KEY: path}
+    if none_word is not None:
+        metadata[NONE_WORD_KEY] = none_word
     return attrs.field(metadata=metadata, **kwargs)
 
 

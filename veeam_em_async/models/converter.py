@@ -13,7 +13,9 @@ All the rules that turn EM's XML-as-dicts into typed values live here, in
   rather than ``datetime.fromisoformat`` (which on Python 3.10 rejects
   fractions of 1, 2, 4 or 5 digits, and EM sends ``.7Z`` and ``.68Z``);
   fractions of any length are cut or padded to microseconds;
-- enum-like values stay strings, so a value EM adds later is kept;
+- enum-like values stay strings, so a value EM adds later is kept; a field
+  declared with ``none_word`` (EM's ``<Result>None</Result>``) reads that word
+  as a missing element;
 - unknown elements and attributes are ignored.
 
 Any shape the rules cannot accept raises ``ValueError``/``TypeError`` here;
@@ -31,7 +33,7 @@ from typing import Any, Optional, TypeVar, Union, get_args, get_origin
 import attrs
 import cattrs
 
-from .common import XML_KEY
+from .common import NONE_WORD_KEY, XML_KEY
 from .jobs import JOB_INFO_VARIANTS, JobInfo
 from .schedule import JobScheduleOptions
 
@@ -192,6 +194,9 @@ def _make_model_hook(cls: type[T], converter: cattrs.Converter) -> Callable[[Any
                 f"{f'{name}.{field.name}: unexpected shape at {step}'!r})",
                 f"{indent}    v = v.get({step!r})",
             ]
+        none_word = field.metadata.get(NONE_WORD_KEY)
+        if none_word is not None:  # EM's word for "no value" is no value
+            lines.append(f"{indent}if v == {none_word!r}: v = None")
         if required:
             lines += [
                 f"{indent}if v is None:",

@@ -20,6 +20,12 @@ from .converter import converter
 from .jobs import Job
 from .logon import LogonSession
 from .nas import NasJob
+from .sessions import (
+    BackupJobSession,
+    BackupTaskSession,
+    ReplicaJobSession,
+    ReplicaTaskSession,
+)
 from .tasks import TaskInfo
 
 T = TypeVar("T")
@@ -91,6 +97,10 @@ LOGON_SESSION = Doc("LogonSession", LogonSession)
 ERROR = Doc("Error", ErrorInfo)
 ENTITY_REFERENCES = ListDoc("EntityReferences", "Ref", EntityRef)
 TASKS = ListDoc("Tasks", "Task", TaskInfo)
+BACKUP_JOB_SESSION = Doc("BackupJobSession", BackupJobSession)
+REPLICA_JOB_SESSION = Doc("ReplicaJobSession", ReplicaJobSession)
+BACKUP_TASK_SESSION = Doc("BackupTaskSession", BackupTaskSession)
+REPLICA_TASK_SESSION = Doc("ReplicaTaskSession", ReplicaTaskSession)
 
 #: Every document kind the client knows, by root element (what ``from_xml`` accepts).
 DOCUMENTS: dict[str, Doc[Any] | ListDoc[Any]] = {
@@ -105,11 +115,26 @@ DOCUMENTS: dict[str, Doc[Any] | ListDoc[Any]] = {
         Doc("Ref", EntityRef),
         ENTITY_REFERENCES,
         TASKS,
+        BACKUP_JOB_SESSION,
+        REPLICA_JOB_SESSION,
+        BACKUP_TASK_SESSION,
+        REPLICA_TASK_SESSION,
     )
 }
 
 Document = Union[
-    Job, NasJob, TaskInfo, EntityRef, LogonSession, ErrorInfo, list[EntityRef], list[TaskInfo]
+    Job,
+    NasJob,
+    TaskInfo,
+    EntityRef,
+    LogonSession,
+    ErrorInfo,
+    BackupJobSession,
+    ReplicaJobSession,
+    BackupTaskSession,
+    ReplicaTaskSession,
+    list[EntityRef],
+    list[TaskInfo],
 ]
 
 
@@ -119,7 +144,8 @@ def from_xml(data: Body) -> Document:
     ``Job``→:class:`Job`, ``NASJob``→:class:`NasJob`, ``Task``→:class:`TaskInfo`,
     ``EntityReferences``→``list[EntityRef]``, ``Tasks``→``list[TaskInfo]``,
     ``LogonSession``→:class:`LogonSession`, ``Error``→:class:`ErrorInfo`
-    (returned, not raised). Anything else raises :class:`ResponseParseError`.
+    (returned, not raised), the job and task sessions to their models.
+    Anything else raises :class:`ResponseParseError`.
     """
     root, content = parse_document(data)
     doc = DOCUMENTS.get(root)
