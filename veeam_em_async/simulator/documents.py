@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from xml.sax.saxutils import escape, quoteattr
 
 from ..xmlio import EM_NAMESPACE
+from .job_sessions import SimJobSession
 
 NS = f'xmlns="{EM_NAMESPACE}"'
 DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
@@ -241,4 +242,75 @@ def nas_job_entity(
         f"<ScheduleConfigured>true</ScheduleConfigured>"
         f"<ScheduleEnabled>{_bool(schedule_enabled)}</ScheduleEnabled>"
         f"<JobScheduleOptions>{_standard_schedule(index % 24)}</JobScheduleOptions></NASJob>"
+    )
+
+
+def _utc(seconds: float) -> str:
+    """A simulator clock reading as EM's UTC time (fractions of any length, as EM)."""
+    stamp = datetime.fromtimestamp(EPOCH + seconds, timezone.utc)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.%f").rstrip("0").rstrip(".") + "Z"
+
+
+EPOCH = 1_700_000_000.0  # simulator clock 0 is this UTC instant
+
+
+def job_session(
+    api: str, run: SimJobSession, now: float, *, entity: bool = True, root: bool = True
+) -> str:
+    collection = "replicaSessions" if run.replica else "backupSessions"
+    href = f"{api}/{collection}/{run.id}"
+    name = f"{run.job_name}@{_utc(run.created)}"
+    uid = f"urn:veeam:{run.uid_type}:{run.id}"
+    ns = f" {NS}" if root else ""
+    task_list = (
+        "ReplicaTaskSessionReferenceList" if run.replica else "BackupTaskSessionReferenceList"
+    )
+    links = (
+        link("Up", f"{api}/jobs/{run.job_id}", "JobReference", run.job_name)
+        + link("Alternate", href, f"{run.uid_type}Reference", name)
+        + link(
+            "Down", f"{href}/{'replicaTaskSessions' if run.replica else 'taskSessions'}", task_list
+        )
+        + link("Stop", f"{href}?action=stop")
+    )
+    if not entity:
+        return (
+            f'<EntityRef{ns} Type="{run.uid_type}Reference" Href={_a(href)} Name={_a(name)} '
+            f"UID={_a(uid)}><Links>{links}</Links></EntityRef>"
+        )
+    state = run.state(now)
+    end = _utc(run.ended_at()) if state == "Stopped" else "1900-01-01T00:00:00Z"
+    return (
+        f'<{run.uid_type}{ns} Type="{run.uid_type}" Href={_a(href + "?format=Entity")} '
+        f"Name={_a(name)} UID={_a(uid)}><Links>{links}</Links>"
+        f"<JobUid>urn:veeam:Job:{run.job_id}</JobUid><JobName>{_t(run.job_name)}</JobName>"
+        f"<JobType>{run.job_type}</JobType><CreationTimeUTC>{_utc(run.created)}</CreationTimeUTC>"
+        f"<EndTimeUTC>{end}</EndTimeUTC><State>{state}</State>"
+        f"<Result>{run.result(now) or 'None'}</Result><Progress>{run.progress(now)}</Progress>"
+        f"<IsRetry>{_bool(run.is_retry)}</IsRetry></{run.uid_type}>"
+    )
+
+
+def task_session(api: str, run: SimJobSession, index: int, now: float) -> str:
+    kind = "ReplicaTaskSession" if run.replica else "BackupTaskSession"
+    collection = "replicaTaskSessions" if run.replica else "backupTaskSessions"
+    task_id = run.task_ids[index]
+    vm = f"{run.job_name.replace(' ', '-').lower()}-vm{index + 1}"
+    name = f"{vm}@{_utc(run.created)}"
+    result, reason = run.task_result(index, now)
+    done = result is not None
+    return (
+        f'<{kind} {NS} Type="{kind}" Href={_a(f"{api}/{collection}/{task_id}?format=Entity")} '
+        f'Name={_a(name)} UID="urn:veeam:{kind}:{task_id}" VmDisplayName={_a(vm)}><Links>'
+        + link(
+            "Up",
+            f"{api}/{'replicaSessions' if run.replica else 'backupSessions'}/{run.id}",
+            f"{run.uid_type}Reference",
+        )
+        + f"</Links><JobSessionUid>urn:veeam:{run.uid_type}:{run.id}</JobSessionUid>"
+        f"<CreationTimeUTC>{_utc(run.created)}</CreationTimeUTC>"
+        f"<EndTimeUTC>{_utc(run.ended_at()) if done else '1900-01-01T00:00:00Z'}</EndTimeUTC>"
+        f"<State>{'Completed' if done else 'InProgress'}</State><Result>{result or 'None'}</Result>"
+        + (f"<Reason>{_t(reason)}</Reason>" if reason else "<Reason />")
+        + f"<TotalSize>{(index + 1) * 21474836480}</TotalSize></{kind}>"
     )

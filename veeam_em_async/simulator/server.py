@@ -22,6 +22,7 @@ from aiohttp import web
 
 from ..xmlio import parse_document
 from . import documents
+from .session_routes import add_session_routes
 from .state import EMState, SimJob, SimSession, SimTask
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -111,9 +112,13 @@ class EMSimulator:
         faults: Faults | None = None,
         job_types: Sequence[str] | None = None,
         history_tasks: int = 0,
+        warning_rate: float = 0.0,
+        session_seconds: float | None = None,
     ) -> None:
         self.state = EMState(
             history_tasks=history_tasks,
+            warning_rate=warning_rate,
+            session_seconds=session_seconds,
             job_types=job_types,
             jobs=jobs,
             nas_jobs=nas_jobs,
@@ -211,6 +216,7 @@ class EMSimulator:
         r.add_post("/api/nas/jobs/{id}/{action}", self._nas_action)
         r.add_get("/api/tasks", self._tasks)
         r.add_get("/api/tasks/{id}", self._task)
+        add_session_routes(r, self)
         # Not EM: for benchmarks and tests driving a simulator in another process.
         r.add_get("/_sim/counters", self._sim_counters)
         r.add_post("/_sim/reset", self._sim_reset)
@@ -382,7 +388,8 @@ class EMSimulator:
             )
         )
 
-    def _accepted(self, task: SimTask) -> web.Response:
+    def accepted(self, task: SimTask) -> web.Response:
+        """EM's ``202 Accepted`` with the ``<Task>`` of an action."""
         return _xml(self._task_xml(task), 202)
 
     def _task_xml(self, task: SimTask, root: bool = True) -> str:
@@ -408,11 +415,11 @@ class EMSimulator:
                 name = str(info["JobName"])
             except (ValueError, KeyError, TypeError) as exc:
                 return _error(400, f"The clone specification is invalid: {exc}")
-            return self._accepted(self.state.clone(session, job, name))
+            return self.accepted(self.state.clone(session, job, name))
         result = self.state.act(session, job, action)
         if isinstance(result, str):
             return _error(400, result)
-        return self._accepted(result)
+        return self.accepted(result)
 
     async def _job_edit(self, request: web.Request) -> web.Response:
         job = self._find(self.state.jobs, request)
@@ -430,14 +437,14 @@ class EMSimulator:
         if isinstance(enabled, str):
             job.schedule_enabled = enabled.lower() == "true"
         session: SimSession = request[SESSION]
-        return self._accepted(self.state.new_task(session, "EditJob", job=job))
+        return self.accepted(self.state.new_task(session, "EditJob", job=job))
 
     async def _nas_action(self, request: web.Request) -> web.Response:
         job = self._find(self.state.nas_jobs, request)
         result = self.state.act(request[SESSION], job, request.match_info["action"])
         if isinstance(result, str):
             return _error(400, result)
-        return self._accepted(result)
+        return self.accepted(result)
 
     async def _backup_sessions(self, request: web.Request) -> web.Response:
         job = self._find(self.state.jobs, request)

@@ -8,6 +8,8 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from .job_sessions import VMS_PER_JOB, SimJobSession
+
 JOB_TYPES = ("Backup", "Replica", "BackupCopy", "ImmediateBackupCopy")
 PLATFORMS = ("VMware", "HyperV", "vCloud")
 
@@ -77,6 +79,8 @@ class EMState:
         job_types: Sequence[str] | None = None,
         clock: Callable[[], float] = time.monotonic,
         history_tasks: int = 0,
+        warning_rate: float = 0.0,
+        session_seconds: float | None = None,
     ) -> None:
         self.rng = random.Random(seed)  # noqa: S311 - reproducible fakes, not secrets
         self.clock = clock
@@ -84,6 +88,10 @@ class EMState:
         self.failure_rate = failure_rate
         self.session_timeout = session_timeout
         self.history_tasks = history_tasks  # finished tasks every new logon session starts with
+        self.warning_rate = warning_rate  # share of successful runs that end with Warning
+        self.session_seconds = task_seconds if session_seconds is None else session_seconds
+        self.job_sessions: dict[str, SimJobSession] = {}  # by session id
+        self.task_sessions: dict[str, tuple[SimJobSession, int]] = {}  # id -> (job session, VM)
         self.jobs: dict[str, SimJob] = {}
         self.nas_jobs: dict[str, SimJob] = {}
         self.sessions: dict[str, SimSession] = {}  # by token
@@ -219,13 +227,43 @@ class EMState:
 
     def _run(self, session: SimSession, job: SimJob, operation: str, verb: str) -> SimTask:
         success = self.rng.random() >= self.failure_rate
-        job.running_until = self.clock() + self.task_seconds
+        warned = success and self.rng.random() < self.warning_rate
+        job.running_until = self.clock() + max(self.task_seconds, self.session_seconds)
         job.last_result = "Success" if success else "Failed"
         backup_session = str(uuid.uuid4())
         job.sessions.append(backup_session)
         self.backup_sessions[backup_session] = job.id
+        self._new_job_session(
+            backup_session, job, "Failed" if not success else "Warning" if warned else "Success",
+            is_retry=operation.startswith("Retry"),
+        )  # fmt: skip
         message = f'Job "{job.name}" {verb}.' if success else f'Job "{job.name}" failed to start.'
         return self._task(session, job, operation, success, message)
+
+    def _new_job_session(
+        self, session_id: str, job: SimJob, result: str, *, is_retry: bool
+    ) -> SimJobSession:
+        job_type = "NasBackup" if job.nas else job.job_type
+        run = SimJobSession(
+            session_id, job.id, job.name, job_type, self.clock(), self.session_seconds, result,
+            is_retry=is_retry,
+        )  # fmt: skip
+        for index in range(VMS_PER_JOB):
+            task_session_id = self._uuid()
+            run.task_ids.append(task_session_id)
+            self.task_sessions[task_session_id] = (run, index)
+        self.job_sessions[session_id] = run
+        return run
+
+    def stop_session(self, session: SimSession, run: SimJobSession) -> SimTask:
+        """``POST /backupSessions/{id}?action=stop``."""
+        run.stop(self.clock())
+        job = self.jobs.get(run.job_id) or self.nas_jobs.get(run.job_id)
+        if job is not None:
+            job.running_until = min(job.running_until, self.clock())
+        return self.new_task(
+            session, "StopJobSession", message=f"Session of {run.job_name} stopped."
+        )
 
     def clone(self, session: SimSession, job: SimJob, new_name: str) -> SimTask:
         clone = SimJob(self._uuid(), new_name, job.job_type, job.platform, len(self.jobs))

@@ -1,0 +1,85 @@
+"""Simulated job sessions: what a started job runs as, over the simulator's clock.
+
+A session is Starting for its first tenth, Working until its duration has
+passed, then Stopped with its result; its ``Result`` is the word ``None``
+until then, as EM writes it. Each VM of the job has a task session; a Failed
+or Warning run names the VM that caused it in that task session's reason.
+``stop`` ends a session at once with the result Failed, as EM reports a run
+stopped by a user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+VMS_PER_JOB = 3
+
+
+@dataclass
+class SimJobSession:
+    id: str
+    job_id: str
+    job_name: str
+    job_type: str  # "Backup", "Replica", "NasBackup"
+    created: float
+    duration: float
+    final_result: str  # "Success" | "Warning" | "Failed"
+    is_retry: bool = False
+    stopped_at: float | None = None
+    task_ids: list[str] = field(default_factory=list)
+
+    @property
+    def replica(self) -> bool:
+        return self.job_type == "Replica"
+
+    @property
+    def uid_type(self) -> str:
+        return "ReplicaJobSession" if self.replica else "BackupJobSession"
+
+    def ended_at(self) -> float:
+        natural = self.created + self.duration
+        return natural if self.stopped_at is None else min(natural, self.stopped_at)
+
+    def state(self, now: float) -> str:
+        if now >= self.ended_at():
+            return "Stopped"
+        if now - self.created < self.duration * 0.1:
+            return "Starting"
+        return "Working"
+
+    def result(self, now: float) -> str | None:
+        if now < self.ended_at():
+            return None
+        stopped_early = (
+            self.stopped_at is not None and self.stopped_at < self.created + self.duration
+        )
+        return "Failed" if stopped_early else self.final_result
+
+    def progress(self, now: float) -> int:
+        if self.duration <= 0:
+            return 100
+        return max(
+            0, min(100, int(100 * (min(now, self.ended_at()) - self.created) / self.duration))
+        )
+
+    def task_result(self, index: int, now: float) -> tuple[str | None, str | None]:
+        """(result, reason) of the VM ``index`` of this session."""
+        result = self.result(now)
+        if result is None:
+            return None, None
+        if result != "Success" and index == 0:  # the first VM is the one that failed or warned
+            reason = (
+                "Stopped by user"
+                if self.stopped_at is not None
+                else (
+                    "Error: Failed to create VM snapshot"
+                    if result == "Failed"
+                    else "Warning: Changed block tracking is disabled"
+                )
+            )
+            return result, reason
+        return "Success", None
+
+    def stop(self, now: float) -> None:
+        if self.stopped_at is None and now < self.created + self.duration:
+            self.stopped_at = now

@@ -1,0 +1,103 @@
+"""The simulator's job session routes: ``/backupSessions``, ``/replicaSessions``,
+their task sessions, ``stop``, and the sessions of one job."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from . import documents
+from .job_sessions import SimJobSession
+
+if TYPE_CHECKING:
+    from .server import EMSimulator
+
+__all__ = ["add_session_routes"]
+
+
+def add_session_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
+    from .server import SESSION  # (the server imports this module)
+
+    state = sim.state
+
+    def xml(body: str) -> web.Response:
+        return web.Response(text=body, content_type="application/xml")
+
+    def not_found(what: str, ident: str) -> web.HTTPNotFound:
+        return web.HTTPNotFound(
+            text=documents.error(404, f"{what} {ident} was not found"),
+            content_type="application/xml",
+        )
+
+    def find(request: web.Request, replica: bool) -> SimJobSession:
+        run = state.job_sessions.get(request.match_info["id"].lower())
+        if run is None or run.replica != replica:
+            raise not_found("Session", request.match_info["id"])
+        return run
+
+    def references(runs: list[SimJobSession]) -> web.Response:
+        rows = []
+        for run in runs:
+            path = "replicaSessions" if run.replica else "backupSessions"
+            href = f"{sim.api}/{path}/{run.id}"
+            uid = f"urn:veeam:{run.uid_type}:{run.id}"
+            name = f"{run.job_name}@{run.id[:8]}"
+            rows.append((f"{run.uid_type}Reference", href, name, uid, f"{href}?format=Entity"))
+        return xml(documents.references(rows))
+
+    def collection(replica: bool) -> None:
+        base = "/api/replicaSessions" if replica else "/api/backupSessions"
+        tasks = "replicaTaskSessions" if replica else "taskSessions"
+
+        async def list_sessions(request: web.Request) -> web.Response:
+            return references([r for r in state.job_sessions.values() if r.replica == replica])
+
+        async def get_session(request: web.Request) -> web.Response:
+            run = find(request, replica)
+            entity = request.query.get("format") == "Entity"
+            return xml(documents.job_session(sim.api, run, state.clock(), entity=entity))
+
+        async def stop_session(request: web.Request) -> web.Response:
+            if request.query.get("action") != "stop":
+                return web.Response(status=400, text=documents.error(400, "Unknown action"),
+                                    content_type="application/xml")  # fmt: skip
+            run = find(request, replica)
+            return sim.accepted(state.stop_session(request[SESSION], run))
+
+        async def task_sessions(request: web.Request) -> web.Response:
+            run = find(request, replica)
+            kind = "ReplicaTaskSession" if replica else "BackupTaskSession"
+            path = "replicaTaskSessions" if replica else "backupTaskSessions"
+            rows = [
+                (f"{kind}Reference", f"{sim.api}/{path}/{tid}", f"{run.job_name} VM {n}",
+                 f"urn:veeam:{kind}:{tid}", f"{sim.api}/{path}/{tid}?format=Entity")
+                for n, tid in enumerate(run.task_ids, 1)
+            ]  # fmt: skip
+            return xml(documents.references(rows))
+
+        router.add_get(base, list_sessions)
+        router.add_get(f"{base}/{{id}}", get_session)
+        router.add_post(f"{base}/{{id}}", stop_session)
+        router.add_get(f"{base}/{{id}}/{tasks}", task_sessions)
+
+    collection(replica=False)
+    collection(replica=True)
+
+    async def task_session(request: web.Request) -> web.Response:
+        found = state.task_sessions.get(request.match_info["id"].lower())
+        if found is None:
+            raise not_found("Task session", request.match_info["id"])
+        run, index = found
+        return xml(documents.task_session(sim.api, run, index, state.clock()))
+
+    router.add_get("/api/backupTaskSessions/{id}", task_session)
+    router.add_get("/api/replicaTaskSessions/{id}", task_session)
+
+    async def sessions_of_nas_job(request: web.Request) -> web.Response:
+        job_id = request.match_info["id"].lower()
+        if job_id not in state.nas_jobs:
+            raise not_found("NAS job", request.match_info["id"])
+        return references([r for r in state.job_sessions.values() if r.job_id == job_id])
+
+    router.add_get("/api/nas/jobs/{id}/backupSessions", sessions_of_nas_job)
