@@ -11,7 +11,13 @@ from .handles import TaskWatcher
 from .models import LogonSession, TaskInfo
 from .policies import PollPolicy, RetryPolicy
 from .polling import Watcher
-from .resources import JobsResource, NasJobsResource, TasksResource
+from .resources import (
+    BackupSessionsResource,
+    JobsResource,
+    NasJobsResource,
+    ReplicaSessionsResource,
+    TasksResource,
+)
 from .resources.tasks import TaskSource
 from .sansio import SslSetting, TransportStats
 from .sender import AiohttpSender
@@ -84,6 +90,8 @@ class EnterpriseManager:
         self.jobs = JobsResource(self._transport, self._watcher)
         self.nas_jobs = NasJobsResource(self._transport, self._watcher)
         self.tasks = TasksResource(self._transport, self._watcher)
+        self.backup_sessions = BackupSessionsResource(self._transport, self._watcher)
+        self.replica_sessions = ReplicaSessionsResource(self._transport, self._watcher)
 
     def __repr__(self) -> str:
         state = (

@@ -13,26 +13,41 @@ import re
 from typing import Union
 
 from .errors import InvalidIdentifierError, ResponseParseError
-from .models import EntityRef, Job, NasJob, TaskInfo
+from .models import (
+    BackupJobSession,
+    BackupTaskSession,
+    EntityRef,
+    Job,
+    NasJob,
+    ReplicaJobSession,
+    ReplicaTaskSession,
+    TaskInfo,
+)
 from .models.common import uuid_from_uid
 
 JobLike = Union[str, EntityRef, Job, NasJob]
+SessionLike = Union[str, EntityRef, BackupJobSession, ReplicaJobSession]
+TaskSessionLike = Union[str, EntityRef, BackupTaskSession, ReplicaTaskSession]
 TaskLike = Union[str, TaskInfo]
+_WITH_UID = (
+    Job, NasJob, EntityRef, BackupJobSession, ReplicaJobSession, BackupTaskSession,
+    ReplicaTaskSession,
+)  # fmt: skip
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _TASK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
-def entity_id(value: JobLike, kind: str) -> str:
-    """The UUID of a job of ``kind`` (``"Job"`` or ``"NasJob"``)."""
-    if isinstance(value, (Job, NasJob, EntityRef)):
+def entity_id(value: JobLike | SessionLike | TaskSessionLike, kind: str) -> str:
+    """The UUID of an entity of ``kind`` (``"Job"``, ``"NasJob"``, ``"BackupJobSession"``…)."""
+    if isinstance(value, _WITH_UID):
         uid = value.uid
         if not uid:
             raise InvalidIdentifierError(f"{type(value).__name__} has no UID to take an id from")
         return entity_id(uid, kind)
     if not isinstance(value, str):
         raise InvalidIdentifierError(
-            f"expected a UUID, a UID, an EntityRef or a job model, got {type(value).__name__}"
+            f"expected a UUID, a UID, an EntityRef or a model, got {type(value).__name__}"
         )
     text = value.strip()
     if text.lower().startswith("urn:"):

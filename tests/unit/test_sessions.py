@@ -5,11 +5,23 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from aioresponses import aioresponses
 
-from tests.conftest import fixture_bytes
+from tests.conftest import (
+    API,
+    BASE,
+    LOGOFF_URL,
+    PASSWORD,
+    USER,
+    add_logon,
+    fixture_bytes,
+    requests_to,
+)
 from veeam_em_async import (
     BackupJobSession,
     BackupTaskSession,
+    EnterpriseManager,
+    InvalidIdentifierError,
     ReplicaJobSession,
     ReplicaTaskSession,
     ResponseParseError,
@@ -110,3 +122,59 @@ def test_a_state_em_adds_later_is_kept_and_a_bad_time_is_a_parse_error() -> None
     bad = f"<BackupTaskSession {NS}><CreationTimeUTC>soon</CreationTimeUTC></BackupTaskSession>"
     with pytest.raises(ResponseParseError, match="xs:dateTime"):
         from_xml(bad.encode())
+
+
+# -- the resources, against EM's own bodies (aioresponses) -------------------------------
+
+SESSION_ID = "d46e39e0-1131-4585-91a7-e828ce7eafae"
+TASK_SESSION_ID = "88767486-89d6-4340-92f0-2ad615a8f21b"
+
+
+async def test_backup_sessions_get_task_sessions_and_stop(mock: aioresponses) -> None:
+    add_logon(mock)
+    mock.delete(LOGOFF_URL, status=204)
+    mock.get(
+        f"{API}/backupSessions/{SESSION_ID}?format=Entity",
+        body=fixture_bytes("backup_job_session.xml"),
+        repeat=True,
+    )
+    refs = (
+        f'<EntityReferences {NS}><Ref Type="BackupTaskSessionReference" '
+        f'Href="{API}/backupTaskSessions/{TASK_SESSION_ID}" Name="srv04@2014-10-19 05:23:44" '
+        f'UID="urn:veeam:BackupTaskSession:{TASK_SESSION_ID}" /></EntityReferences>'
+    )
+    mock.get(f"{API}/backupSessions/{SESSION_ID}/taskSessions", body=refs)
+    mock.get(
+        f"{API}/backupTaskSessions/{TASK_SESSION_ID}?format=Entity",
+        body=fixture_bytes("backup_task_session.xml"),
+    )
+    mock.post(
+        f"{API}/backupSessions/{SESSION_ID}?action=stop",
+        status=202,
+        body=fixture_bytes("task_running.xml"),
+    )
+    async with EnterpriseManager(BASE, USER, PASSWORD) as em:
+        session = await em.backup_sessions.get(f"urn:veeam:BackupJobSession:{SESSION_ID}")
+        assert session.job_name == "Fileserver Backup"
+        assert (await em.backup_sessions.get(session)).id == SESSION_ID  # the model as argument
+        (vm,) = await em.backup_sessions.task_sessions(SESSION_ID)
+        assert vm.vm_display_name == "srv04" and vm.total_size == 64424509440
+        task = await em.backup_sessions.stop(session)
+        assert task.id == "task-1"
+    with pytest.raises(InvalidIdentifierError, match="names a Job"):
+        await em.backup_sessions.get(f"urn:veeam:Job:{SESSION_ID}")
+
+
+async def test_replica_sessions_read_their_own_collection(mock: aioresponses) -> None:
+    replica_id = "0bcf5a1e-866c-4b40-8bc3-ce64753b9a6b"
+    add_logon(mock)
+    mock.delete(LOGOFF_URL, status=204)
+    mock.get(
+        f"{API}/replicaSessions/{replica_id}?format=Entity",
+        body=fixture_bytes("replica_job_session.xml"),
+    )
+    async with EnterpriseManager(BASE, USER, PASSWORD) as em:
+        session = await em.replica_sessions.get(replica_id)
+    assert isinstance(session, ReplicaJobSession) and session.job_type == "Replica"
+    (call,) = requests_to(mock, "GET", f"{API}/replicaSessions/{replica_id}?format=Entity")
+    assert call.kwargs["headers"]["X-RestSvcSessionId"]

@@ -6,6 +6,13 @@ the transport's business.
 
 from .jobs import JobsResource
 from .nas_jobs import NasJobsResource
+from .sessions import BackupSessionsResource, ReplicaSessionsResource
 from .tasks import TasksResource
 
-__all__ = ["JobsResource", "NasJobsResource", "TasksResource"]
+__all__ = [
+    "BackupSessionsResource",
+    "JobsResource",
+    "NasJobsResource",
+    "ReplicaSessionsResource",
+    "TasksResource",
+]

@@ -24,5 +24,9 @@ class NasJobsResource(JobCollection):
         """``GET /nas/jobs/{id}?format=Entity``."""
         return await self._get(f"nas/jobs/{self._id(job)}", NAS_JOB, params={"format": "Entity"})
 
+    async def backup_sessions(self, job: JobLike) -> builtins.list[EntityRef]:
+        """``GET /nas/jobs/{id}/backupSessions``: references to the job's sessions."""
+        return await self._list(f"nas/jobs/{self._id(job)}/backupSessions", ENTITY_REFERENCES)
+
     async def _action(self, job: JobLike, action: str) -> Task:
         return await self._submit("POST", f"nas/jobs/{self._id(job)}/{action}")

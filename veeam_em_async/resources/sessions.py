@@ -1,0 +1,100 @@
+"""``em.backup_sessions`` and ``em.replica_sessions``: the runs of jobs and their VMs.
+
+A session argument may be the UUID, the UID (``urn:veeam:BackupJobSession:…``),
+an ``EntityRef`` or the model. ``task_sessions`` reads the list of references
+and then each VM's entity, concurrently within the client's cap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+from typing import Generic, TypeVar
+
+from ..handles import Task
+from ..ids import SessionLike, entity_id
+from ..models import (
+    BACKUP_JOB_SESSION,
+    BACKUP_TASK_SESSION,
+    ENTITY_REFERENCES,
+    REPLICA_JOB_SESSION,
+    REPLICA_TASK_SESSION,
+    BackupJobSession,
+    BackupTaskSession,
+    Doc,
+    EntityRef,
+    ReplicaJobSession,
+    ReplicaTaskSession,
+)
+from .base import Resource
+
+S = TypeVar("S", BackupJobSession, ReplicaJobSession)
+T = TypeVar("T", BackupTaskSession, ReplicaTaskSession)
+
+
+class _SessionsResource(Resource, Generic[S, T]):
+    collection: str  # "backupSessions"
+    task_collection: str  # "backupTaskSessions"
+    task_list: str  # "taskSessions" under a session
+    entity_type: str  # the UID type of a session
+    task_type: str  # the UID type of a task session
+    doc: Doc[S]
+    task_doc: Doc[T]
+
+    def _id(self, session: SessionLike) -> str:
+        return entity_id(session, self.entity_type)
+
+    async def list(self) -> builtins.list[EntityRef]:
+        """References to every session EM keeps."""
+        return await self._list(self.collection, ENTITY_REFERENCES)
+
+    async def get(self, session: SessionLike) -> S:
+        """The session entity (``?format=Entity``)."""
+        return await self._get(
+            f"{self.collection}/{self._id(session)}", self.doc, params={"format": "Entity"}
+        )
+
+    async def task_sessions(self, session: SessionLike) -> builtins.list[T]:
+        """The per-VM task sessions of ``session``, as entities."""
+        refs = await self._list(
+            f"{self.collection}/{self._id(session)}/{self.task_list}", ENTITY_REFERENCES
+        )
+        ids = [entity_id(ref, self.task_type) for ref in refs]
+        return list(
+            await asyncio.gather(
+                *(
+                    self._get(f"{self.task_collection}/{i}", self.task_doc, {"format": "Entity"})
+                    for i in ids
+                )
+            )
+        )
+
+    async def stop(self, session: SessionLike) -> Task:
+        """``POST …/{id}?action=stop``: stop the running session."""
+        return await self._submit(
+            "POST", f"{self.collection}/{self._id(session)}", params={"action": "stop"}
+        )
+
+
+class BackupSessionsResource(_SessionsResource[BackupJobSession, BackupTaskSession]):
+    """Backup job sessions (``/backupSessions``); NAS and agent job runs are here too."""
+
+    collection = "backupSessions"
+    task_collection = "backupTaskSessions"
+    task_list = "taskSessions"
+    entity_type = "BackupJobSession"
+    task_type = "BackupTaskSession"
+    doc = BACKUP_JOB_SESSION
+    task_doc = BACKUP_TASK_SESSION
+
+
+class ReplicaSessionsResource(_SessionsResource[ReplicaJobSession, ReplicaTaskSession]):
+    """Replication job sessions (``/replicaSessions``)."""
+
+    collection = "replicaSessions"
+    task_collection = "replicaTaskSessions"
+    task_list = "replicaTaskSessions"
+    entity_type = "ReplicaJobSession"
+    task_type = "ReplicaTaskSession"
+    doc = REPLICA_JOB_SESSION
+    task_doc = REPLICA_TASK_SESSION
