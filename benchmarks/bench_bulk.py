@@ -77,6 +77,14 @@ async def run_async_client(
     return {"rss_before_mb": rss_before, "list_items_parsed": parsed}
 
 
+async def bare_logon(session: Any, url: str) -> str:
+    """Log on with bare aiohttp, as the bounds do: the token."""
+    async with session.post(
+        f"{url}/api/sessionMngr/?v=latest", headers={"Authorization": basic()}
+    ) as r:
+        return str(r.headers["X-RestSvcSessionId"])
+
+
 async def run_lower_bound(url: str, ids: list[str], conns: int, duration: float) -> None:
     import aiohttp
 
@@ -84,10 +92,7 @@ async def run_lower_bound(url: str, ids: list[str], conns: int, duration: float)
     async with aiohttp.ClientSession(
         connector=connector, cookie_jar=aiohttp.DummyCookieJar()
     ) as session:
-        async with session.post(
-            f"{url}/api/sessionMngr/?v=latest", headers={"Authorization": basic()}
-        ) as r:
-            token = r.headers["X-RestSvcSessionId"]
+        token = await bare_logon(session, url)
         slots = asyncio.Semaphore(conns)
 
         async def start(job_id: str) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_bulk import PASSWORD, USER, basic, start_simulator
+from bench_bulk import PASSWORD, USER, bare_logon, start_simulator
 
 CONCURRENCY = 20
 
@@ -55,10 +55,7 @@ async def measure(url: str, n: int, rounds: int) -> dict[str, float]:
         async with aiohttp.ClientSession(
             connector=connector, cookie_jar=aiohttp.DummyCookieJar()
         ) as session:
-            async with session.post(
-                f"{url}/api/sessionMngr/?v=latest", headers={"Authorization": basic()}
-            ) as r:
-                token = {"X-RestSvcSessionId": r.headers["X-RestSvcSessionId"]}
+            token = {"X-RestSvcSessionId": await bare_logon(session, url)}
 
             def bare(path: str) -> Callable[[], Awaitable[Any]]:
                 async def one() -> None:

@@ -51,6 +51,21 @@ class _HardenedExpat:
         return parser
 
 
+def _parse_element(data: bytes | bytearray, where: str) -> tuple[str, Any]:
+    """The one call of xmltodict: hardened expat, entities refused, every parser
+    failure a :class:`ResponseParseError`; one root element or an error."""
+    try:
+        # expat reads any bytes-like object: the body is parsed where it lies.
+        parsed = xmltodict.parse(data, expat=_HardenedExpat, disable_entities=True)
+    except (expat.ExpatError, ValueError, LookupError, RecursionError, MemoryError) as exc:
+        # LookupError: an unknown encoding in the XML declaration
+        raise ResponseParseError(f"not well-formed XML{where}: {exc}", data) from None
+    if not isinstance(parsed, dict) or len(parsed) != 1:
+        raise ResponseParseError(f"no root element{where}", data)
+    ((root, content),) = parsed.items()
+    return root, content
+
+
 def parse_document(data: bytes | bytearray | str) -> tuple[str, dict[str, Any]]:
     """Parse one EM document into ``(root element name, root content)``.
 
@@ -66,15 +81,7 @@ def parse_document(data: bytes | bytearray | str) -> tuple[str, dict[str, Any]]:
         raise ResponseParseError(f"body of {len(data)} bytes exceeds {MAX_BODY_BYTES}", data)
     if not data or data.isspace():  # (no stripped copy of a large body)
         raise ResponseParseError("empty body where an EM document was expected")
-    try:
-        # expat reads any bytes-like object: the body is parsed where it lies.
-        parsed = xmltodict.parse(data, expat=_HardenedExpat, disable_entities=True)
-    except (expat.ExpatError, ValueError, LookupError, RecursionError, MemoryError) as exc:
-        # LookupError: an unknown encoding in the XML declaration
-        raise ResponseParseError(f"not well-formed XML: {exc}", data) from None
-    if not isinstance(parsed, dict) or len(parsed) != 1:
-        raise ResponseParseError("no root element", data)
-    ((root, content),) = parsed.items()
+    root, content = _parse_element(data, "")
     if content is None:
         content = {}
     if not isinstance(content, dict):
@@ -94,13 +101,7 @@ def parse_fragment(data: bytes | bytearray) -> tuple[str, dict[str, Any]]:
     The same hardened parser as :func:`parse_document`; only the namespace
     check is left out, because the list's root, which carries it, was checked.
     """
-    try:
-        parsed = xmltodict.parse(data, expat=_HardenedExpat, disable_entities=True)
-    except (expat.ExpatError, ValueError, LookupError, RecursionError, MemoryError) as exc:
-        raise ResponseParseError(f"not a well-formed list item: {exc}", data) from None
-    if not isinstance(parsed, dict) or len(parsed) != 1:
-        raise ResponseParseError("no root element in a list item", data)
-    ((root, content),) = parsed.items()
+    root, content = _parse_element(data, " in a list item")
     if not isinstance(content, dict):
         raise ResponseParseError(f"list item <{root}> has no content", data)
     return root, content
