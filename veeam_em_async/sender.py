@@ -35,9 +35,6 @@ class Sender(Protocol):
     max_connections: int
     stats: TransportStats
 
-    @property
-    def queued(self) -> int: ...
-
     async def send(
         self,
         method: str,
@@ -96,10 +93,6 @@ class AiohttpSender:
                 "cookie overrides the token header, so veeam_em_async removes it after each "
                 "response. Pass cookie_jar=aiohttp.DummyCookieJar() to avoid the race."
             )
-
-    @property
-    def queued(self) -> int:
-        return self._slots.queued
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None:

@@ -30,10 +30,6 @@ class Slots:
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._closed = False
 
-    @property
-    def queued(self) -> int:
-        return sum(1 for w in self._waiters if not w.done())
-
     async def acquire(self, *, privileged: bool = False) -> None:
         """Wait for a slot. Raises :class:`ClientClosedError` once closed,
         unless ``privileged`` (which also goes to the head of the queue)."""

@@ -87,11 +87,6 @@ class Transport:
     def closed(self) -> bool:
         return self._closed
 
-    @property
-    def queued(self) -> int:
-        """Requests waiting for a slot under ``max_connections``."""
-        return self.sender.queued
-
     def url(self, path: str) -> str:
         return f"{self.api}/{check_path(path)}"
 

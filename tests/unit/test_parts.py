@@ -95,7 +95,6 @@ class FakeSender:
         self.stats = TransportStats()
         self.answers = list(logon_answers)
         self.sent: list[tuple[str, str, Mapping[str, str]]] = []
-        self.queued = 0
 
     async def send(
         self,

@@ -20,10 +20,6 @@ from .docs import (
     Document,
     ListDoc,
     from_xml,
-    list_items,
-    parse_as,
-    parse_list_as,
-    structure_item,
 )
 from .jobs import (
     AdvancedStorageOptions,
@@ -137,8 +133,4 @@ __all__ = [
     "VssSnapshotOptions",
     "converter",
     "from_xml",
-    "list_items",
-    "structure_item",
-    "parse_as",
-    "parse_list_as",
 ]

@@ -59,7 +59,11 @@ class Doc(Generic[T]):
     model: type[T]
 
     def parse(self, data: Body) -> T:
-        result: T = _structure(self.root, _content(data, self.root), self.model, data)
+        return self.from_content(_content(data, self.root), data)
+
+    def from_content(self, content: dict[str, Any], data: Body) -> T:
+        """The model of an already parsed root element (``data`` for error excerpts)."""
+        result: T = _structure(self.root, content, self.model, data)
         return result
 
 
@@ -72,7 +76,11 @@ class ListDoc(Generic[T]):
     model: type[T]
 
     def parse(self, data: Body) -> list[T]:
-        items = _content(data, self.root).get(self.item)
+        return self.from_content(_content(data, self.root), data)
+
+    def from_content(self, content: dict[str, Any], data: Body) -> list[T]:
+        """The items of an already parsed root element (``data`` for error excerpts)."""
+        items = content.get(self.item)
         result: list[T] = _structure(self.root, items, list[self.model], data)  # type: ignore[name-defined]
         return result
 
@@ -151,28 +159,5 @@ def from_xml(data: Body) -> Document:
     doc = DOCUMENTS.get(root)
     if doc is None:
         raise ResponseParseError(f"unknown root element <{root}>", data)
-    if isinstance(doc, ListDoc):
-        result: Document = _structure(root, content.get(doc.item), list[doc.model], data)  # type: ignore[name-defined]
-    else:
-        result = _structure(root, content, doc.model, data)
+    result: Document = doc.from_content(content, data)
     return result
-
-
-def parse_as(data: Body, model: type[T], root: str) -> T:
-    """Parse a document that must have root ``root``, as ``model``."""
-    return Doc(root, model).parse(data)
-
-
-def parse_list_as(data: Body, model: type[T], root: str, item: str) -> list[T]:
-    """Parse a list document (``<root><item/>…</root>``) as ``list[model]``."""
-    return ListDoc(root, item, model).parse(data)
-
-
-def list_items(data: Body, root: str, item: str) -> list[Any]:
-    """The raw items of a list document (see :meth:`ListDoc.raw_items`)."""
-    return ListDoc(root, item, object).raw_items(data)
-
-
-def structure_item(raw: Any, model: type[T], root: str) -> T:
-    """Structure one raw item from :func:`list_items` as ``model``."""
-    return ListDoc(root, "", model).structure(raw)
