@@ -2,7 +2,7 @@
 
 import logging
 
-from .bulk import ActionOutcome
+from .bulk import ActionOutcome, RunOutcome
 from .client import EnterpriseManager
 from .clock import Clock, LoopClock
 from .errors import (
@@ -15,6 +15,8 @@ from .errors import (
     PermissionDeniedError,
     ResponseParseError,
     ResponseTooLargeError,
+    RunFailedError,
+    RunTimeoutError,
     ServerError,
     TaskFailedError,
     TaskTimeoutError,
@@ -43,7 +45,8 @@ from .models import (
     from_xml,
 )
 from .models.requests import JobCloneSpec, JobEdit
-from .policies import PollPolicy, RetryPolicy
+from .policies import RUN_POLL_POLICY, PollPolicy, RetryPolicy
+from .runs import JobRun
 
 __version__ = "0.1.0"
 
@@ -54,6 +57,11 @@ logging.getLogger("veeam_em_async").addHandler(logging.NullHandler())
 
 __all__ = [
     "ActionOutcome",
+    "JobRun",
+    "RUN_POLL_POLICY",
+    "RunFailedError",
+    "RunOutcome",
+    "RunTimeoutError",
     "JobCloneSpec",
     "JobEdit",
     "Task",

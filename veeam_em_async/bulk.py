@@ -31,6 +31,8 @@ if sys.version_info < (3, 11):  # pragma: no cover - cattrs brings the backport 
 
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
+H = TypeVar("H")
+O = TypeVar("O")  # noqa: E741
 
 
 @attrs.frozen
@@ -45,6 +47,22 @@ class ActionOutcome:
     job: Any
     ok: bool
     task: TaskInfo | None = None
+    error: BaseException | None = None
+
+
+@attrs.frozen
+class RunOutcome:
+    """What happened to one job of ``run_many``.
+
+    ``ok`` means the run ended Success or Warning; ``session`` is the final
+    (or last seen) job session, ``None`` if none was found; ``error`` is what
+    stopped this job (``RunFailedError``, ``RunTimeoutError``,
+    ``TaskFailedError`` for a refused start, ``NotFoundError``, …).
+    """
+
+    job: Any
+    ok: bool
+    session: Any = None
     error: BaseException | None = None
 
 
@@ -85,6 +103,61 @@ async def _cancel_all(tasks: Sequence[asyncio.Future[Any]]) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
+async def for_each(
+    items: list[Any],
+    send: Callable[[Any], Awaitable[H]],
+    finish: Callable[[Any, H | None, BaseException | None], Awaitable[O]],
+    *,
+    concurrency: int,
+    progress: Progress | None = None,
+) -> list[O]:
+    """``send`` for every item, at most ``concurrency`` at a time, then ``finish``
+    (outside the cap: waiting takes no slot) with the handle or the error; one
+    outcome per item, in order. One item's exception is its outcome's business;
+    anything that ends the call ends all of it (see the module)."""
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    total = len(items)
+    slots = asyncio.Semaphore(concurrency)
+    done = 0
+    halted = False  # set the moment one coroutine fails: no sibling sends after that
+
+    async def one(item: Any) -> O:
+        nonlocal done, halted
+        handle: H | None = None
+        try:
+            async with slots:
+                if halted:
+                    # A sibling failed in this same loop iteration; the cancellation
+                    # of every sibling is on its way. Do not send in between.
+                    raise asyncio.CancelledError
+                handle = await send(item)
+            outcome = await finish(item, handle, None)
+        except Exception as exc:  # one item's failure is that item's outcome
+            outcome = await finish(item, handle, exc)
+        done += 1
+        if progress is not None:
+            try:
+                progress(done, total)
+            except BaseException:
+                halted = True
+                raise
+        return outcome
+
+    return await _all_or_nothing([one(item) for item in items])
+
+
+def raise_failures(outcomes: Sequence[Any], total: int) -> None:
+    """An ``ExceptionGroup`` of the outcomes' errors, each noted with its job."""
+    failures: list[Exception] = []
+    for outcome in outcomes:
+        if outcome.error is not None and isinstance(outcome.error, Exception):
+            _note(outcome.error, f"job: {outcome.job!r}")
+            failures.append(outcome.error)
+    if failures:
+        raise ExceptionGroup(f"{len(failures)} of {total} jobs failed", failures)
+
+
 async def run_many(
     action: Callable[[Any], Awaitable[Task]],
     jobs: Iterable[Any],
@@ -97,47 +170,23 @@ async def run_many(
     timeout: float | None = None,
 ) -> list[ActionOutcome]:
     """Apply ``action`` to every job, at most ``concurrency`` actions at a time."""
-    if concurrency < 1:
-        raise ValueError("concurrency must be at least 1")
     items = list(jobs)
-    total = len(items)
-    slots = asyncio.Semaphore(concurrency)
-    done = 0
 
-    halted = False  # set the moment one coroutine fails: no sibling sends after that
-
-    async def one(job: Any) -> ActionOutcome:
-        nonlocal done, halted
-        task: Task | None = None
-        try:
-            async with slots:
-                if halted:
-                    # A sibling failed in this same loop iteration; the cancellation
-                    # of every sibling is on its way. Do not send in between.
-                    raise asyncio.CancelledError
-                task = await action(job)
-            info = await task.wait(timeout=timeout, poll_policy=poll_policy) if wait else task.info
-            outcome = ActionOutcome(job=job, ok=True, task=info)
-        except Exception as exc:  # one job's failure is that job's outcome
-            outcome = ActionOutcome(
-                job=job, ok=False, task=task.info if task is not None else None, error=exc
-            )
-        done += 1
-        if progress is not None:
+    async def finish(job: Any, task: Task | None, error: BaseException | None) -> ActionOutcome:
+        if error is None and task is not None:
             try:
-                progress(done, total)
-            except BaseException:
-                halted = True
-                raise
-        return outcome
+                info = (
+                    await task.wait(timeout=timeout, poll_policy=poll_policy) if wait else task.info
+                )
+            except Exception as exc:
+                error = exc
+            else:
+                return ActionOutcome(job=job, ok=True, task=info)
+        return ActionOutcome(
+            job=job, ok=False, task=task.info if task is not None else None, error=error
+        )
 
-    outcomes = await _all_or_nothing([one(job) for job in items])
+    outcomes = await for_each(items, action, finish, concurrency=concurrency, progress=progress)
     if raise_on_error:
-        failures: list[Exception] = []
-        for outcome in outcomes:
-            if outcome.error is not None and isinstance(outcome.error, Exception):
-                _note(outcome.error, f"job: {outcome.job!r}")
-                failures.append(outcome.error)
-        if failures:
-            raise ExceptionGroup(f"{len(failures)} of {total} jobs failed", failures)
+        raise_failures(outcomes, len(items))
     return outcomes

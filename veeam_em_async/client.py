@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from .clock import Clock, as_clock
 from .handles import TaskWatcher
 from .models import LogonSession, TaskInfo
-from .policies import PollPolicy, RetryPolicy
+from .policies import RUN_POLL_POLICY, PollPolicy, RetryPolicy
 from .polling import Watcher
 from .resources import (
     BackupSessionsResource,
@@ -19,8 +19,10 @@ from .resources import (
     TasksResource,
 )
 from .resources.tasks import TaskSource
+from .runs import RunContext
 from .sansio import SslSetting, TransportStats
 from .sender import AiohttpSender
+from .session_source import JobSession, SessionSource
 from .transport import Transport
 from .xmlio import MAX_BODY_BYTES
 
@@ -43,6 +45,9 @@ class EnterpriseManager:
     take no real time. (A ``now`` callable with a ``sleep`` coroutine
     function is still accepted.)
 
+    ``poll_policy`` paces the polling of awaited tasks; ``run_poll_policy``
+    that of awaited job runs (slower by default: :data:`RUN_POLL_POLICY`).
+
     ``max_body_bytes`` bounds each response body, decompressed: a larger one
     raises :class:`ResponseTooLargeError` and is not read further.
 
@@ -61,6 +66,7 @@ class EnterpriseManager:
         timeout: float = 60.0,
         api_version: str = "latest",
         poll_policy: PollPolicy | None = None,
+        run_poll_policy: PollPolicy | None = None,
         retry_policy: RetryPolicy | None = None,
         session: aiohttp.ClientSession | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
@@ -87,11 +93,24 @@ class EnterpriseManager:
             poll_concurrency=max_connections,
             name="task watcher",
         )
-        self.jobs = JobsResource(self._transport, self._watcher)
-        self.nas_jobs = NasJobsResource(self._transport, self._watcher)
-        self.tasks = TasksResource(self._transport, self._watcher)
-        self.backup_sessions = BackupSessionsResource(self._transport, self._watcher)
-        self.replica_sessions = ReplicaSessionsResource(self._transport, self._watcher)
+        self.run_poll_policy = run_poll_policy or RUN_POLL_POLICY
+        self._run_watcher: Watcher[str, JobSession] = Watcher[str, JobSession](
+            SessionSource(self._transport),
+            self.run_poll_policy,
+            self.clock,
+            poll_concurrency=max_connections,
+            name="run watcher",
+        )
+        runs = RunContext(self._transport, self._run_watcher, self.run_poll_policy)
+        parts = (self._transport, self._watcher, runs)
+        self.jobs = JobsResource(*parts)
+        self.nas_jobs = NasJobsResource(*parts)
+        self.tasks = TasksResource(*parts)
+        self.backup_sessions = BackupSessionsResource(*parts)
+        self.replica_sessions = ReplicaSessionsResource(*parts)
+        runs.sessions.update(
+            BackupJobSession=self.backup_sessions, ReplicaJobSession=self.replica_sessions
+        )
 
     def __repr__(self) -> str:
         state = (
@@ -121,6 +140,11 @@ class EnterpriseManager:
         return self._watcher
 
     @property
+    def run_watcher(self) -> Watcher[str, JobSession]:
+        """The shared watcher of awaited job runs (one query per tick serves them all)."""
+        return self._run_watcher
+
+    @property
     def closed(self) -> bool:
         return self._transport.closed
 
@@ -137,6 +161,7 @@ class EnterpriseManager:
         the connection pool (unless the caller owns it)."""
         try:
             await self._watcher.close()
+            await self._run_watcher.close()
         finally:
             await self._transport.close()
 

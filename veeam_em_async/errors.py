@@ -12,6 +12,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .models.sessions import BackupJobSession, ReplicaJobSession
     from .models.tasks import TaskInfo
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "PermissionDeniedError",
     "ResponseParseError",
     "ResponseTooLargeError",
+    "RunFailedError",
+    "RunTimeoutError",
     "ServerError",
     "TaskFailedError",
     "TaskTimeoutError",
@@ -174,6 +177,37 @@ class TaskTimeoutError(VeeamEMError, TimeoutError):
         self.task = task
         state = task.state if task else "unknown"
         super().__init__(f"task {task_id} not finished after {timeout:g} s (last state: {state})")
+
+
+class RunFailedError(VeeamEMError):
+    """The job run ended ``Failed`` (or stopped without a result).
+
+    ``session`` is the final job session; ``message`` says which job and
+    how it ended. :meth:`JobRun.task_sessions` gives each VM's reason.
+    """
+
+    def __init__(self, session: BackupJobSession | ReplicaJobSession) -> None:
+        self.session = session
+        result = session.result or f"no result (state {session.state})"
+        retry = " (a retry)" if session.is_retry else ""
+        self.message = redact(f"job {session.job_name!r} run {session.name!r}{retry}: {result}")
+        super().__init__(self.message)
+
+
+class RunTimeoutError(VeeamEMError, TimeoutError):
+    """``JobRun.wait(timeout=…)`` ran out before the run ended.
+
+    ``session`` is the last session seen (``None`` if EM had not listed the
+    run's session yet). The job keeps running on EM; nothing was sent to stop it.
+    """
+
+    def __init__(
+        self, timeout: float, session: BackupJobSession | ReplicaJobSession | None, what: str
+    ) -> None:
+        self.timeout = timeout
+        self.session = session
+        state = f"last state: {session.state}" if session else "no session listed yet"
+        super().__init__(f"{what} not finished after {timeout:g} s ({state})")
 
 
 #: Status -> exception class; any other 4xx is a plain APIError, any 5xx a ServerError.

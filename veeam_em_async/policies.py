@@ -13,7 +13,7 @@ from email.utils import parsedate_to_datetime
 
 import attrs
 
-__all__ = ["PollPolicy", "RetryPolicy", "parse_retry_after"]
+__all__ = ["RUN_POLL_POLICY", "PollPolicy", "RetryPolicy", "parse_retry_after"]
 
 # Statuses with which EM (not a proxy) says "not now": the request did not run.
 _REFUSED = frozenset({429, 503})
@@ -144,3 +144,8 @@ class PollPolicy:
         base = max(self.min_interval, self.initial_delay)
         delay = _backoff(base, self.factor, self.max_interval, polls_done - 1, self.jitter)
         return max(self.min_interval, delay)
+
+
+#: Job runs last minutes to hours: their sessions are polled every 2 s at first,
+#: backing off to every 30 s (one query per tick serves every awaited run).
+RUN_POLL_POLICY = PollPolicy(initial_delay=2.0, min_interval=2.0, max_interval=30.0, factor=1.5)

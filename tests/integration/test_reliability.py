@@ -229,7 +229,7 @@ async def test_hrefs_to_other_hosts_are_never_followed(caplog: pytest.LogCapture
 
 async def test_demo_run_logs_no_secret_at_debug(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    async with EMSimulator(jobs=30, task_seconds=0.1, failure_rate=0.2) as sim:
+    async with EMSimulator(jobs=30, task_seconds=0.1, start_failure_rate=0.2) as sim:
         async with client(sim) as em:
             outcomes = await em.jobs.start_many(startable(sim))
             tokens = list(sim.state.sessions)  # the simulator's live sessions, by token

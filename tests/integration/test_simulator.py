@@ -105,20 +105,21 @@ async def test_idle_timeout_expires_the_session(sim: EMSimulator) -> None:
 
 async def test_every_vm_job_action(sim: EMSimulator) -> None:
     async with client(sim) as em:
-        (backup, *_) = await jobs_of_type(em, "Backup")
+        (backup, idle, *_) = await jobs_of_type(em, "Backup")
         (copy,) = (await jobs_of_type(em, "BackupCopy"))[:1]
+        sim.state.session_seconds = 3600  # the run outlasts the test
         info = await (await em.jobs.start(backup))
         assert info.result is not None and "triggered to start" in (info.result.message or "")
         assert len(await em.jobs.backup_sessions(backup)) == 1
         # Running: a second start fails as EM reports it, in the task result.
-        sim.state.jobs[backup.id].running_until = sim.state.clock() + 60
         with pytest.raises(TaskFailedError, match="already running"):
             await (await em.jobs.start(backup))
-        assert (await (await em.jobs.stop(backup))).state == "Finished"
         with pytest.raises(TaskFailedError, match="no failed run"):
-            await (await em.jobs.retry(backup))
-        sim.state.jobs[backup.id].last_result = "Failed"
+            await (await em.jobs.retry(idle))  # never ran
+        assert (await (await em.jobs.stop(backup))).state == "Finished"
+        # A run stopped by a user ended Failed: it may be retried.
         assert (await (await em.jobs.retry(backup))).state == "Finished"
+        assert len(await em.jobs.backup_sessions(backup)) == 2
         with pytest.raises(APIError, match="backup copy jobs only") as caught:
             await em.jobs.sync(backup)
         assert caught.value.status == 400
@@ -146,7 +147,7 @@ async def test_every_nas_job_action(sim: EMSimulator) -> None:
 
 
 async def test_bulk_start_of_two_hundred_jobs() -> None:
-    async with EMSimulator(jobs=200, task_seconds=0.1, failure_rate=0.2, seed=7) as sim:
+    async with EMSimulator(jobs=200, task_seconds=0.1, start_failure_rate=0.2, seed=7) as sim:
         async with client(sim, max_connections=10) as em:
             refs = await em.jobs.list()
             outcomes = await em.jobs.start_many(refs, concurrency=10)
@@ -155,7 +156,7 @@ async def test_bulk_start_of_two_hundred_jobs() -> None:
         assert starts == 200  # each job started exactly once
         assert sim.counters.max_in_flight <= 10
         copy_jobs = {j.id for j in sim.state.jobs.values() if "Copy" in j.job_type}
-        failed_runs = {j.id for j in sim.state.jobs.values() if j.last_result == "Failed"}
+        failed_runs = {j.id for j in sim.state.jobs.values() if not j.sessions}
         for ref, outcome in zip(refs, outcomes, strict=True):
             if ref.id in copy_jobs:
                 assert isinstance(outcome.error, APIError) and outcome.error.status == 400

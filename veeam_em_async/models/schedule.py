@@ -108,3 +108,8 @@ class ImmediateCopyMode:
 class JobScheduleOptions:
     standard: StandardSchedule | None = xml("Standart", default=None)
     immediate_copy_mode: ImmediateCopyMode | None = None
+
+    @property
+    def retry_options(self) -> RetryOptions | None:
+        """How EM retries a failed run (``Standart/RetryOptions``), if set."""
+        return self.standard.retry_options if self.standard else None

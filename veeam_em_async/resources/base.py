@@ -15,6 +15,7 @@ from typing import TypeVar
 from ..handles import Task, TaskWatcher
 from ..ids import id_from_em
 from ..models import TASK, Doc, ListDoc
+from ..runs import RunContext
 from ..transport import Transport
 
 T = TypeVar("T")
@@ -23,9 +24,17 @@ T = TypeVar("T")
 class Resource:
     """Base of ``em.jobs``, ``em.nas_jobs``, ``em.tasks`` and every later namespace."""
 
-    def __init__(self, transport: Transport, tasks: TaskWatcher) -> None:
+    def __init__(
+        self, transport: Transport, tasks: TaskWatcher, runs: RunContext | None = None
+    ) -> None:
         self._transport = transport
         self._tasks = tasks
+        self._runs_context = runs
+
+    @property
+    def _runs(self) -> RunContext:
+        assert self._runs_context is not None, "this resource was made without job runs"
+        return self._runs_context
 
     async def _get(self, path: str, doc: Doc[T], params: Mapping[str, str] | None = None) -> T:
         """``GET path`` parsed as ``doc``."""

@@ -5,10 +5,13 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable
 
-from ..bulk import ActionOutcome, Progress, run_many
+from ..bulk import ActionOutcome, Progress, RunOutcome, for_each, raise_failures, run_many
 from ..handles import Task
 from ..ids import JobLike, entity_id
+from ..models import RetryOptions
 from ..policies import PollPolicy
+from ..runs import JobRun
+from ..session_source import newest_session
 from .base import Resource
 
 
@@ -39,6 +42,83 @@ class JobCollection(Resource):
     async def toggle_schedule_enabled(self, job: JobLike) -> Task:
         """Enable the job's schedule if disabled, disable it if enabled."""
         return await self._action(job, "toggleScheduleEnabled")
+
+    #: The actions that start a run of a job of this collection.
+    run_actions: tuple[str, ...] = ("start", "retry")
+
+    async def _run_target(self, job: JobLike) -> tuple[str, str, RetryOptions | None, bool]:
+        """(session type, job UID, RetryOptions, whether they are known) for a run of ``job``."""
+        raise NotImplementedError  # pragma: no cover
+
+    async def run(
+        self, job: JobLike, action: str = "start", *, follow_retries: bool = False
+    ) -> JobRun:
+        """Send ``action`` and return a :class:`JobRun` once EM accepted it.
+
+        ``await run`` waits for the backup's real result: the job session the
+        start became (see :mod:`veeam_em_async.runs` for how it is found).
+        Before the start, the job's newest session is read (one query), so that
+        an older run is never taken for this one.
+        """
+        if action not in self.run_actions:
+            raise ValueError(f"{action!r} does not start a run; use one of {self.run_actions}")
+        kind, job_uid, options, known = await self._run_target(job)
+        baseline = await newest_session(self._transport, kind, job_uid)
+        task = await self._action(job, action)
+
+        async def retry_options() -> RetryOptions | None:
+            return options if known else await self._runs.retry_options(job_uid)
+
+        return JobRun(
+            self._runs, kind=kind, job_uid=job_uid, task=task, baseline=baseline,
+            follow_retries=follow_retries, retry_options=retry_options,
+        )  # fmt: skip
+
+    async def run_many(
+        self,
+        jobs: Iterable[JobLike],
+        concurrency: int | None = None,
+        *,
+        action: str = "start",
+        progress: Progress | None = None,
+        timeout: float | None = None,
+        follow_retries: bool = False,
+        poll_policy: PollPolicy | None = None,
+        raise_on_error: bool = False,
+    ) -> builtins.list[RunOutcome]:
+        """Run every job and wait for each run's result: one :class:`RunOutcome`
+        per input, in order, never raising for one job (unless
+        ``raise_on_error=True``: then an ``ExceptionGroup`` of the failures).
+
+        At most ``concurrency`` runs are being started at a time (default: the
+        client's ``max_connections``); waiting takes no slot, and every awaited
+        run is polled by the one run watcher. ``timeout`` bounds each run's wait.
+        """
+        items = list(jobs)
+
+        async def send(job: JobLike) -> JobRun:
+            return await self.run(job, action, follow_retries=follow_retries)
+
+        async def finish(
+            job: JobLike, run: JobRun | None, error: BaseException | None
+        ) -> RunOutcome:
+            if error is None and run is not None:
+                try:
+                    session = await run.wait(timeout=timeout, poll_policy=poll_policy)
+                except Exception as exc:
+                    error = exc
+                else:
+                    return RunOutcome(job=job, ok=True, session=session)
+            last = getattr(error, "session", None) or (run.session if run else None)
+            return RunOutcome(job=job, ok=False, session=last, error=error)
+
+        outcomes = await for_each(
+            items, send, finish,
+            concurrency=concurrency or self._transport.max_connections, progress=progress,
+        )  # fmt: skip
+        if raise_on_error:
+            raise_failures(outcomes, len(items))
+        return outcomes
 
     async def start_many(
         self,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from ..handles import Task
 from ..ids import JobLike
-from ..models import ENTITY_REFERENCES, JOB, EntityRef, Job, NasJob
+from ..models import ENTITY_REFERENCES, JOB, EntityRef, Job, JobType, NasJob, RetryOptions
 from ..models.requests import JobCloneSpec, JobEdit
 from .job_actions import JobCollection
 
@@ -32,6 +32,16 @@ class JobsResource(JobCollection):
     async def backup_sessions(self, job: JobLike) -> builtins.list[EntityRef]:
         """``GET /jobs/{id}/backupSessions``: references to the job's sessions."""
         return await self._list(f"jobs/{self._id(job)}/backupSessions", ENTITY_REFERENCES)
+
+    run_actions = ("start", "retry", "sync")
+
+    async def _run_target(self, job: JobLike) -> tuple[str, str, RetryOptions | None, bool]:
+        """A replica job's runs are replica sessions: the job's type decides, so a
+        job given by id or reference is read first (one GET)."""
+        entity = job if isinstance(job, Job) else await self.get(job)
+        kind = "ReplicaJobSession" if entity.job_type == JobType.REPLICA else "BackupJobSession"
+        options = entity.schedule_options.retry_options if entity.schedule_options else None
+        return kind, f"urn:veeam:Job:{self._id(job)}", options, True
 
     async def _action(self, job: JobLike, action: str, body: bytes | None = None) -> Task:
         """``POST /jobs/{id}?action=…``: VM jobs' actions are query style."""

@@ -6,7 +6,7 @@ import builtins
 
 from ..handles import Task
 from ..ids import JobLike
-from ..models import ENTITY_REFERENCES, NAS_JOB, EntityRef, NasJob
+from ..models import ENTITY_REFERENCES, NAS_JOB, EntityRef, NasJob, RetryOptions
 from .job_actions import JobCollection
 
 
@@ -27,6 +27,14 @@ class NasJobsResource(JobCollection):
     async def backup_sessions(self, job: JobLike) -> builtins.list[EntityRef]:
         """``GET /nas/jobs/{id}/backupSessions``: references to the job's sessions."""
         return await self._list(f"nas/jobs/{self._id(job)}/backupSessions", ENTITY_REFERENCES)
+
+    async def _run_target(self, job: JobLike) -> tuple[str, str, RetryOptions | None, bool]:
+        # NAS runs are backup sessions (JobType NasBackup): nothing to ask first.
+        uid = f"urn:veeam:NasJob:{self._id(job)}"
+        if isinstance(job, NasJob):
+            options = job.schedule_options.retry_options if job.schedule_options else None
+            return "BackupJobSession", uid, options, True
+        return "BackupJobSession", uid, None, False
 
     async def _action(self, job: JobLike, action: str) -> Task:
         return await self._submit("POST", f"nas/jobs/{self._id(job)}/{action}")

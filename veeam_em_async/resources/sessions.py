@@ -26,6 +26,7 @@ from ..models import (
     ReplicaJobSession,
     ReplicaTaskSession,
 )
+from ..runs import JobRun
 from .base import Resource
 
 S = TypeVar("S", BackupJobSession, ReplicaJobSession)
@@ -68,6 +69,16 @@ class _SessionsResource(Resource, Generic[S, T]):
                 )
             )
         )
+
+    def follow(self, session: SessionLike, *, follow_retries: bool = False) -> JobRun:
+        """A :class:`JobRun` on a session that already exists (no request is sent):
+        for a service that restarted while a job ran, or a session from a list."""
+        uid = f"urn:veeam:{self.entity_type}:{self._id(session)}"
+        model = session if isinstance(session, (BackupJobSession, ReplicaJobSession)) else None
+        return JobRun(
+            self._runs, kind=self.entity_type, job_uid=model.job_uid if model else None,
+            session=model, session_uid=uid, follow_retries=follow_retries,
+        )  # fmt: skip
 
     async def stop(self, session: SessionLike) -> Task:
         """``POST …/{id}?action=stop``: stop the running session."""

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from xml.sax.saxutils import escape, quoteattr
 
 from ..xmlio import EM_NAMESPACE
-from .job_sessions import SimJobSession
+from .job_sessions import RETRY_TIMEOUT_MINUTES, RETRY_TIMES, SimJobSession
 
 NS = f'xmlns="{EM_NAMESPACE}"'
 DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
@@ -77,13 +77,14 @@ def task(
     operation: str,
     success: bool | None,
     message: str | None,
-    related: str | None = None,
+    related: tuple[str, str] | None = None,
     root: bool = True,
 ) -> str:
+    """A ``<Task>``; ``related`` is the ``(href, type)`` of its Related link."""
     href = f"{api}/tasks/{task_id}"
     links = link("Delete", href, "Task")
     if related:
-        links += link("Related", related, "Job")
+        links += link("Related", related[0], related[1])
     result = ""
     if success is not None:
         result = (
@@ -106,7 +107,8 @@ def _days(element: str) -> str:
 
 def _standard_schedule(hour: int) -> str:
     return (
-        "<Standart><RetryOptions><RetryTimes>3</RetryTimes><RetryTimeout>10</RetryTimeout>"
+        f"<Standart><RetryOptions><RetryTimes>{RETRY_TIMES}</RetryTimes>"
+        f"<RetryTimeout>{RETRY_TIMEOUT_MINUTES}</RetryTimeout>"
         "<RetrySpecified>true</RetrySpecified></RetryOptions>"
         "<WaitForBackupCompletion>true</WaitForBackupCompletion>"
         "<BackupCompetitionWaitingPeriodMin>180</BackupCompetitionWaitingPeriodMin>"
@@ -283,7 +285,8 @@ def job_session(
     return (
         f'<{run.uid_type}{ns} Type="{run.uid_type}" Href={_a(href + "?format=Entity")} '
         f"Name={_a(name)} UID={_a(uid)}><Links>{links}</Links>"
-        f"<JobUid>urn:veeam:Job:{run.job_id}</JobUid><JobName>{_t(run.job_name)}</JobName>"
+        f"<JobUid>urn:veeam:{'NasJob' if run.job_type == 'NasBackup' else 'Job'}:{run.job_id}"
+        f"</JobUid><JobName>{_t(run.job_name)}</JobName>"
         f"<JobType>{run.job_type}</JobType><CreationTimeUTC>{_utc(run.created)}</CreationTimeUTC>"
         f"<EndTimeUTC>{end}</EndTimeUTC><State>{state}</State>"
         f"<Result>{run.result(now) or 'None'}</Result><Progress>{run.progress(now)}</Progress>"

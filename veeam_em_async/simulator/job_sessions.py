@@ -6,6 +6,13 @@ until then, as EM writes it. Each VM of the job has a task session; a Failed
 or Warning run names the VM that caused it in that task session's reason.
 ``stop`` ends a session at once with the result Failed, as EM reports a run
 stopped by a user.
+
+A session is *listed* (in ``/backupSessions``, a job's sessions and the query
+service) from ``listed_at`` on: EM may list a new run seconds after the start
+task finished. Fetched by its id, it is there from the start. A Failed run
+that was not stopped by a user is retried by the job's ``RetryOptions``:
+``retries_left`` more runs, each ``RETRY_TIMEOUT_MINUTES`` after the last
+one ended.
 """
 
 from __future__ import annotations
@@ -13,6 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 VMS_PER_JOB = 3
+#: Every simulated job's RetryOptions (as its entity says): 3 retries, 10 minutes apart.
+RETRY_TIMES = 3
+RETRY_TIMEOUT_MINUTES = 10
 
 
 @dataclass
@@ -27,6 +37,20 @@ class SimJobSession:
     is_retry: bool = False
     stopped_at: float | None = None
     task_ids: list[str] = field(default_factory=list)
+    listed_at: float = 0.0
+    retries_left: int = 0
+    retried: bool = False  # its retry session exists (or it never gets one)
+
+    def listed(self, now: float) -> bool:
+        return now >= self.listed_at
+
+    def retry_due(self) -> float | None:
+        """When EM starts the retry of this run, if it gets one."""
+        if self.retried or self.retries_left <= 0 or self.final_result != "Failed":
+            return None
+        if self.stopped_at is not None and self.stopped_at < self.created + self.duration:
+            return None  # a run stopped by a user is not retried
+        return self.ended_at() + RETRY_TIMEOUT_MINUTES * 60
 
     @property
     def replica(self) -> bool:

@@ -22,6 +22,7 @@ from aiohttp import web
 
 from ..xmlio import parse_document
 from . import documents
+from .query_routes import add_query_routes
 from .session_routes import add_session_routes
 from .state import EMState, SimJob, SimSession, SimTask
 
@@ -90,7 +91,18 @@ class EMSimulator:
     sessions and tasks; ``job_types`` (e.g. ``["Backup"]``) replaces the default
     mix of 7 backup, 1 replica and 2 backup copy jobs in 10; ``history_tasks``
     gives every new logon session that many finished tasks, as a session logged
-    on for days has. ``https=True``
+    on for days has.
+
+    Runs: a start, retry or sync creates a job session lasting
+    ``session_seconds``; ``failure_rate`` and ``warning_rate`` are the shares
+    of runs that end Failed or Warning (``state.scripted[job_id]`` lists the
+    results of a job's next runs instead), and a Failed run is retried per
+    the job's RetryOptions (3 times, 10 minutes apart, on the simulator's
+    clock). ``start_failure_rate`` is the share of start tasks that fail
+    instead. ``session_links=False`` leaves out the start task's Related link
+    to its session, as older EM builds do; ``list_delay`` lists a new run that
+    many seconds after its start task ended; ``history_sessions`` gives every
+    job that many finished runs, one a day. ``https=True``
     serves TLS with a self-signed certificate made at start (``sim.ca_file``
     is the PEM clients trust).
     """
@@ -114,11 +126,19 @@ class EMSimulator:
         history_tasks: int = 0,
         warning_rate: float = 0.0,
         session_seconds: float | None = None,
+        start_failure_rate: float = 0.0,
+        session_links: bool = True,
+        list_delay: float = 0.0,
+        history_sessions: int = 0,
     ) -> None:
         self.state = EMState(
             history_tasks=history_tasks,
             warning_rate=warning_rate,
             session_seconds=session_seconds,
+            start_failure_rate=start_failure_rate,
+            session_links=session_links,
+            list_delay=list_delay,
+            history_sessions=history_sessions,
             job_types=job_types,
             jobs=jobs,
             nas_jobs=nas_jobs,
@@ -210,13 +230,13 @@ class EMSimulator:
         r.add_get("/api/jobs/{id}", self._job)
         r.add_post("/api/jobs/{id}", self._job_action)
         r.add_put("/api/jobs/{id}", self._job_edit)
-        r.add_get("/api/jobs/{id}/backupSessions", self._backup_sessions)
         r.add_get("/api/nas/jobs", self._nas_jobs)
         r.add_get("/api/nas/jobs/{id}", self._nas_job)
         r.add_post("/api/nas/jobs/{id}/{action}", self._nas_action)
         r.add_get("/api/tasks", self._tasks)
         r.add_get("/api/tasks/{id}", self._task)
         add_session_routes(r, self)
+        add_query_routes(r, self)
         # Not EM: for benchmarks and tests driving a simulator in another process.
         r.add_get("/_sim/counters", self._sim_counters)
         r.add_post("/_sim/reset", self._sim_reset)
@@ -229,6 +249,7 @@ class EMSimulator:
         route = request.match_info.route.resource
         name = route.canonical if route is not None else request.path
         self.counters.requests[f"{request.method} {name}"] += 1
+        self.state.advance()  # EM's automatic retries, on the simulator's clock
         self.counters.in_flight += 1
         self.counters.max_in_flight = max(self.counters.max_in_flight, self.counters.in_flight)
         try:
@@ -329,8 +350,11 @@ class EMSimulator:
     async def _sim_reset(self, request: web.Request) -> web.Response:
         """Zero the counters and make every job idle again (between benchmark runs)."""
         self.counters.reset()
-        for job in [*self.state.jobs.values(), *self.state.nas_jobs.values()]:
-            job.running_until = 0.0
+        now = self.state.clock()
+        for run in self.state.job_sessions.values():
+            if now < run.ended_at():  # ends now, with its result, and is not retried
+                run.duration = max(0.0, now - run.created)
+            run.retried = True
         return web.json_response(counters_json(self.counters))
 
     def _find(self, table: dict[str, SimJob], request: web.Request) -> SimJob:
@@ -396,7 +420,13 @@ class EMSimulator:
         state = task.state(self.state.clock())
         done = state != "Running"
         message = task.message if state == "Finished" else "OperationFinished"
-        related = f"{self.api}/jobs/{task.related}?format=Entity" if task.related else None
+        related = None
+        if task.related:
+            related = (f"{self.api}/jobs/{task.related}?format=Entity", "Job")
+        elif task.related_session and self.state.session_links:
+            run = self.state.job_sessions[task.related_session]
+            collection = "replicaSessions" if run.replica else "backupSessions"
+            related = (f"{self.api}/{collection}/{run.id}?format=Entity", run.uid_type)
         return documents.task(
             self.api, task.id, state, task.operation,
             (task.success if state == "Finished" else True) if done else None,
@@ -445,20 +475,6 @@ class EMSimulator:
         if isinstance(result, str):
             return _error(400, result)
         return self.accepted(result)
-
-    async def _backup_sessions(self, request: web.Request) -> web.Response:
-        job = self._find(self.state.jobs, request)
-        rows = [
-            (
-                "BackupJobSessionReference",
-                f"{self.api}/backupSessions/{sid}",
-                f"{job.name}@{n}",
-                f"urn:veeam:BackupJobSession:{sid}",
-                f"{self.api}/backupSessions/{sid}?format=Entity",
-            )
-            for n, sid in enumerate(job.sessions, 1)
-        ]
-        return _xml(documents.references(rows))
 
     async def _tasks(self, request: web.Request) -> web.Response:
         session: SimSession = request[SESSION]

@@ -51,7 +51,10 @@ def add_session_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
         tasks = "replicaTaskSessions" if replica else "taskSessions"
 
         async def list_sessions(request: web.Request) -> web.Response:
-            return references([r for r in state.job_sessions.values() if r.replica == replica])
+            now = state.clock()
+            return references(
+                [r for r in state.job_sessions.values() if r.replica == replica and r.listed(now)]
+            )
 
         async def get_session(request: web.Request) -> web.Response:
             run = find(request, replica)
@@ -94,10 +97,18 @@ def add_session_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
     router.add_get("/api/backupTaskSessions/{id}", task_session)
     router.add_get("/api/replicaTaskSessions/{id}", task_session)
 
-    async def sessions_of_nas_job(request: web.Request) -> web.Response:
-        job_id = request.match_info["id"].lower()
-        if job_id not in state.nas_jobs:
-            raise not_found("NAS job", request.match_info["id"])
-        return references([r for r in state.job_sessions.values() if r.job_id == job_id])
+    def sessions_of(nas: bool) -> None:
+        table = state.nas_jobs if nas else state.jobs
 
-    router.add_get("/api/nas/jobs/{id}/backupSessions", sessions_of_nas_job)
+        async def sessions_of_job(request: web.Request) -> web.Response:
+            job = table.get(request.match_info["id"].lower())
+            if job is None:
+                raise not_found("NAS job" if nas else "Job", request.match_info["id"])
+            now = state.clock()
+            runs = [state.job_sessions[s] for s in job.sessions]
+            return references([r for r in runs if r.listed(now)])
+
+        router.add_get(f"/api/{'nas/' if nas else ''}jobs/{{id}}/backupSessions", sessions_of_job)
+
+    sessions_of(nas=False)
+    sessions_of(nas=True)

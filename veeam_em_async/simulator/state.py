@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .job_sessions import VMS_PER_JOB, SimJobSession
+from .job_sessions import RETRY_TIMES, VMS_PER_JOB, SimJobSession
 
 JOB_TYPES = ("Backup", "Replica", "BackupCopy", "ImmediateBackupCopy")
 PLATFORMS = ("VMware", "HyperV", "vCloud")
@@ -24,9 +24,7 @@ class SimJob:
     nas: bool = False
     description: str = "Created by the veeam_em_async simulator"
     schedule_enabled: bool = True
-    running_until: float = 0.0
-    last_result: str | None = None  # "Success" | "Failed" | None (never ran)
-    sessions: list[str] = field(default_factory=list)
+    sessions: list[str] = field(default_factory=list)  # its job sessions, oldest first
 
     @property
     def uid(self) -> str:
@@ -43,7 +41,8 @@ class SimTask:
     success: bool
     message: str
     job: SimJob | None = None
-    related: str | None = None
+    related: str | None = None  # a cloned job's id
+    related_session: str | None = None  # the job session a start or retry created
     final_item: str | None = None  # its list item, rendered once it can no longer change
 
     def state(self, now: float) -> str:
@@ -81,11 +80,21 @@ class EMState:
         history_tasks: int = 0,
         warning_rate: float = 0.0,
         session_seconds: float | None = None,
+        start_failure_rate: float = 0.0,
+        session_links: bool = True,
+        list_delay: float = 0.0,
+        history_sessions: int = 0,
     ) -> None:
         self.rng = random.Random(seed)  # noqa: S311 - reproducible fakes, not secrets
         self.clock = clock
         self.task_seconds = task_seconds
-        self.failure_rate = failure_rate
+        self.failure_rate = failure_rate  # share of runs (job sessions) that end Failed
+        self.start_failure_rate = start_failure_rate  # share of start tasks that fail
+        self.session_links = session_links  # finished start tasks link their session
+        self.list_delay = list_delay  # seconds after the start task ends before a run is listed
+        # job id -> results its next runs end with (tests script outcomes with it)
+        self.scripted: dict[str, list[str]] = {}
+        self._retry_candidates: list[SimJobSession] = []
         self.session_timeout = session_timeout
         self.history_tasks = history_tasks  # finished tasks every new logon session starts with
         self.warning_rate = warning_rate  # share of successful runs that end with Warning
@@ -96,7 +105,6 @@ class EMState:
         self.nas_jobs: dict[str, SimJob] = {}
         self.sessions: dict[str, SimSession] = {}  # by token
         self.tasks: dict[str, SimTask] = {}
-        self.backup_sessions: dict[str, str] = {}  # session id -> job id
         self._task_counter = 0
         for i in range(jobs):
             if job_types:
@@ -111,6 +119,10 @@ class EMState:
                 self.nas_jobs,
                 SimJob(self._uuid(), f"File Share {i:02d}", "NasBackup", "FileShare", i, nas=True),
             )
+        for job in [*self.jobs.values(), *self.nas_jobs.values()]:
+            for day in range(history_sessions, 0, -1):  # one finished run a day, oldest first
+                run = self._new_job_session(job, "Success", is_retry=False, at=-86_400.0 * day)
+                run.retried = True
 
     def _uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -185,10 +197,17 @@ class EMState:
 
     # -- job actions (EM's rules) ------------------------------------------------
 
+    def last_run(self, job: SimJob) -> SimJobSession | None:
+        return self.job_sessions[job.sessions[-1]] if job.sessions else None
+
+    def running(self, job: SimJob) -> bool:
+        run = self.last_run(job)
+        return run is not None and self.clock() < run.ended_at()
+
     def act(self, session: SimSession, job: SimJob, action: str) -> SimTask | str:
         """Run ``action``; return its task, or the message of a 400 refusal."""
-        now = self.clock()
-        running = job.running_until > now
+        self.advance()
+        running = self.running(job)
         kind = "NasJob" if job.nas else "Job"
         if action == "start":
             if job.job_type in ("BackupCopy", "ImmediateBackupCopy"):
@@ -203,7 +222,8 @@ class EMState:
                 return "Sync is available for backup copy jobs only"
             return self._run(session, job, "StartJobSync", "triggered to sync")
         if action == "retry":
-            if job.last_result != "Failed" or running:
+            last = self.last_run(job)
+            if running or last is None or last.result(self.clock()) != "Failed":
                 return self._task(
                     session,
                     job,
@@ -211,9 +231,12 @@ class EMState:
                     False,
                     f'Job "{job.name}" has no failed run to retry',
                 )
+            last.retried = True  # a manual retry replaces the automatic one
             return self._run(session, job, f"Retry{kind}", "triggered to retry")
         if action == "stop":
-            job.running_until = now
+            last = self.last_run(job)
+            if last is not None:
+                last.stop(self.clock())
             return self._task(session, job, f"Stop{kind}", True, f'Job "{job.name}" stopped.')
         if action == "toggleScheduleEnabled":
             job.schedule_enabled = not job.schedule_enabled
@@ -226,41 +249,67 @@ class EMState:
         return self.new_task(session, operation, success=success, message=message, job=job)
 
     def _run(self, session: SimSession, job: SimJob, operation: str, verb: str) -> SimTask:
-        success = self.rng.random() >= self.failure_rate
-        warned = success and self.rng.random() < self.warning_rate
-        job.running_until = self.clock() + max(self.task_seconds, self.session_seconds)
-        job.last_result = "Success" if success else "Failed"
-        backup_session = str(uuid.uuid4())
-        job.sessions.append(backup_session)
-        self.backup_sessions[backup_session] = job.id
-        self._new_job_session(
-            backup_session, job, "Failed" if not success else "Warning" if warned else "Success",
-            is_retry=operation.startswith("Retry"),
-        )  # fmt: skip
-        message = f'Job "{job.name}" {verb}.' if success else f'Job "{job.name}" failed to start.'
-        return self._task(session, job, operation, success, message)
+        """A start, sync or retry: the task always succeeds ("triggered to start")
+        unless ``start_failure_rate`` says the backup server refused it; the
+        run's own result comes with its session."""
+        if self.rng.random() < self.start_failure_rate:
+            return self._task(session, job, operation, False, f'Job "{job.name}" failed to start.')
+        run = self._new_job_session(job, self._next_result(job), is_retry=False)
+        run.is_retry = operation.startswith("Retry")
+        task = self._task(session, job, operation, True, f'Job "{job.name}" {verb}.')
+        task.related_session = run.id
+        run.listed_at = task.created + task.duration + self.list_delay
+        return task
+
+    def _next_result(self, job: SimJob) -> str:
+        scripted = self.scripted.get(job.id)
+        if scripted:
+            return scripted.pop(0)
+        if self.rng.random() < self.failure_rate:
+            return "Failed"
+        return "Warning" if self.rng.random() < self.warning_rate else "Success"
 
     def _new_job_session(
-        self, session_id: str, job: SimJob, result: str, *, is_retry: bool
+        self, job: SimJob, result: str, *, is_retry: bool, at: float | None = None
     ) -> SimJobSession:
         job_type = "NasBackup" if job.nas else job.job_type
+        created = self.clock() if at is None else at
         run = SimJobSession(
-            session_id, job.id, job.name, job_type, self.clock(), self.session_seconds, result,
-            is_retry=is_retry,
+            self._uuid(), job.id, job.name, job_type, created, self.session_seconds, result,
+            is_retry=is_retry, listed_at=created + self.list_delay, retries_left=RETRY_TIMES,
         )  # fmt: skip
         for index in range(VMS_PER_JOB):
             task_session_id = self._uuid()
             run.task_ids.append(task_session_id)
             self.task_sessions[task_session_id] = (run, index)
-        self.job_sessions[session_id] = run
+        self.job_sessions[run.id] = run
+        job.sessions.append(run.id)
+        if result == "Failed":
+            self._retry_candidates.append(run)
         return run
+
+    def advance(self) -> int:
+        """Start the automatic retries whose time has come (EM's RetryOptions);
+        return how many. Called on every request, so the clock decides."""
+        now, started = self.clock(), 0
+        while True:
+            due = [(r, at) for r in self._retry_candidates if (at := r.retry_due()) is not None]
+            self._retry_candidates = [r for r, at in due if at > now]  # the rest never retry
+            due = [(r, at) for r, at in due if at <= now]
+            if not due:
+                return started
+            for run, at in due:
+                run.retried = True
+                job = self.jobs.get(run.job_id) or self.nas_jobs.get(run.job_id)
+                if job is None or self.last_run(job) is not run:
+                    continue  # the job ran again since: no retry of this one
+                retry = self._new_job_session(job, self._next_result(job), is_retry=True, at=at)
+                retry.retries_left = run.retries_left - 1
+                started += 1
 
     def stop_session(self, session: SimSession, run: SimJobSession) -> SimTask:
         """``POST /backupSessions/{id}?action=stop``."""
         run.stop(self.clock())
-        job = self.jobs.get(run.job_id) or self.nas_jobs.get(run.job_id)
-        if job is not None:
-            job.running_until = min(job.running_until, self.clock())
         return self.new_task(
             session, "StopJobSession", message=f"Session of {run.job_name} stopped."
         )

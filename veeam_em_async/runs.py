@@ -1,0 +1,350 @@
+"""Job runs: a start and the job session it became, awaited to its real result.
+
+A finished start task only says "triggered to start"; the backup runs as a
+job session. A :class:`JobRun` finds that session, then waits for it through
+the client's one run watcher (:class:`~veeam_em_async.polling.Watcher` over
+:class:`~veeam_em_async.resources.session_source.SessionSource`), which
+serves every awaited session with one query per tick.
+
+Finding the session, the part that must never attach a run to an older one:
+
+1. Newer EM builds put a ``Link Rel="Related"`` to the session on the
+   finished start task: that link names it.
+2. Otherwise the job's newest session was read *before* the start was sent
+   (the baseline). After the task finished, the job's newest session is
+   asked for again until it is one that is not the baseline and not older
+   than it. EM may list a new run seconds late, so this keeps looking, within
+   the run's timeout, on the run policy's cadence; a long history does not
+   matter, only the newest session is ever read.
+
+With ``follow_retries=True``, a Failed session is not final while the job's
+``RetryOptions`` allow another try: the run waits up to ``RetryTimeout``
+minutes plus :data:`RETRY_GRACE` seconds for the session EM starts with
+``IsRetry=true``, follows it, and reports the last session of the chain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Generator
+from typing import Any, Optional, Protocol
+
+from .clock import Clock
+from .errors import RunFailedError, RunTimeoutError, TaskTimeoutError, VeeamEMError
+from .handles import Task
+from .models import (
+    JOB,
+    NAS_JOB,
+    BackupTaskSession,
+    ReplicaTaskSession,
+    RetryOptions,
+    TaskInfo,
+)
+from .policies import PollPolicy
+from .polling import DeadlinePassedError, Watcher
+from .session_source import JobSession, SessionSource, newest_session, session_kind
+from .transport import Transport
+
+__all__ = ["RETRY_GRACE", "JobRun", "RunContext"]
+
+#: Seconds past a job's ``RetryTimeout`` that a run following retries waits for the retry.
+RETRY_GRACE = 120.0
+
+RetryOptionsLoader = Callable[[], Awaitable[Optional[RetryOptions]]]
+
+
+class SessionActions(Protocol):
+    """What a run asks of ``em.backup_sessions`` / ``em.replica_sessions``."""
+
+    async def task_sessions(self, session: Any) -> Any: ...
+
+    async def stop(self, session: Any) -> Task: ...
+
+
+class RunContext:
+    """What every run of one client shares: the transport, the run watcher, the
+    clock, and the session resources (by session type) for ``stop`` and
+    ``task_sessions``."""
+
+    def __init__(
+        self, transport: Transport, watcher: Watcher[str, JobSession], policy: PollPolicy
+    ) -> None:
+        self.transport = transport
+        self.watcher = watcher
+        self.policy = policy
+        self.sessions: dict[str, SessionActions] = {}
+
+    async def retry_options(self, job_uid: str) -> RetryOptions | None:
+        """The job's ``RetryOptions`` (``GET /jobs/{id}?format=Entity``, or the NAS job)."""
+        kind, uuid = job_uid.split(":")[2:4]
+        path, doc = ("nas/jobs", NAS_JOB) if kind == "NasJob" else ("jobs", JOB)
+        response = await self.transport.request(
+            "GET", f"{path}/{uuid}", params={"format": "Entity"}
+        )
+        job = doc.parse(response.body)
+        return job.schedule_options.retry_options if job.schedule_options else None
+
+    @property
+    def clock(self) -> Clock:
+        return self.watcher.clock
+
+    @property
+    def source(self) -> SessionSource:
+        source = self.watcher.source
+        assert isinstance(source, SessionSource)
+        return source
+
+
+def _related_session(info: TaskInfo) -> str | None:
+    """The UID of the session a finished start task links to, if it does."""
+    for link in info.links:
+        kind = (link.type or "").removesuffix("Reference")
+        if (link.rel or "").lower() == "related" and kind in (
+            "BackupJobSession",
+            "ReplicaJobSession",
+        ):
+            uuid = link.href.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+            return f"urn:veeam:{kind}:{uuid}" if uuid else None
+    return None
+
+
+def _is_newer(candidate: JobSession, baseline: JobSession | None) -> bool:
+    if baseline is None:
+        return True
+    if candidate.uid == baseline.uid:
+        return False
+    if candidate.creation_time is None or baseline.creation_time is None:
+        return True
+    return candidate.creation_time >= baseline.creation_time
+
+
+class JobRun:
+    """One run of a job: ``await run`` returns the final job session.
+
+    Success and Warning are returned; Failed raises :class:`RunFailedError`
+    (``.session``); a wait longer than ``timeout`` raises
+    :class:`RunTimeoutError` (the job keeps running). A refused start raises
+    the start task's :class:`TaskFailedError`, with EM's message (``Job "X"
+    is already running``). Cancelling a wait sends nothing to EM.
+    """
+
+    def __init__(
+        self,
+        context: RunContext,
+        *,
+        kind: str,
+        job_uid: str | None,
+        task: Task | None = None,
+        baseline: JobSession | None = None,
+        session: JobSession | None = None,
+        session_uid: str | None = None,
+        follow_retries: bool = False,
+        retry_options: RetryOptionsLoader | None = None,
+    ) -> None:
+        self._context = context
+        self.kind = kind  # "BackupJobSession" | "ReplicaJobSession"
+        self.job_uid = job_uid
+        self.task = task
+        self.follow_retries = follow_retries
+        self._baseline = baseline
+        self._session = session
+        self._uid = session.uid if session is not None and session.uid else session_uid
+        self._retry_options = retry_options
+        self._retries_followed = 0
+        self._final = False
+        self._finding: asyncio.Lock | None = None
+        if session is not None:
+            context.source.remember(session)
+
+    def __repr__(self) -> str:
+        return f"<JobRun job={self.job_uid} session={self._uid} state={self.state!r}>"
+
+    @property
+    def session(self) -> JobSession | None:
+        """The last job session seen, or ``None`` before EM listed it."""
+        if self._uid is not None:
+            entry = self._context.watcher.entry(self._uid)
+            if entry.value is not None:
+                return entry.value
+        return self._session
+
+    @property
+    def state(self) -> str | None:
+        return self.session.state if self.session else None
+
+    @property
+    def progress(self) -> int | None:
+        """EM's progress figure (not trusted to mean anything; ``done()`` is the state)."""
+        return self.session.progress if self.session else None
+
+    def done(self) -> bool:
+        """True once the run's final session is known (retries followed, if asked)."""
+        return self._final
+
+    async def task_sessions(self) -> list[BackupTaskSession] | list[ReplicaTaskSession]:
+        """Each VM's task session of the current session (its ``reason`` says why
+        it failed or warned)."""
+        session = await self._need_session()
+        result: list[BackupTaskSession] | list[ReplicaTaskSession]
+        result = await self._context.sessions[self.kind].task_sessions(session)
+        return result
+
+    async def stop(self) -> Task:
+        """``POST /backupSessions/{id}?action=stop`` (or ``/replicaSessions``)."""
+        session = await self._need_session()
+        return await self._context.sessions[self.kind].stop(session)
+
+    async def _need_session(self) -> JobSession:
+        if self._uid is None and self.task is not None and self.task.done():
+            await self._find(None, self._context.policy, None, once=True)
+        if self._uid is None:
+            raise VeeamEMError("EM has not listed this run's job session yet")
+        session = self.session
+        if session is None:
+            session, _ = await self._context.source.fetch_one(self._uid)
+            self._session = session
+        return session
+
+    async def wait(
+        self, timeout: float | None = None, poll_policy: PollPolicy | None = None
+    ) -> JobSession:
+        """Wait for the run's final session (see the class)."""
+        clock = self._context.clock
+        deadline = None if timeout is None else clock.now() + timeout
+        policy = poll_policy or self._context.policy
+        if self._uid is None:
+            await self._find(deadline, policy, timeout)
+        while True:
+            assert self._uid is not None
+            watcher = self._context.watcher
+            entry = watcher.entry(self._uid, self._session)
+            left = None if deadline is None else max(0.0, deadline - clock.now())
+            waiter = watcher.watch(entry, policy, left)
+            try:
+                await waiter
+            except DeadlinePassedError:
+                raise RunTimeoutError(timeout or 0.0, self.session, self._what()) from None
+            finally:
+                watcher.unwatch(entry, waiter)
+            if entry.value is not None:
+                self._session = entry.value
+                self.job_uid = self.job_uid or entry.value.job_uid
+            outcome = entry.outcome
+            if isinstance(outcome, RunFailedError) and self.follow_retries:
+                retry = await self._find_retry(outcome.session, deadline, policy, timeout)
+                if retry is not None:
+                    self._adopt(retry)
+                    continue
+            if outcome is not None:
+                if isinstance(outcome, RunFailedError):
+                    self._final = True
+                raise outcome
+            self._final = True
+            assert self._session is not None
+            return self._session
+
+    def __await__(self) -> Generator[Any, None, JobSession]:
+        return self.wait().__await__()
+
+    # -- finding the session -------------------------------------------------
+
+    def _what(self) -> str:
+        return f"run of job {self.job_uid}" if self.job_uid else f"session {self._uid}"
+
+    def _adopt(self, session: JobSession) -> None:
+        self._session = session
+        self._uid = session.uid
+        self._context.source.remember(session)
+
+    async def _find(
+        self,
+        deadline: float | None,
+        policy: PollPolicy,
+        timeout: float | None,
+        *,
+        once: bool = False,
+    ) -> None:
+        if self._finding is None:
+            self._finding = asyncio.Lock()
+        async with self._finding:
+            if self._uid is not None:
+                return
+            assert self.task is not None and self.job_uid is not None
+            clock = self._context.clock
+            left = None if deadline is None else max(0.0, deadline - clock.now())
+            try:
+                info = await self.task.wait(timeout=left)
+            except TaskTimeoutError:
+                raise RunTimeoutError(timeout or 0.0, None, self._what()) from None
+            related = _related_session(info)
+            if related is not None:
+                self.kind = session_kind(related)
+                self._uid = related
+                return
+            found = await self._look(deadline, policy, timeout, once=once, accept=self._is_ours)
+            if found is not None:
+                self._adopt(found)
+
+    def _is_ours(self, session: JobSession) -> bool:
+        return _is_newer(session, self._baseline)
+
+    async def _look(
+        self,
+        until: float | None,
+        policy: PollPolicy,
+        timeout: float | None,
+        *,
+        accept: Callable[[JobSession], bool],
+        once: bool = False,
+        raise_at_end: bool = True,
+    ) -> JobSession | None:
+        """Ask for the job's newest session until ``accept`` takes it or ``until`` passes."""
+        assert self.job_uid is not None
+        clock, polls = self._context.clock, 0
+        while True:
+            newest = await newest_session(self._context.transport, self.kind, self.job_uid)
+            if newest is not None and accept(newest):
+                return newest
+            now = clock.now()
+            if once:
+                return None
+            if until is not None and now >= until:
+                if raise_at_end:
+                    raise RunTimeoutError(timeout or 0.0, self._session, self._what())
+                return None
+            delay = policy.interval(polls)
+            polls += 1
+            await clock.sleep(delay if until is None else min(delay, until - now))
+
+    async def _find_retry(
+        self, failed: JobSession, deadline: float | None, policy: PollPolicy, timeout: float | None
+    ) -> JobSession | None:
+        """The retry session EM starts after ``failed``, or ``None`` if none comes."""
+        if self.job_uid is None:
+            return None
+        if self._retry_options is not None:
+            options = await self._retry_options()
+        else:
+            options = await self._context.retry_options(self.job_uid)
+        if options is None or not options.retry_specified:
+            return None
+        if self._retries_followed >= (options.retry_times or 0):
+            return None
+        clock = self._context.clock
+        pause = (options.retry_timeout or 0) * 60.0
+        window_end = clock.now() + pause + RETRY_GRACE
+        until = window_end if deadline is None else min(window_end, deadline)
+        # EM waits RetryTimeout minutes before the retry: nothing to ask before then.
+        first_look = min(until, clock.now() + max(0.0, pause - policy.max_interval))
+        if first_look > clock.now():
+            await clock.sleep(first_look - clock.now())
+
+        def is_retry(session: JobSession) -> bool:
+            return session.is_retry and _is_newer(session, failed)
+
+        found = await self._look(
+            until, policy, timeout, accept=is_retry, raise_at_end=until != window_end
+        )
+        if found is not None:
+            self._retries_followed += 1
+        return found

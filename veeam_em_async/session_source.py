@@ -1,0 +1,136 @@
+"""Job sessions as the run watcher polls them, through the query service.
+
+One awaited session is fetched by id (``GET /backupSessions/{id}?format=Entity``).
+Several are served by one query per session type: every session created
+since the oldest awaited one (``CreationTime>=…``, ``format=Entities``). That
+answer holds the awaited sessions whatever their number, so the requests of
+a tick stay constant (one, or two with both backup and replica runs), and
+its size follows what ran since the oldest awaited run, not the job's or
+EM's history. A filter naming each awaited UID would be exact, but a URL
+holds a few hundred of them at most.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from typing import Union
+
+from .errors import InvalidIdentifierError, RunFailedError
+from .filters import condition
+from .models import (
+    BACKUP_JOB_SESSION,
+    REPLICA_JOB_SESSION,
+    BackupJobSession,
+    Doc,
+    ReplicaJobSession,
+    SessionResult,
+)
+from .models.query import parse_query_page
+from .policies import parse_retry_after
+from .polling import Progress
+from .transport import Transport
+
+JobSession = Union[BackupJobSession, ReplicaJobSession]
+
+#: Session UID type -> (collection, document kind).
+SESSION_KINDS: dict[str, tuple[str, Doc[BackupJobSession] | Doc[ReplicaJobSession]]] = {
+    "BackupJobSession": ("backupSessions", BACKUP_JOB_SESSION),
+    "ReplicaJobSession": ("replicaSessions", REPLICA_JOB_SESSION),
+}
+
+
+def session_kind(uid: str) -> str:
+    """``urn:veeam:ReplicaJobSession:…`` -> ``ReplicaJobSession``."""
+    parts = uid.split(":")
+    if len(parts) != 4 or parts[3] == "" or parts[2] not in SESSION_KINDS:
+        raise InvalidIdentifierError(f"not a job session UID: {uid!r}")
+    return parts[2]
+
+
+async def query_sessions(
+    transport: Transport,
+    kind: str,
+    filter_text: str,
+    *,
+    sort_desc: str | None = None,
+    page_size: int | None = None,
+) -> list[JobSession]:
+    """One page of ``GET /query?type=<kind>&format=Entities&filter=…``."""
+    params = {"type": kind, "format": "Entities", "filter": filter_text}
+    if sort_desc:
+        params["sortDesc"] = sort_desc
+    if page_size:
+        params["pageSize"] = str(page_size)
+    response = await transport.request("GET", "query", params=params)
+    model = SESSION_KINDS[kind][1].model
+    page = parse_query_page(response.body, model, kind)
+    return list(page.items)
+
+
+async def newest_session(transport: Transport, kind: str, job_uid: str) -> JobSession | None:
+    """The job's newest session of ``kind`` EM lists (one query), or ``None``."""
+    found = await query_sessions(
+        transport, kind, condition("JobUid", "==", job_uid), sort_desc="CreationTime", page_size=1
+    )
+    return found[0] if found else None
+
+
+class SessionSource:
+    """The :class:`~veeam_em_async.polling.PollSource` of job sessions (keys: UIDs)."""
+
+    batch_threshold = 2
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+        self._created: dict[str, datetime] = {}
+        #: Sessions turned into models from batch answers (the scaling test counts these).
+        self.items_parsed = 0
+
+    def remember(self, session: JobSession) -> None:
+        """Note a session's creation time, which places it in the batch query."""
+        if session.uid and session.creation_time is not None:
+            self._created[session.uid] = session.creation_time
+
+    async def fetch_one(self, key: str) -> tuple[JobSession, float | None]:
+        collection, doc = SESSION_KINDS[session_kind(key)]
+        uuid = key.rsplit(":", 1)[-1]
+        response = await self._transport.request(
+            "GET", f"{collection}/{uuid}", params={"format": "Entity"}
+        )
+        session = doc.parse(response.body)
+        self.remember(session)
+        return session, parse_retry_after(response.headers.get("Retry-After"))
+
+    async def fetch_many(
+        self, keys: Collection[str]
+    ) -> tuple[Mapping[str, JobSession], float | None]:
+        """One query per session type for the keys whose creation time is known
+        (the others are fetched by id, which teaches it)."""
+        since: dict[str, datetime] = {}
+        for key in keys:
+            created = self._created.get(key)
+            if created is not None:
+                kind = session_kind(key)
+                since[kind] = min(created, since.get(kind, created))
+        self._created = {k: self._created[k] for k in keys if k in self._created}
+        wanted = set(keys)
+        listed: dict[str, JobSession] = {}
+        for kind, oldest in since.items():
+            for session in await query_sessions(
+                self._transport, kind, condition("CreationTime", ">=", oldest)
+            ):
+                self.items_parsed += 1
+                if session.uid in wanted:
+                    listed[session.uid] = session
+        return listed, None
+
+    def progress(self, value: JobSession) -> Progress:
+        if not value.done:
+            return Progress.RUNNING
+        if value.result in (SessionResult.SUCCESS, SessionResult.WARNING):
+            return Progress.SUCCEEDED
+        return Progress.FAILED  # Failed, or Stopped without a result
+
+    def failure(self, value: JobSession) -> BaseException:
+        return RunFailedError(value)
