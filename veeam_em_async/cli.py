@@ -34,6 +34,8 @@ from .policies import PollPolicy
 DEMO_POLLING = PollPolicy(initial_delay=0.3, min_interval=0.2, max_interval=1.0, jitter=0.2)
 #: A start task only carries the command to the backup server: minutes at most.
 DEFAULT_WAIT_TIMEOUT = 600.0
+#: How long ``jobs run`` waits for each run by default: backups take hours.
+DEFAULT_RUN_TIMEOUT = 4 * 3600.0
 
 
 class CLIError(Exception):
@@ -168,6 +170,7 @@ def summarize(outcomes: Sequence[ActionOutcome]) -> tuple[int, int, int]:
 
 
 async def run_demo(args: argparse.Namespace, out: Output) -> int:
+    from .cli_runs import demo_summary
     from .simulator import EMSimulator
 
     started = time.perf_counter()
@@ -175,13 +178,16 @@ async def run_demo(args: argparse.Namespace, out: Output) -> int:
         jobs=args.jobs,
         nas_jobs=args.nas_jobs,
         task_seconds=args.task_seconds,
+        session_seconds=args.session_seconds,
         failure_rate=args.failure_rate,
+        warning_rate=args.warning_rate,
         seed=args.seed,
     ) as sim:
         out.line(f"Embedded Enterprise Manager simulator at {sim.url}")
         async with EnterpriseManager(
-            sim.url, sim.username, sim.password, poll_policy=DEMO_POLLING, max_connections=20
-        ) as em:
+            sim.url, sim.username, sim.password, poll_policy=DEMO_POLLING,
+            run_poll_policy=DEMO_POLLING, max_connections=20,
+        ) as em:  # fmt: skip
             refs = await em.jobs.list()
             jobs = list(await asyncio.gather(*(em.jobs.get(ref) for ref in refs)))
             out.table(
@@ -198,36 +204,50 @@ async def run_demo(args: argparse.Namespace, out: Output) -> int:
                     for j in jobs
                 ],
             )
-
-            def act(job: Job) -> Any:
-                # Backup copy jobs are synced, the others started: EM's own rule.
-                if job.job_type in ("BackupCopy", "ImmediateBackupCopy"):
-                    return em.jobs.sync(job)
-                return em.jobs.start(job)
-
+            # Backup copy jobs are synced, the others started: EM's own rule.
+            copies = [j for j in jobs if j.job_type in ("BackupCopy", "ImmediateBackupCopy")]
+            others = [j for j in jobs if j not in copies]
+            nas = await em.nas_jobs.list()
             with out.progress("Starting and awaiting jobs", len(jobs)) as progress:
-                outcomes = await run_many(
-                    act, jobs, concurrency=20, wait=True, poll_policy=None, progress=progress
+                finished = [0, 0]
+
+                def part(index: int) -> Callable[[int, int], None]:
+                    def report(done: int, _total: int) -> None:
+                        finished[index] = done
+                        progress(sum(finished), len(jobs))
+
+                    return report
+
+                started_runs, synced_runs, nas_runs = await asyncio.gather(
+                    em.jobs.run_many(others, progress=part(0)),
+                    em.jobs.run_many(copies, action="sync", progress=part(1)),
+                    em.nas_jobs.run_many(nas),
                 )
-            nas_outcomes = await em.nas_jobs.start_many(await em.nas_jobs.list())
             requests = em.stats.total()
+            runs = [
+                *zip([str(j.job_type) for j in others], started_runs, strict=True),
+                *zip([str(j.job_type) for j in copies], synced_runs, strict=True),
+                *(("NasBackup", o) for o in nas_runs),
+            ]
         wall = time.perf_counter() - started
-        ok, failed, errors = summarize([*outcomes, *nas_outcomes])
-        expected_failures = sum(
-            1
-            for j in [*sim.state.jobs.values(), *sim.state.nas_jobs.values()]
-            if j.last_result == "Failed"
+        rows, unexpected = demo_summary(runs)
+        out.table(
+            "Results by job type", ["Job type", "Success", "Warning", "Failed", "Errors"], rows
+        )
+        failed = sum(row[3] for row in rows)
+        expected_failed = sum(
+            1 for r in sim.state.job_sessions.values() if r.final_result == "Failed"
         )
         out.table(
             "Summary",
-            ["Succeeded", "Failed (task)", "Errors", "Wall time", "Requests sent", "Logons"],
-            [(ok, failed, errors, f"{wall:.2f} s", requests, sim.counters.logons)],
+            ["Runs", "Failed runs", "Errors", "Wall time", "Requests sent", "Logons"],
+            [(len(runs), failed, unexpected, f"{wall:.2f} s", requests, sim.counters.logons)],
         )
-        for outcome in [*outcomes, *nas_outcomes]:
+        for _, outcome in runs:
             if not outcome.ok:
                 name = getattr(outcome.job, "name", outcome.job)
                 out.line(f"  {name}: {outcome.error}")
-    if errors or failed != expected_failures:
+    if unexpected or failed != expected_failed:
         out.line("Unexpected outcome: see the errors above.")
         return 1
     return 0
@@ -241,6 +261,11 @@ async def run_simulate(args: argparse.Namespace, out: Output) -> int:
         nas_jobs=args.nas_jobs,
         task_seconds=args.task_seconds,
         failure_rate=args.failure_rate,
+        warning_rate=args.warning_rate,
+        session_seconds=args.session_seconds,
+        session_links=not args.no_session_links,
+        list_delay=args.list_delay,
+        history_sessions=args.history_sessions,
         host=args.host,
         port=args.port,
         https=args.https,
@@ -303,12 +328,18 @@ async def select_jobs(args: argparse.Namespace, resource: Any) -> list[Any]:
 
 
 async def run_em_command(args: argparse.Namespace, out: Output) -> int:
+    from . import cli_runs
+
     async with connect(args) as em:
         resource = em.nas_jobs if args.group == "nas-jobs" else em.jobs
         command = args.command
         if args.group == "tasks":
             info = await em.tasks.get(args.id)
             return show_task(out, info)
+        if args.group == "sessions":
+            return await cli_runs.sessions_command(args, out, em)
+        if command == "run":
+            return await cli_runs.run_jobs(args, out, em, await select_jobs(args, resource))
         if command == "list":
             refs = await resource.list()
             if out.json_mode:
@@ -388,6 +419,17 @@ def show_task(out: Output, info: TaskInfo) -> int:
 # -- argument parsing -------------------------------------------------------------
 
 
+def add_wait_timeout(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wait-timeout",
+        type=float,
+        default=DEFAULT_WAIT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"with --wait: give up waiting on a task after this long "
+        f"(default {DEFAULT_WAIT_TIMEOUT:g}; the task keeps running on EM)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="veeam-em", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"veeam-em {__version__}")
@@ -397,7 +439,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--jobs", type=int, default=50)
     demo.add_argument("--nas-jobs", type=int, default=5)
     demo.add_argument("--task-seconds", type=float, default=1.0)
-    demo.add_argument("--failure-rate", type=float, default=0.1)
+    demo.add_argument("--session-seconds", type=float, default=2.0, help="length of a run")
+    demo.add_argument("--failure-rate", type=float, default=0.1, help="share of runs that fail")
+    demo.add_argument("--warning-rate", type=float, default=0.1)
     demo.add_argument("--seed", type=int, default=1)
 
     simulate = sub.add_parser("simulate", help="serve the EM simulator until Ctrl-C")
@@ -406,7 +450,20 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--jobs", type=int, default=50)
     simulate.add_argument("--nas-jobs", type=int, default=5)
     simulate.add_argument("--task-seconds", type=float, default=5.0)
-    simulate.add_argument("--failure-rate", type=float, default=0.1)
+    simulate.add_argument("--session-seconds", type=float, default=None, help="length of a run")
+    simulate.add_argument("--failure-rate", type=float, default=0.1, help="share of runs that fail")
+    simulate.add_argument("--warning-rate", type=float, default=0.1)
+    simulate.add_argument(
+        "--no-session-links", action="store_true",
+        help="start tasks do not link their session (as older EM builds)",
+    )  # fmt: skip
+    simulate.add_argument(
+        "--list-delay", type=float, default=0.0,
+        help="seconds after the start task ends before a run is listed",
+    )  # fmt: skip
+    simulate.add_argument(
+        "--history-sessions", type=int, default=0, help="finished runs every job starts with"
+    )
     simulate.add_argument("--https", action="store_true")
     simulate.add_argument(
         "--job-types", help="comma-separated job types to cycle through, e.g. Backup,Replica"
@@ -441,14 +498,35 @@ def build_parser() -> argparse.ArgumentParser:
             act.add_argument("--all", action="store_true", help="every job")
             act.add_argument("--name-like", help="with --all: only names matching this glob")
             act.add_argument("--wait", action="store_true", help="wait until the tasks finish")
-            act.add_argument(
-                "--wait-timeout",
-                type=float,
-                default=DEFAULT_WAIT_TIMEOUT,
-                metavar="SECONDS",
-                help=f"with --wait: give up waiting on a task after this long "
-                f"(default {DEFAULT_WAIT_TIMEOUT:g}; the task keeps running on EM)",
+            add_wait_timeout(act)
+        run_parser = commands.add_parser(
+            "run", parents=[conn], help="start jobs and wait for each run's result"
+        )
+        run_parser.add_argument("ids", nargs="*", metavar="ID")
+        run_parser.add_argument("--all", action="store_true", help="every job")
+        run_parser.add_argument("--name-like", help="with --all: only names matching this glob")
+        run_actions = ("start", "retry", "sync") if group == "jobs" else ("start", "retry")
+        run_parser.add_argument("--action", choices=run_actions, default="start")
+        run_parser.add_argument(
+            "--follow-retries", action="store_true",
+            help="a Failed run is not final while EM may retry it (the job's RetryOptions)",
+        )  # fmt: skip
+        run_parser.add_argument(
+            "--run-timeout", type=float, default=DEFAULT_RUN_TIMEOUT, metavar="SECONDS",
+            help=f"give up waiting on a run after this long (default {DEFAULT_RUN_TIMEOUT:g}; "
+            "the job keeps running on EM)",
+        )  # fmt: skip
+    sessions = sub.add_parser("sessions", help="job sessions (runs) on a real EM")
+    session_commands = sessions.add_subparsers(dest="command", required=True)
+    for name in ("list", "show", "stop"):
+        session_parser = session_commands.add_parser(name, parents=[conn])
+        if name == "list":
+            session_parser.add_argument(
+                "--replica", action="store_true", help="replication sessions"
             )
+        else:
+            session_parser.add_argument("id")
+            session_parser.set_defaults(replica=False)
     tasks = sub.add_parser("tasks", help="tasks on a real EM")
     task_commands = tasks.add_subparsers(dest="command", required=True)
     show_task_parser = task_commands.add_parser("show", parents=[conn])
