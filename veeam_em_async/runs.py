@@ -3,7 +3,7 @@
 A finished start task only says "triggered to start"; the backup runs as a
 job session. A :class:`JobRun` finds that session, then waits for it through
 the client's one run watcher (:class:`~veeam_em_async.polling.Watcher` over
-:class:`~veeam_em_async.resources.session_source.SessionSource`), which
+:class:`~veeam_em_async.session_source.SessionSource`), which
 serves every awaited session with one query per tick.
 
 Finding the session, the part that must never attach a run to an older one:
@@ -26,96 +26,21 @@ minutes plus :data:`RETRY_GRACE` seconds for the session EM starts with
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Generator
-from typing import Any, Optional, Protocol
+from collections.abc import Generator
+from typing import Any
 
-from .clock import Clock
 from .errors import RunFailedError, RunTimeoutError, TaskTimeoutError, VeeamEMError
 from .handles import Task
-from .models import (
-    JOB,
-    NAS_JOB,
-    BackupTaskSession,
-    ReplicaTaskSession,
-    RetryOptions,
-    TaskInfo,
-)
+from .models import BackupTaskSession, ReplicaTaskSession
 from .policies import PollPolicy
-from .polling import DeadlinePassedError, Watcher
-from .session_source import JobSession, SessionSource, newest_session, session_kind
-from .transport import Transport
+from .polling import DeadlinePassedError
+from .run_context import RetryOptionsLoader, RunContext, is_newer, look, related_session
+from .session_source import JobSession, session_kind
 
 __all__ = ["RETRY_GRACE", "JobRun", "RunContext"]
 
 #: Seconds past a job's ``RetryTimeout`` that a run following retries waits for the retry.
 RETRY_GRACE = 120.0
-
-RetryOptionsLoader = Callable[[], Awaitable[Optional[RetryOptions]]]
-
-
-class SessionActions(Protocol):
-    """What a run asks of ``em.backup_sessions`` / ``em.replica_sessions``."""
-
-    async def task_sessions(self, session: Any) -> Any: ...
-
-    async def stop(self, session: Any) -> Task: ...
-
-
-class RunContext:
-    """What every run of one client shares: the transport, the run watcher, the
-    clock, and the session resources (by session type) for ``stop`` and
-    ``task_sessions``."""
-
-    def __init__(
-        self, transport: Transport, watcher: Watcher[str, JobSession], policy: PollPolicy
-    ) -> None:
-        self.transport = transport
-        self.watcher = watcher
-        self.policy = policy
-        self.sessions: dict[str, SessionActions] = {}
-
-    async def retry_options(self, job_uid: str) -> RetryOptions | None:
-        """The job's ``RetryOptions`` (``GET /jobs/{id}?format=Entity``, or the NAS job)."""
-        kind, uuid = job_uid.split(":")[2:4]
-        path, doc = ("nas/jobs", NAS_JOB) if kind == "NasJob" else ("jobs", JOB)
-        response = await self.transport.request(
-            "GET", f"{path}/{uuid}", params={"format": "Entity"}
-        )
-        job = doc.parse(response.body)
-        return job.schedule_options.retry_options if job.schedule_options else None
-
-    @property
-    def clock(self) -> Clock:
-        return self.watcher.clock
-
-    @property
-    def source(self) -> SessionSource:
-        source = self.watcher.source
-        assert isinstance(source, SessionSource)
-        return source
-
-
-def _related_session(info: TaskInfo) -> str | None:
-    """The UID of the session a finished start task links to, if it does."""
-    for link in info.links:
-        kind = (link.type or "").removesuffix("Reference")
-        if (link.rel or "").lower() == "related" and kind in (
-            "BackupJobSession",
-            "ReplicaJobSession",
-        ):
-            uuid = link.href.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-            return f"urn:veeam:{kind}:{uuid}" if uuid else None
-    return None
-
-
-def _is_newer(candidate: JobSession, baseline: JobSession | None) -> bool:
-    if baseline is None:
-        return True
-    if candidate.uid == baseline.uid:
-        return False
-    if candidate.creation_time is None or baseline.creation_time is None:
-        return True
-    return candidate.creation_time >= baseline.creation_time
 
 
 class JobRun:
@@ -276,45 +201,21 @@ class JobRun:
                 info = await self.task.wait(timeout=left)
             except TaskTimeoutError:
                 raise RunTimeoutError(timeout or 0.0, None, self._what()) from None
-            related = _related_session(info)
+            related = related_session(info)
             if related is not None:
                 self.kind = session_kind(related)
                 self._uid = related
                 return
-            found = await self._look(deadline, policy, timeout, once=once, accept=self._is_ours)
+            found = await look(
+                self._context, self.kind, self.job_uid, deadline, policy, self._is_ours, once=once
+            )
             if found is not None:
                 self._adopt(found)
+            elif not once:
+                raise RunTimeoutError(timeout or 0.0, None, self._what())
 
     def _is_ours(self, session: JobSession) -> bool:
-        return _is_newer(session, self._baseline)
-
-    async def _look(
-        self,
-        until: float | None,
-        policy: PollPolicy,
-        timeout: float | None,
-        *,
-        accept: Callable[[JobSession], bool],
-        once: bool = False,
-        raise_at_end: bool = True,
-    ) -> JobSession | None:
-        """Ask for the job's newest session until ``accept`` takes it or ``until`` passes."""
-        assert self.job_uid is not None
-        clock, polls = self._context.clock, 0
-        while True:
-            newest = await newest_session(self._context.transport, self.kind, self.job_uid)
-            if newest is not None and accept(newest):
-                return newest
-            now = clock.now()
-            if once:
-                return None
-            if until is not None and now >= until:
-                if raise_at_end:
-                    raise RunTimeoutError(timeout or 0.0, self._session, self._what())
-                return None
-            delay = policy.interval(polls)
-            polls += 1
-            await clock.sleep(delay if until is None else min(delay, until - now))
+        return is_newer(session, self._baseline)
 
     async def _find_retry(
         self, failed: JobSession, deadline: float | None, policy: PollPolicy, timeout: float | None
@@ -340,11 +241,11 @@ class JobRun:
             await clock.sleep(first_look - clock.now())
 
         def is_retry(session: JobSession) -> bool:
-            return session.is_retry and _is_newer(session, failed)
+            return session.is_retry and is_newer(session, failed)
 
-        found = await self._look(
-            until, policy, timeout, accept=is_retry, raise_at_end=until != window_end
-        )
+        found = await look(self._context, self.kind, self.job_uid, until, policy, is_retry)
         if found is not None:
             self._retries_followed += 1
+        elif until != window_end:  # the run's deadline came first: not known to be final
+            raise RunTimeoutError(timeout or 0.0, self._session, self._what())
         return found

@@ -1,13 +1,15 @@
 """Job sessions as the run watcher polls them, through the query service.
 
 One awaited session is fetched by id (``GET /backupSessions/{id}?format=Entity``).
-Several are served by one query per session type: every session created
-since the oldest awaited one (``CreationTime>=…``, ``format=Entities``). That
-answer holds the awaited sessions whatever their number, so the requests of
-a tick stay constant (one, or two with both backup and replica runs), and
-its size follows what ran since the oldest awaited run, not the job's or
-EM's history. A filter naming each awaited UID would be exact, but a URL
-holds a few hundred of them at most.
+Several are served by one query per session type (``format=Entities``):
+every session created since the oldest awaited one (``CreationTime>=…``),
+or, for awaited sessions not seen yet (known only by the start task's link),
+every session still running (``State!=Stopped``), the two joined by EM's
+``,`` (or). That answer holds the awaited sessions whatever their number, so
+the requests of a tick stay constant (one, or two with both backup and
+replica runs), and its size follows what ran since the oldest awaited run
+and what runs now, not the job's or EM's history. A filter naming each
+awaited UID would be exact, but a URL holds a few hundred of them at most.
 """
 
 from __future__ import annotations
@@ -105,24 +107,33 @@ class SessionSource:
     async def fetch_many(
         self, keys: Collection[str]
     ) -> tuple[Mapping[str, JobSession], float | None]:
-        """One query per session type for the keys whose creation time is known
-        (the others are fetched by id, which teaches it)."""
+        """One query per session type: the sessions created since the oldest
+        awaited one whose creation time is known, or (for those not seen yet)
+        still running. A session neither covers (it ended before its first
+        poll) is fetched by id by the watcher."""
         since: dict[str, datetime] = {}
+        unseen: set[str] = set()
         for key in keys:
+            kind = session_kind(key)
             created = self._created.get(key)
-            if created is not None:
-                kind = session_kind(key)
+            if created is None:
+                unseen.add(kind)
+            else:
                 since[kind] = min(created, since.get(kind, created))
         self._created = {k: self._created[k] for k in keys if k in self._created}
         wanted = set(keys)
         listed: dict[str, JobSession] = {}
-        for kind, oldest in since.items():
-            for session in await query_sessions(
-                self._transport, kind, condition("CreationTime", ">=", oldest)
-            ):
+        for kind in sorted({*since, *unseen}):
+            parts = []
+            if kind in unseen:
+                parts.append(condition("State", "!=", "Stopped"))
+            if kind in since:
+                parts.append(condition("CreationTime", ">=", since[kind]))
+            for session in await query_sessions(self._transport, kind, ",".join(parts)):
                 self.items_parsed += 1
                 if session.uid in wanted:
                     listed[session.uid] = session
+                    self.remember(session)
         return listed, None
 
     def progress(self, value: JobSession) -> Progress:

@@ -1,0 +1,108 @@
+"""What every job run of one client shares, and how a run's session is recognised."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Optional, Protocol
+
+from .clock import Clock
+from .handles import Task
+from .models import JOB, NAS_JOB, RetryOptions, TaskInfo
+from .policies import PollPolicy
+from .polling import Watcher
+from .session_source import JobSession, SessionSource, newest_session
+from .transport import Transport
+
+__all__ = ["RunContext", "is_newer", "look", "related_session"]
+
+RetryOptionsLoader = Callable[[], Awaitable[Optional[RetryOptions]]]
+
+
+class SessionActions(Protocol):
+    """What a run asks of ``em.backup_sessions`` / ``em.replica_sessions``."""
+
+    async def task_sessions(self, session: Any) -> Any: ...
+
+    async def stop(self, session: Any) -> Task: ...
+
+
+class RunContext:
+    """What every run of one client shares: the transport, the run watcher, the
+    clock, and the session resources (by session type) for ``stop`` and
+    ``task_sessions``."""
+
+    def __init__(
+        self, transport: Transport, watcher: Watcher[str, JobSession], policy: PollPolicy
+    ) -> None:
+        self.transport = transport
+        self.watcher = watcher
+        self.policy = policy
+        self.sessions: dict[str, SessionActions] = {}
+
+    async def retry_options(self, job_uid: str) -> RetryOptions | None:
+        """The job's ``RetryOptions`` (``GET /jobs/{id}?format=Entity``, or the NAS job)."""
+        kind, uuid = job_uid.split(":")[2:4]
+        path, doc = ("nas/jobs", NAS_JOB) if kind == "NasJob" else ("jobs", JOB)
+        response = await self.transport.request(
+            "GET", f"{path}/{uuid}", params={"format": "Entity"}
+        )
+        job = doc.parse(response.body)
+        return job.schedule_options.retry_options if job.schedule_options else None
+
+    @property
+    def clock(self) -> Clock:
+        return self.watcher.clock
+
+    @property
+    def source(self) -> SessionSource:
+        source = self.watcher.source
+        assert isinstance(source, SessionSource)
+        return source
+
+
+def related_session(info: TaskInfo) -> str | None:
+    """The UID of the session a finished start task links to, if it does."""
+    for link in info.links:
+        kind = (link.type or "").removesuffix("Reference")
+        if (link.rel or "").lower() == "related" and kind in (
+            "BackupJobSession",
+            "ReplicaJobSession",
+        ):
+            uuid = link.href.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+            return f"urn:veeam:{kind}:{uuid}" if uuid else None
+    return None
+
+
+def is_newer(candidate: JobSession, baseline: JobSession | None) -> bool:
+    if baseline is None:
+        return True
+    if candidate.uid == baseline.uid:
+        return False
+    if candidate.creation_time is None or baseline.creation_time is None:
+        return True
+    return candidate.creation_time >= baseline.creation_time
+
+
+async def look(
+    context: RunContext,
+    kind: str,
+    job_uid: str,
+    until: float | None,
+    policy: PollPolicy,
+    accept: Callable[[JobSession], bool],
+    *,
+    once: bool = False,
+) -> JobSession | None:
+    """Ask for the job's newest session (one query each time) until ``accept``
+    takes it; ``None`` once the clock reaches ``until`` (or after one look)."""
+    clock, polls = context.clock, 0
+    while True:
+        newest = await newest_session(context.transport, kind, job_uid)
+        if newest is not None and accept(newest):
+            return newest
+        now = clock.now()
+        if once or (until is not None and now >= until):
+            return None
+        delay = policy.interval(polls)
+        polls += 1
+        await clock.sleep(delay if until is None else min(delay, until - now))
