@@ -114,7 +114,8 @@ async def test_a_failed_run_raises_with_its_session_and_vm_reasons(
         assert run.done()
         vms = await run.task_sessions()
         warned = await (await em.jobs.run(warning))
-    assert caught.value.session.result == "Failed" and caught.value.session.id == newest(sim, failing)
+    assert caught.value.session.result == "Failed"
+    assert caught.value.session.id == newest(sim, failing)
     assert "Failed" in caught.value.message and "Job 0000" in caught.value.message
     assert [vm.reason for vm in vms] == ["Error: Failed to create VM snapshot", None, None]
     assert warned.result == "Warning"
@@ -150,7 +151,9 @@ async def test_stop_ends_the_run_as_failed(sim: EMSimulator, clock: FakeClock) -
     assert vms[0].reason == "Stopped by user"
 
 
-async def test_an_already_running_job_raises_ems_message(sim: EMSimulator, clock: FakeClock) -> None:
+async def test_an_already_running_job_raises_ems_message(
+    sim: EMSimulator, clock: FakeClock
+) -> None:
     job = job_of(sim, "Backup")
     async with client(sim, clock) as em:
         first = await em.jobs.run(job)
@@ -247,8 +250,11 @@ async def test_cancelling_a_wait_sends_nothing_and_leaves_no_poll(
     async with client(sim, clock) as em:
         run = await em.jobs.run(job)
         waiting = asyncio.ensure_future(run.wait())
-        while run.session is None:  # until the run watcher has its session
+        for _ in range(10_000):  # until the run watcher has its session (no real time)
+            if run.session is not None:
+                break
             await asyncio.sleep(0)
+        assert run.session is not None
         before = sum(sim.counters.requests.values())
         waiting.cancel()
         with pytest.raises(asyncio.CancelledError):
