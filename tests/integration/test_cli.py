@@ -187,3 +187,47 @@ def test_wait_has_a_default_timeout() -> None:
     assert (
         build_parser().parse_args(["jobs", "start", "x", "--wait-timeout", "5"]).wait_timeout == 5
     )
+
+
+def test_jobs_run_one_waits_for_the_backups_result(sim: EMSimulator) -> None:
+    job_id = next(j.id for j in sim.state.jobs.values() if j.job_type == "Backup")
+    code, out = run("jobs", "run", job_id, "--json")
+    assert code == 0
+    (row,) = json.loads(out)
+    assert row["ok"] is True and row["result"] == "Success" and row["vm_reasons"] == []
+    assert row["session"]["id"] == sim.state.jobs[job_id].sessions[-1]
+    assert row["session"]["state"] == "Stopped"
+
+
+def test_jobs_run_many_shows_the_reasons_of_failed_vms(sim: EMSimulator) -> None:
+    jobs = [j for j in sim.state.jobs.values() if j.job_type == "Backup"][:3]
+    sim.state.scripted = {jobs[1].id: ["Failed"], jobs[2].id: ["Warning"]}
+    code, out = run("jobs", "run", *(j.id for j in jobs), "--json")
+    assert code == 1  # one run failed
+    rows = json.loads(out)
+    assert [r["result"] for r in rows] == ["Success", "Failed", "Warning"]
+    assert [r["ok"] for r in rows] == [True, False, True]
+    assert rows[1]["vm_reasons"] == [
+        f"{jobs[1].name.replace(' ', '-').lower()}-vm1: Error: Failed to create VM snapshot"
+    ]
+    assert "Failed" in rows[1]["error"] and rows[2]["vm_reasons"][0].endswith("is disabled")
+    code, table = run("jobs", "run", jobs[0].id, jobs[2].id)
+    assert code == 0 and "Runs" in table and "Success" in table
+
+
+def test_sessions_list_show_and_stop(sim: EMSimulator) -> None:
+    job_id = next(j.id for j in sim.state.jobs.values() if j.job_type == "Backup")
+    sim.state.session_seconds = 3600
+    code, _ = run("jobs", "start", job_id, "--wait")
+    assert code == 0
+    (session_id,) = sim.state.jobs[job_id].sessions
+    code, out = run("sessions", "list", "--json")
+    assert code == 0 and [s["id"] for s in json.loads(out)] == [session_id]
+    code, out = run("sessions", "show", session_id, "--json")
+    assert code == 0 and json.loads(out)["state"] in ("Starting", "Working")
+    code, out = run("sessions", "stop", session_id, "--json")
+    assert code == 0 and json.loads(out)["session"]["result"] == "Failed"
+    code, out = run("sessions", "show", session_id)
+    assert code == 1 and "Stopped by user" in out  # a Failed session exits 1
+    code, out = run("sessions", "list", "--replica", "--json")
+    assert code == 0 and json.loads(out) == []
