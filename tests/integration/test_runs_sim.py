@@ -287,6 +287,8 @@ async def test_run_many_gives_one_outcome_per_job_in_order(clock: FakeClock) -> 
             assert outcome.ok is (expected != "Failed")
             assert isinstance(outcome.error, RunFailedError) is (expected == "Failed")
         assert sim.counters.requests["POST /api/jobs/{id}"] == 200  # each started once
+        # Every job's type came from one query; only the unknown id was asked for alone.
+        assert sim.counters.requests["GET /api/jobs/{id}"] == 1
         assert sim.counters.max_in_flight <= 10
 
 

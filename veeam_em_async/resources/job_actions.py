@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..bulk import ActionOutcome, Progress, RunOutcome, for_each, raise_failures, run_many
 from ..handles import Task
@@ -46,9 +47,16 @@ class JobCollection(Resource):
     #: The actions that start a run of a job of this collection.
     run_actions: tuple[str, ...] = ("start", "retry")
 
-    async def _run_target(self, job: JobLike) -> tuple[str, str, RetryOptions | None, bool]:
-        """(session type, job UID, RetryOptions, whether they are known) for a run of ``job``."""
+    async def _run_target(
+        self, job: JobLike, known: Mapping[str, Any] | None = None
+    ) -> tuple[str, str, RetryOptions | None, bool]:
+        """(session type, job UID, RetryOptions, whether they are known) for a run
+        of ``job``; ``known`` maps job ids to entities already read."""
         raise NotImplementedError  # pragma: no cover
+
+    async def _known_jobs(self, jobs: builtins.list[JobLike]) -> Mapping[str, Any]:
+        """Entities of many jobs read at once for ``run_many`` (none by default)."""
+        return {}
 
     async def run(
         self, job: JobLike, action: str = "start", *, follow_retries: bool = False
@@ -60,9 +68,14 @@ class JobCollection(Resource):
         Before the start, the job's newest session is read (one query), so that
         an older run is never taken for this one.
         """
+        return await self._run(job, action, follow_retries, None)
+
+    async def _run(
+        self, job: JobLike, action: str, follow_retries: bool, entities: Mapping[str, Any] | None
+    ) -> JobRun:
         if action not in self.run_actions:
             raise ValueError(f"{action!r} does not start a run; use one of {self.run_actions}")
-        kind, job_uid, options, known = await self._run_target(job)
+        kind, job_uid, options, known = await self._run_target(job, entities)
         baseline = await newest_session(self._transport, kind, job_uid)
         task = await self._action(job, action)
 
@@ -95,9 +108,12 @@ class JobCollection(Resource):
         run is polled by the one run watcher. ``timeout`` bounds each run's wait.
         """
         items = list(jobs)
+        if action not in self.run_actions:
+            raise ValueError(f"{action!r} does not start a run; use one of {self.run_actions}")
+        entities = await self._known_jobs(items)
 
         async def send(job: JobLike) -> JobRun:
-            return await self.run(job, action, follow_retries=follow_retries)
+            return await self._run(job, action, follow_retries, entities)
 
         async def finish(
             job: JobLike, run: JobRun | None, error: BaseException | None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Mapping
+from typing import Any
 
 from ..handles import Task
 from ..ids import JobLike
@@ -28,7 +30,9 @@ class NasJobsResource(JobCollection):
         """``GET /nas/jobs/{id}/backupSessions``: references to the job's sessions."""
         return await self._list(f"nas/jobs/{self._id(job)}/backupSessions", ENTITY_REFERENCES)
 
-    async def _run_target(self, job: JobLike) -> tuple[str, str, RetryOptions | None, bool]:
+    async def _run_target(
+        self, job: JobLike, known: Mapping[str, Any] | None = None
+    ) -> tuple[str, str, RetryOptions | None, bool]:
         # NAS runs are backup sessions (JobType NasBackup): nothing to ask first.
         uid = f"urn:veeam:NasJob:{self._id(job)}"
         if isinstance(job, NasJob):

@@ -1,7 +1,7 @@
 """The simulator's query service: ``GET /query`` over job sessions.
 
 The subset job runs, the change feed and ``last_results`` need: ``type``
-``BackupJobSession`` or ``ReplicaJobSession``; ``filter`` (see
+``BackupJobSession``, ``ReplicaJobSession`` or ``Job``; ``filter`` (see
 :mod:`.filters`); ``sortAsc``/``sortDesc``; ``pageSize`` and ``page`` with a
 ``PagingInfo`` whose links are ``&amp;``-escaped as EM's; ``format=Entities``
 (else references). A run is listed from its ``listed_at`` on.
@@ -10,14 +10,16 @@ The subset job runs, the change feed and ``last_results`` need: ``type``
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
+from xml.sax.saxutils import quoteattr
 
 from aiohttp import web
 
 from . import documents
 from .filters import FilterError, compile_filter
 from .job_sessions import SimJobSession
+from .state import SimJob
 
 if TYPE_CHECKING:
     from .server import EMSimulator
@@ -48,6 +50,17 @@ def session_row(run: SimJobSession, now: float) -> dict[str, object]:
     }
 
 
+def job_row(job: SimJob) -> dict[str, object]:
+    return {
+        "uid": job.uid,
+        "name": job.name,
+        "jobtype": job.job_type,
+        "platform": job.platform,
+        "scheduleenabled": job.schedule_enabled,
+        "description": job.description,
+    }
+
+
 def add_query_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
     state = sim.state
 
@@ -59,7 +72,7 @@ def add_query_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
     async def query(request: web.Request) -> web.Response:
         kind = request.query.get("type", "")
         replica = _SESSION_TYPES.get(kind.lower())
-        if replica is None:
+        if replica is None and kind.lower() != "job":
             raise bad(f"Query type {kind!r} is not supported")
         try:
             predicate = compile_filter(request.query.get("filter"))
@@ -68,13 +81,17 @@ def add_query_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
         except (FilterError, ValueError) as exc:
             raise bad(f"Invalid query: {exc}") from None
         now = state.clock()
-        rows = [
-            (run, session_row(run, now))
-            for run in state.job_sessions.values()
-            if run.replica == replica and run.listed(now)
-        ]
+        rows: list[tuple[Any, dict[str, object]]]
+        if replica is None:
+            rows = [(job, job_row(job)) for job in state.jobs.values()]
+        else:
+            rows = [
+                (run, session_row(run, now))
+                for run in state.job_sessions.values()
+                if run.replica == replica and run.listed(now)
+            ]
         try:
-            rows = [(run, row) for run, row in rows if predicate(row)]
+            rows = [(item, row) for item, row in rows if predicate(row)]
         except ValueError as exc:  # e.g. a datetime that is not one
             raise bad(f"Invalid filter value: {exc}") from None
         for key, descending in (("sortAsc", False), ("sortDesc", True)):
@@ -103,7 +120,18 @@ def add_query_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
                 + "".join(documents.link(rel, href(n)) for rel, n in links)
                 + "</Links></PagingInfo>"
             )
-        if request.query.get("format", "").lower() == "entities":
+        entities = request.query.get("format", "").lower() == "entities"
+        if replica is None and entities:
+            items = "".join(sim.job_xml(job).replace(f" {documents.NS}", "", 1) for job, _ in rows)
+            body = f"<Entities><Jobs>{items}</Jobs></Entities>"
+        elif replica is None:
+            refs = "".join(
+                f'<Ref Type="JobReference" Href="{sim.api}/jobs/{job.id}" '
+                f'Name={quoteattr(job.name)} UID="{job.uid}" />'
+                for job, _ in rows
+            )
+            body = f"<Refs>{refs}</Refs>"
+        elif entities:
             uid_type = "ReplicaJobSession" if replica else "BackupJobSession"
             items = "".join(documents.job_session(sim.api, run, now, root=False) for run, _ in rows)
             body = f"<Entities><{uid_type}s>{items}</{uid_type}s></Entities>"

@@ -388,21 +388,15 @@ class EMSimulator:
         return documents.references(rows)
 
     async def _job(self, request: web.Request) -> web.Response:
-        job = self._find(self.state.jobs, request)
+        return _xml(self.job_xml(self._find(self.state.jobs, request)))
+
+    def job_xml(self, job: SimJob) -> str:
+        """The ``<Job>`` entity of ``job``."""
         next_run = datetime(2030, 1, 1, tzinfo=timezone.utc) + timedelta(hours=job.index)
-        return _xml(
-            documents.job_entity(
-                self.api,
-                job.id,
-                job.name,
-                job.job_type,
-                job.platform,
-                job.description,
-                job.schedule_enabled,
-                next_run if job.schedule_enabled else None,
-                job.index,
-            )
-        )
+        return documents.job_entity(
+            self.api, job.id, job.name, job.job_type, job.platform, job.description,
+            job.schedule_enabled, next_run if job.schedule_enabled else None, job.index,
+        )  # fmt: skip
 
     async def _nas_job(self, request: web.Request) -> web.Response:
         job = self._find(self.state.nas_jobs, request)
