@@ -73,13 +73,22 @@ def related_session(info: TaskInfo) -> str | None:
     return None
 
 
-def is_newer(candidate: JobSession, baseline: JobSession | None) -> bool:
+def is_newer(candidate: JobSession, baseline: JobSession | None, *, strict: bool = False) -> bool:
+    """Whether ``candidate`` can be the run started after ``baseline`` was read.
+
+    ``baseline`` is the job's own newest session (a tie in time with another
+    session of the same job cannot happen), or, with ``strict``, the newest
+    session of the whole backup server: then a session of this job created in
+    the same instant is an older run, and only a later one qualifies.
+    """
     if baseline is None:
         return True
     if candidate.uid == baseline.uid:
         return False
     if candidate.creation_time is None or baseline.creation_time is None:
-        return True
+        return not strict
+    if strict:
+        return candidate.creation_time > baseline.creation_time
     return candidate.creation_time >= baseline.creation_time
 
 

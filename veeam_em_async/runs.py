@@ -65,6 +65,7 @@ class JobRun:
         session_uid: str | None = None,
         follow_retries: bool = False,
         retry_options: RetryOptionsLoader | None = None,
+        shared_baseline: bool = False,
     ) -> None:
         self._context = context
         self.kind = kind  # "BackupJobSession" | "ReplicaJobSession"
@@ -72,6 +73,7 @@ class JobRun:
         self.task = task
         self.follow_retries = follow_retries
         self._baseline = baseline
+        self._shared_baseline = shared_baseline  # the server's newest session, not the job's
         self._session = session
         self._uid = session.uid if session is not None and session.uid else session_uid
         self._retry_options = retry_options
@@ -215,7 +217,7 @@ class JobRun:
                 raise RunTimeoutError(timeout or 0.0, None, self._what())
 
     def _is_ours(self, session: JobSession) -> bool:
-        return is_newer(session, self._baseline)
+        return is_newer(session, self._baseline, strict=self._shared_baseline)
 
     async def _find_retry(
         self, failed: JobSession, deadline: float | None, policy: PollPolicy, timeout: float | None

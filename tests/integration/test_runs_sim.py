@@ -276,7 +276,11 @@ async def test_run_many_gives_one_outcome_per_job_in_order(clock: FakeClock) -> 
         jobs = [*ids[:100], missing, *ids[100:]]
         async with client(sim, clock, max_connections=10) as em:
             outcomes = await em.jobs.run_many(jobs, concurrency=10)
+            batch_polls = em.run_watcher.batch_polls
         assert [o.job for o in outcomes] == jobs
+        # Queries: one for every job's type, one baseline for the server, and the
+        # run watcher's one per tick; nothing per job.
+        assert sim.counters.requests["GET /api/query"] == 2 + batch_polls
         for job, outcome in zip(jobs, outcomes, strict=True):
             if job == missing:
                 assert isinstance(outcome.error, NotFoundError) and outcome.session is None
@@ -312,3 +316,19 @@ async def test_polling_requests_per_tick_do_not_grow_with_the_runs_awaited(
             # One query per tick, whatever the number of runs; no GET per session.
             assert polling == watcher.batch_polls == watcher.ticks
             assert watcher.single_polls == 0
+
+
+async def test_run_many_without_links_never_takes_an_older_run(clock: FakeClock) -> None:
+    """The shared baseline of run_many (the server's newest session before the
+    starts) keeps every job's three older runs out, even listed late."""
+    async with simulator(
+        clock, jobs=30, job_types=["Backup"], session_links=False, list_delay=10,
+        history_sessions=3,
+    ) as sim:  # fmt: skip
+        older = {s for job in sim.state.jobs.values() for s in job.sessions}
+        assert len(older) == 90
+        async with client(sim, clock, max_connections=5) as em:
+            outcomes = await em.jobs.run_many(list(sim.state.jobs), concurrency=5)
+        for job, outcome in zip(sim.state.jobs, outcomes, strict=True):
+            assert outcome.ok and outcome.session is not None
+            assert outcome.session.id == newest(sim, job) and outcome.session.id not in older

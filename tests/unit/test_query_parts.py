@@ -138,6 +138,10 @@ def test_a_run_never_takes_the_baseline_or_an_older_session() -> None:
     assert not is_newer(baseline, baseline)
     assert not is_newer(_session(f"urn:veeam:BackupJobSession:{ID_2}", 29), baseline)
     assert is_newer(baseline, None)  # the job never ran before
+    # A server-wide baseline (run_many): a session of the same instant is an older run.
+    same_instant = _session(f"urn:veeam:BackupJobSession:{ID_2}", 30)
+    assert is_newer(same_instant, baseline) and not is_newer(same_instant, baseline, strict=True)
+    assert is_newer(_session(f"urn:veeam:BackupJobSession:{ID_2}", 31), baseline, strict=True)
 
 
 def test_the_related_link_of_a_finished_start_task() -> None:

@@ -12,7 +12,7 @@ from ..ids import JobLike, entity_id
 from ..models import RetryOptions
 from ..policies import PollPolicy
 from ..runs import JobRun
-from ..session_source import newest_session
+from ..session_source import JobSession, newest_session
 from .base import Resource
 
 
@@ -58,6 +58,11 @@ class JobCollection(Resource):
         """Entities of many jobs read at once for ``run_many`` (none by default)."""
         return {}
 
+    async def _watermarks(self, entities: Mapping[str, Any]) -> dict[str, JobSession | None]:
+        """For ``run_many``: job id -> a baseline shared by every job of one backup
+        server, instead of one query per job (none by default)."""
+        return {}
+
     async def run(
         self, job: JobLike, action: str = "start", *, follow_retries: bool = False
     ) -> JobRun:
@@ -68,15 +73,25 @@ class JobCollection(Resource):
         Before the start, the job's newest session is read (one query), so that
         an older run is never taken for this one.
         """
-        return await self._run(job, action, follow_retries, None)
+        return await self._run(job, action, follow_retries)
 
     async def _run(
-        self, job: JobLike, action: str, follow_retries: bool, entities: Mapping[str, Any] | None
+        self,
+        job: JobLike,
+        action: str,
+        follow_retries: bool,
+        entities: Mapping[str, Any] | None = None,
+        watermarks: Mapping[str, JobSession | None] | None = None,
     ) -> JobRun:
         if action not in self.run_actions:
             raise ValueError(f"{action!r} does not start a run; use one of {self.run_actions}")
         kind, job_uid, options, known = await self._run_target(job, entities)
-        baseline = await newest_session(self._transport, kind, job_uid)
+        job_id = job_uid.rsplit(":", 1)[-1]
+        shared = watermarks is not None and job_id in watermarks
+        if watermarks is not None and shared:
+            baseline = watermarks[job_id]
+        else:
+            baseline = await newest_session(self._transport, kind, job_uid)
         task = await self._action(job, action)
 
         async def retry_options() -> RetryOptions | None:
@@ -84,7 +99,7 @@ class JobCollection(Resource):
 
         return JobRun(
             self._runs, kind=kind, job_uid=job_uid, task=task, baseline=baseline,
-            follow_retries=follow_retries, retry_options=retry_options,
+            follow_retries=follow_retries, retry_options=retry_options, shared_baseline=shared,
         )  # fmt: skip
 
     async def run_many(
@@ -111,9 +126,10 @@ class JobCollection(Resource):
         if action not in self.run_actions:
             raise ValueError(f"{action!r} does not start a run; use one of {self.run_actions}")
         entities = await self._known_jobs(items)
+        watermarks = await self._watermarks(entities)
 
         async def send(job: JobLike) -> JobRun:
-            return await self._run(job, action, follow_retries, entities)
+            return await self._run(job, action, follow_retries, entities, watermarks)
 
         async def finish(
             job: JobLike, run: JobRun | None, error: BaseException | None

@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import APIError, ResponseParseError
+from ..filters import condition
 from ..handles import Task
 from ..ids import JobLike
 from ..models import ENTITY_REFERENCES, JOB, EntityRef, Job, JobType, NasJob, RetryOptions
 from ..models.query import parse_query_page
 from ..models.requests import JobCloneSpec, JobEdit
+from ..session_source import JobSession, query_sessions
 from .job_actions import JobCollection
 
 #: From this many jobs given without their entity, ``run_many`` reads all jobs in one query.
@@ -68,6 +70,30 @@ class JobsResource(JobCollection):
         except (APIError, ResponseParseError):
             return {}
         return {job.id: job for job in page.items if job.id}
+
+    async def _watermarks(self, entities: Mapping[str, Any]) -> dict[str, JobSession | None]:
+        """The newest session of each session type on each backup server, read
+        once before the starts, stands in for every job's own newest session: a
+        session created after it is newer than any run that existed then (its
+        times come from that server's clock, so servers are never mixed). One
+        query per server and type instead of one per job."""
+        groups: dict[tuple[str, str], list[str]] = {}
+        for job_id, job in entities.items():
+            up = next((link for link in job.links if link.type == "BackupServerReference"), None)
+            server = up.href.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] if up else ""
+            if server:
+                kind = (
+                    "ReplicaJobSession" if job.job_type == JobType.REPLICA else "BackupJobSession"
+                )
+                groups.setdefault((kind, server), []).append(job_id)
+        marks: dict[str, JobSession | None] = {}
+        for (kind, server), ids in groups.items():
+            on_server = condition("BackupServerUid", "==", f"urn:veeam:BackupServer:{server}")
+            found = await query_sessions(
+                self._transport, kind, on_server, sort_desc="CreationTime", page_size=1
+            )
+            marks.update(dict.fromkeys(ids, found[0] if found else None))
+        return marks
 
     async def _action(self, job: JobLike, action: str, body: bytes | None = None) -> Task:
         """``POST /jobs/{id}?action=…``: VM jobs' actions are query style."""

@@ -10,6 +10,7 @@ from ..xmlio import EM_NAMESPACE
 from .job_sessions import RETRY_TIMEOUT_MINUTES, RETRY_TIMES, SimJobSession
 
 NS = f'xmlns="{EM_NAMESPACE}"'
+BACKUP_SERVER = "00000000-0000-4000-8000-0000000000b5"  # the one server every job is on
 DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 ALL_HOURS = ",".join(["1"] * 24)
 
@@ -158,7 +159,7 @@ def job_entity(
     links = [
         link(
             "Up",
-            f"{api}/backupServers/00000000-0000-4000-8000-0000000000b5",
+            f"{api}/backupServers/{BACKUP_SERVER}",
             "BackupServerReference",
         ),
         link("Alternate", href, "JobReference", name),

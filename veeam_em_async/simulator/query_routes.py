@@ -47,6 +47,7 @@ def session_row(run: SimJobSession, now: float) -> dict[str, object]:
         "state": run.state(now),
         "result": run.result(now),
         "isretry": run.is_retry,
+        "backupserveruid": f"urn:veeam:BackupServer:{documents.BACKUP_SERVER}",
     }
 
 

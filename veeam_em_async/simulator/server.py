@@ -240,6 +240,7 @@ class EMSimulator:
         # Not EM: for benchmarks and tests driving a simulator in another process.
         r.add_get("/_sim/counters", self._sim_counters)
         r.add_post("/_sim/reset", self._sim_reset)
+        r.add_get("/_sim/sessions", self._sim_sessions)
         return app
 
     @web.middleware
@@ -346,6 +347,12 @@ class EMSimulator:
 
     async def _sim_counters(self, request: web.Request) -> web.Response:
         return web.json_response(counters_json(self.counters))
+
+    async def _sim_sessions(self, request: web.Request) -> web.Response:
+        """Each job's session ids, oldest first (for a benchmark bound that is
+        told the sessions instead of finding them)."""
+        jobs = [*self.state.jobs.values(), *self.state.nas_jobs.values()]
+        return web.json_response({job.id: job.sessions for job in jobs})
 
     async def _sim_reset(self, request: web.Request) -> web.Response:
         """Zero the counters and make every job idle again (between benchmark runs)."""
