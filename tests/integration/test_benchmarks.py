@@ -67,3 +67,18 @@ def test_bench_requests_quick() -> None:
         "em.jobs.get / bare",
     }
     assert all(value > 0 for value in ratios.values())
+
+
+def test_bench_runs_quick() -> None:
+    data = run(
+        "bench_runs.py", "--runs", "10", "30", "--latency", "0", "--task-seconds", "0.2",
+        "--session-seconds", "0.6", "--cadence", "0.2",
+    )  # fmt: skip
+    rows = data["rows"]
+    assert isinstance(rows, list) and [r["runs"] for r in rows] == [10, 30]
+    for row in rows:
+        # one start per run plus shared queries; the bound polls every session every tick
+        assert 1 <= row["requests_per_run"] < row["bound_requests_per_run"]
+        # shared polling: far below one request per run per tick (no timing asserted:
+        # a run that ended before its first poll is fetched once by id, so not exactly 1/N)
+        assert row["ticks"] >= 1 and row["polls_per_run_per_tick"] < 0.5
