@@ -332,3 +332,21 @@ async def test_run_many_without_links_never_takes_an_older_run(clock: FakeClock)
         for job, outcome in zip(sim.state.jobs, outcomes, strict=True):
             assert outcome.ok and outcome.session is not None
             assert outcome.session.id == newest(sim, job) and outcome.session.id not in older
+
+
+async def test_runs_survive_a_relogon_and_a_lost_session_is_a_clear_error(
+    sim: EMSimulator, clock: FakeClock
+) -> None:
+    kept, lost = job_of(sim, "Backup", 0), job_of(sim, "Backup", 1)
+    async with client(sim, clock) as em:
+        runs = [await em.jobs.run(kept), await em.jobs.run(lost)]
+        for run in runs:
+            with pytest.raises(RunTimeoutError):
+                await run.wait(timeout=20)  # both sessions known and running
+        sim.state.expire_sessions()  # EM restarted: every logon session is gone...
+        del sim.state.job_sessions[newest(sim, lost)]  # ...and it lost one run
+        results = await asyncio.gather(*(run.wait() for run in runs), return_exceptions=True)
+        logons = sim.counters.logons
+    assert isinstance(results[0], BackupJobSession) and results[0].result == "Success"
+    assert isinstance(results[1], NotFoundError)
+    assert logons == 2  # one re-logon, shared
