@@ -207,23 +207,42 @@ def sim_call(url: str, path: str, method: str = "GET") -> dict[str, Any]:
         return result
 
 
-def start_simulator(args: argparse.Namespace, latency: float) -> tuple[subprocess.Popen[str], str]:
+def spawn_simulator(*options: str) -> tuple[subprocess.Popen[str], str]:
+    """``veeam-em simulate`` on a free port in its own process, once it serves."""
     port = free_port()
     proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "veeam_em_async.cli", "simulate", "--port", str(port),
-            "--jobs", str(args.jobs), "--nas-jobs", "0", "--task-seconds", str(args.task_seconds),
-            "--failure-rate", "0", "--latency", str(latency), "--job-types", "Backup",
-            *(["--history-tasks", str(args.history_tasks)] if args.history_tasks else []),
-        ],
+        [sys.executable, "-m", "veeam_em_async.cli", "simulate", "--port", str(port), *options],
         stdout=subprocess.PIPE,
         text=True,
-    )  # fmt: skip
+    )
     assert proc.stdout is not None
     while "Ctrl-C" not in proc.stdout.readline():
         if proc.poll() is not None:
             raise SystemExit("the simulator did not start")
     return proc, f"http://127.0.0.1:{port}"
+
+
+def run_child(script: str, url: str, variant: str, *options: str) -> dict[str, Any]:
+    """One variant in a fresh process (after zeroing the simulator's counters): its
+    JSON result, with the simulator's request counters under ``counters``."""
+    sim_call(url, "/_sim/reset", "POST")
+    out = subprocess.run(
+        [sys.executable, script, "--child", "--variant", variant, "--url", url, *options],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    result["counters"] = sim_call(url, "/_sim/counters")["requests"]
+    return result
+
+
+def start_simulator(args: argparse.Namespace, latency: float) -> tuple[subprocess.Popen[str], str]:
+    return spawn_simulator(
+        "--jobs", str(args.jobs), "--nas-jobs", "0", "--task-seconds", str(args.task_seconds),
+        "--failure-rate", "0", "--latency", str(latency), "--job-types", "Backup",
+        *(["--history-tasks", str(args.history_tasks)] if args.history_tasks else []),
+    )  # fmt: skip
 
 
 def job_ids(url: str) -> list[str]:
@@ -247,17 +266,11 @@ def measure(args: argparse.Namespace, latency: float) -> list[dict[str, Any]]:
         if args.quick:
             variants = ["veeam_em_async", "lower bound"]
         for variant in variants:
-            sim_call(url, "/_sim/reset", "POST")
-            out = subprocess.run(
-                [
-                    sys.executable, __file__, "--child", "--variant", variant, "--url", url,
-                    "--ids-file", f.name, "--connections", str(args.connections),
-                    "--task-seconds", str(args.task_seconds),
-                ],
-                capture_output=True, text=True, check=True,
+            result = run_child(
+                __file__, url, variant, "--ids-file", f.name,
+                "--connections", str(args.connections), "--task-seconds", str(args.task_seconds),
             )  # fmt: skip
-            result = json.loads(out.stdout.strip().splitlines()[-1])
-            counters = sim_call(url, "/_sim/counters")["requests"]
+            counters = result["counters"]
             posts = counters.get("POST /api/jobs/{id}", 0)
             gets = counters.get("GET /api/tasks/{id}", 0)
             lists = counters.get("GET /api/tasks", 0)

@@ -28,13 +28,12 @@ import argparse
 import asyncio
 import json
 import re
-import subprocess
 import sys
 import tempfile
 import time
 from typing import Any
 
-from bench_bulk import PASSWORD, USER, bare_logon, free_port, sim_call
+from bench_bulk import PASSWORD, USER, bare_logon, run_child, sim_call, spawn_simulator
 
 STATE = re.compile(rb"<State>([^<]+)</State>")
 
@@ -109,46 +108,24 @@ def child(args: argparse.Namespace) -> None:
     print(json.dumps({"wall": wall, "cpu": cpu, **extra}))
 
 
-def start_simulator(args: argparse.Namespace, runs: int) -> tuple[subprocess.Popen[str], str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "veeam_em_async.cli", "simulate", "--port", str(port),
-            "--jobs", str(runs), "--nas-jobs", "0", "--task-seconds", str(args.task_seconds),
-            "--session-seconds", str(args.session_seconds), "--failure-rate", "0",
-            "--warning-rate", "0", "--latency", str(args.latency), "--job-types", "Backup",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    while "Ctrl-C" not in proc.stdout.readline():
-        if proc.poll() is not None:
-            raise SystemExit("the simulator did not start")
-    return proc, f"http://127.0.0.1:{port}"
-
-
 def measure(args: argparse.Namespace, runs: int) -> dict[str, dict[str, Any]]:
-    proc, url = start_simulator(args, runs)
+    proc, url = spawn_simulator(
+        "--jobs", str(runs), "--nas-jobs", "0", "--task-seconds", str(args.task_seconds),
+        "--session-seconds", str(args.session_seconds), "--failure-rate", "0",
+        "--warning-rate", "0", "--latency", str(args.latency), "--job-types", "Backup",
+    )  # fmt: skip
     results: dict[str, dict[str, Any]] = {}
     try:
         ids = list(sim_call(url, "/_sim/sessions"))
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
             json.dump(ids, f)
         for variant in VARIANTS:
-            sim_call(url, "/_sim/reset", "POST")
-            out = subprocess.run(
-                [
-                    sys.executable, __file__, "--child", "--variant", variant, "--url", url,
-                    "--ids-file", f.name, "--connections", str(args.connections),
-                    "--cadence", str(args.cadence),
-                ],
-                capture_output=True, text=True, check=True,
+            result = run_child(
+                __file__, url, variant, "--ids-file", f.name,
+                "--connections", str(args.connections), "--cadence", str(args.cadence),
             )  # fmt: skip
-            result = json.loads(out.stdout.strip().splitlines()[-1])
-            counters = sim_call(url, "/_sim/counters")["requests"]
             result["requests"] = sum(
-                n for route, n in counters.items() if "sessionMngr" not in route
+                n for route, n in result["counters"].items() if "sessionMngr" not in route
             )
             results[variant] = result
             print(
