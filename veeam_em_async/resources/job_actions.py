@@ -87,9 +87,10 @@ class JobCollection(Resource):
             raise ValueError(f"{action!r} does not start a run; use one of {self.run_actions}")
         kind, job_uid, options, known = await self._run_target(job, entities)
         job_id = job_uid.rsplit(":", 1)[-1]
-        shared = watermarks is not None and job_id in watermarks
-        if watermarks is not None and shared:
-            baseline = watermarks[job_id]
+        marks = watermarks or {}
+        shared = job_id in marks
+        if shared:
+            baseline = marks[job_id]
         else:
             baseline = await newest_session(self._transport, kind, job_uid)
         task = await self._action(job, action)
