@@ -23,6 +23,7 @@ from .errors import (
     TransportError,
     VeeamEMError,
 )
+from .filters import F, Filter
 from .handles import Task
 from .models import (
     BackupJobSession,
@@ -57,6 +58,8 @@ logging.getLogger("veeam_em_async").addHandler(logging.NullHandler())
 
 __all__ = [
     "ActionOutcome",
+    "F",
+    "Filter",
     "JobRun",
     "RUN_POLL_POLICY",
     "RunFailedError",

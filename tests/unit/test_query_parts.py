@@ -25,7 +25,7 @@ def test_filter_values_are_quoted_only_when_they_must_be() -> None:
         "urn:veeam:Job:5658281f-625e-4627-89dd-d2a0c48be99e"
     )
     assert quote("SQL Backup; prod, (eu)") == '"SQL Backup; prod, (eu)"'
-    assert quote('say "hi" \\ bye') == '"say \\"hi\\" \\\\ bye"'
+    assert quote('say "hi" \\ bye') == '"say ""hi"" \\ bye"'
     assert quote("Zürich") == '"Zürich"'
     assert quote(True) == "true"
     moment = datetime(2025, 8, 15, 8, 0, 30, 999_000, tzinfo=timezone(timedelta(hours=2)))

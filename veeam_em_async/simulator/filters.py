@@ -3,7 +3,8 @@
 ``Field op value`` comparisons (``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``)
 joined by ``;`` (and) and ``,`` (or), grouped with parentheses; ``;`` binds
 tighter than ``,``. A value is bare (up to the next ``;``, ``,`` or ``)``) or
-double-quoted (``\\"`` and ``\\\\`` escaped inside). Names and string values
+double-quoted (a ``"`` inside is doubled, as the vendor page says; a
+backslash is an ordinary character). Names and string values
 compare case-insensitively, ``*`` in a string value matches anything;
 datetimes compare as instants, and ``Result`` by EM's order (Success <
 Warning < Failed).
@@ -23,7 +24,7 @@ Predicate = Callable[[Row], bool]
 
 _RESULT_ORDER = {"success": 0, "warning": 1, "failed": 2}
 _TOKEN = re.compile(r'\s*(?:(?P<punct>[(),;])|(?P<cmp>[A-Za-z][\w.]*\s*(?:==|!=|<=|>=|<|>)\s*'
-                    r'(?:"(?:[^"\\]|\\.)*"|[^;,()]*)))')  # fmt: skip
+                    r'(?:"(?:[^"]|"")*"|[^;,()]*)))')  # fmt: skip
 _CMP = re.compile(r"([A-Za-z][\w.]*)\s*(==|!=|<=|>=|<|>)\s*(.*)", re.S)
 
 
@@ -34,7 +35,7 @@ class FilterError(ValueError):
 def _value(raw: str) -> str:
     raw = raw.strip()
     if raw.startswith('"'):
-        return re.sub(r"\\(.)", r"\1", raw[1:-1])
+        return raw[1:-1].replace('""', '"')
     return raw
 
 
