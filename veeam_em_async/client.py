@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .clock import Clock, as_clock
+from .filters import FilterLike
 from .handles import TaskWatcher
-from .models import LogonSession, TaskInfo
+from .models import (
+    BackupJobSession,
+    EntityRef,
+    Job,
+    LogonSession,
+    NasJob,
+    ReplicaJobSession,
+    TaskInfo,
+)
 from .policies import RUN_POLL_POLICY, PollPolicy, RetryPolicy
 from .polling import Watcher
+from .query import Query
 from .resources import (
     BackupSessionsResource,
     JobsResource,
@@ -151,6 +161,56 @@ class EnterpriseManager:
     @property
     def logon_session(self) -> LogonSession | None:
         return self._transport.logon_session
+
+    # fmt: off
+    @overload
+    def query(self, type: str, *, filter: FilterLike | None = ..., sort_asc: str | None = ...,
+              sort_desc: str | None = ..., page_size: int | None = ...,
+              entities: Literal[False]) -> Query[EntityRef]: ...
+    @overload
+    def query(self, type: Literal["Job"], *, filter: FilterLike | None = ...,
+              sort_asc: str | None = ..., sort_desc: str | None = ...,
+              page_size: int | None = ..., entities: Literal[True] = ...) -> Query[Job]: ...
+    @overload
+    def query(self, type: Literal["NasJob"], *, filter: FilterLike | None = ...,
+              sort_asc: str | None = ..., sort_desc: str | None = ...,
+              page_size: int | None = ..., entities: Literal[True] = ...) -> Query[NasJob]: ...
+    @overload
+    def query(self, type: Literal["BackupJobSession"], *, filter: FilterLike | None = ...,
+              sort_asc: str | None = ..., sort_desc: str | None = ..., page_size: int | None = ...,
+              entities: Literal[True] = ...) -> Query[BackupJobSession]: ...
+    @overload
+    def query(self, type: Literal["ReplicaJobSession"], *, filter: FilterLike | None = ...,
+              sort_asc: str | None = ..., sort_desc: str | None = ..., page_size: int | None = ...,
+              entities: Literal[True] = ...) -> Query[ReplicaJobSession]: ...
+    @overload
+    def query(self, type: str, *, filter: FilterLike | None = ..., sort_asc: str | None = ...,
+              sort_desc: str | None = ..., page_size: int | None = ...,
+              entities: bool = ...) -> Query[Any]: ...
+    # fmt: on
+    def query(
+        self,
+        type: str,
+        *,
+        filter: FilterLike | None = None,
+        sort_asc: str | None = None,
+        sort_desc: str | None = None,
+        page_size: int | None = None,
+        entities: bool = True,
+    ) -> Query[Any]:
+        """EM's query service (``GET /query?type=…``) as an async iterator.
+
+        ``type`` is EM's type name (``"Job"``, ``"BackupJobSession"``, ``"Task"``,
+        …); ``filter`` an :data:`F` expression or EM's filter text. Items are
+        models for the types the client knows (``format=Entities``) and
+        :class:`EntityRef` for the others or with ``entities=False``. Pages
+        are fetched as iteration reaches them; ``.all()`` and ``.first()``
+        are shortcuts. Nothing is sent until iteration starts.
+        """
+        return Query(
+            self._transport, type, filter=filter, sort_asc=sort_asc, sort_desc=sort_desc,
+            page_size=page_size, entities=entities,
+        )  # fmt: skip
 
     async def login(self) -> LogonSession:
         """Log on (``POST /sessionMngr/?v=…``). ``async with`` does this for you."""

@@ -28,9 +28,9 @@ from .models import (
     ReplicaJobSession,
     SessionResult,
 )
-from .models.query import parse_query_page
 from .policies import parse_retry_after
 from .polling import Progress
+from .query import Query
 from .transport import Transport
 
 JobSession = Union[BackupJobSession, ReplicaJobSession]
@@ -50,32 +50,28 @@ def session_kind(uid: str) -> str:
     return parts[2]
 
 
+#: Page size of the watcher's batch query: one request per tick for up to this many
+#: sessions (EM would otherwise page at its default of 100).
+BATCH_PAGE_SIZE = 1000
+
+
 async def query_sessions(
     transport: Transport,
     kind: str,
     filter_text: str,
     *,
-    sort_desc: str | None = None,
-    page_size: int | None = None,
+    page_size: int = BATCH_PAGE_SIZE,
 ) -> list[JobSession]:
-    """One page of ``GET /query?type=<kind>&format=Entities&filter=…``."""
-    params = {"type": kind, "format": "Entities", "filter": filter_text}
-    if sort_desc:
-        params["sortDesc"] = sort_desc
-    if page_size:
-        params["pageSize"] = str(page_size)
-    response = await transport.request("GET", "query", params=params)
-    model = SESSION_KINDS[kind][1].model
-    page = parse_query_page(response.body, model, kind)
-    return list(page.items)
+    """Every page of ``GET /query?type=<kind>&format=Entities&filter=…``."""
+    return await Query(transport, kind, filter=filter_text, page_size=page_size).all()
 
 
 async def newest_session(transport: Transport, kind: str, job_uid: str) -> JobSession | None:
     """The job's newest session of ``kind`` EM lists (one query), or ``None``."""
-    found = await query_sessions(
-        transport, kind, condition("JobUid", "==", job_uid), sort_desc="CreationTime", page_size=1
+    query: Query[JobSession] = Query(
+        transport, kind, filter=condition("JobUid", "==", job_uid), sort_desc="CreationTime"
     )
-    return found[0] if found else None
+    return await query.first()
 
 
 class SessionSource:

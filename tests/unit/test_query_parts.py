@@ -65,12 +65,13 @@ def test_a_query_page_of_entities_with_paging_links() -> None:
         '&amp;pageSize=2&amp;page=2" />'
         "</Links></PagingInfo></QueryResult>"
     )  # fmt: skip
-    page = parse_query_page(body, BackupJobSession, "BackupJobSession")
+    page = parse_query_page(body, BackupJobSession)
     assert [s.id for s in page.items] == [ID_1, ID_2]
     assert [s.result for s in page.items] == ["Success", None]  # EM's word "None"
     assert page.items[0].creation_time == datetime(2025, 8, 15, 6, 0, 0, 700_000, tzinfo=UTC)
     assert page.paging is not None and page.paging.pages_count == 3
     assert page.next_href == "https://em:9398/api/query?type=BackupJobSession&pageSize=2&page=2"
+    assert page.next_page == 2
 
 
 def test_a_query_page_of_references_and_an_empty_one() -> None:
@@ -92,8 +93,9 @@ def test_a_query_page_of_references_and_an_empty_one() -> None:
         )
     ]
     assert page.next_href is None  # page 2 of 2: a stray Next link is not followed
+    assert page.next_page is None
     empty = parse_query_page(
-        f"<QueryResult {NS}><Entities /></QueryResult>", BackupJobSession, "BackupJobSession"
+        f"<QueryResult {NS}><Entities /></QueryResult>", BackupJobSession
     )
     assert empty.items == [] and empty.next_href is None
     with pytest.raises(ResponseParseError, match="expected <QueryResult>"):

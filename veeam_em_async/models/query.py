@@ -2,23 +2,47 @@
 references, and ``PagingInfo`` to the others.
 
 ``format=Entities`` nests the items twice (``<Entities><BackupJobSessions>
-<BackupJobSession/>…``); references come as ``<Refs><Ref/>…``. EM escapes
-the ``&`` of ``PagingInfo`` links as ``&amp;`` and the XML parser unescapes
-it, so a link is a URL ready to use.
+<BackupJobSession/>…``, and ``<NASJobs><NASJob/>`` for ``type=NasJob``: the
+element names are not always the type's), so the items are whatever single
+group ``<Entities>`` holds; references come as ``<Refs><Ref/>…``. EM escapes
+the ``&`` of ``PagingInfo`` links as ``&amp;``; the XML parser unescapes it.
+Both shapes are the vendor's (``tests/fixtures/query_*.xml``).
 """
 
 from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 import attrs
 
 from .common import EntityRef, HasLinks, Link, xml
 from .docs import Body, _content, _structure
+from .jobs import Job
+from .nas import NasJob
+from .sessions import BackupJobSession, BackupTaskSession, ReplicaJobSession, ReplicaTaskSession
+from .tasks import TaskInfo
 
 T = TypeVar("T")
 
-__all__ = ["PagingInfo", "QueryPage", "parse_query_page"]
+__all__ = ["QUERY_MODELS", "PagingInfo", "QueryPage", "parse_query_page", "query_model"]
+
+#: Query type (lower case, as EM compares it) -> the model its entities become.
+QUERY_MODELS: dict[str, type[Any]] = {
+    "job": Job,
+    "nasjob": NasJob,
+    "backupjobsession": BackupJobSession,
+    "replicajobsession": ReplicaJobSession,
+    "backuptasksession": BackupTaskSession,
+    "replicatasksession": ReplicaTaskSession,
+    "task": TaskInfo,
+}
+
+
+def query_model(query_type: str) -> type[Any] | None:
+    """The model ``type=<query_type>&format=Entities`` items become, or ``None``
+    (a type the client has no model for: its items are read as references)."""
+    return QUERY_MODELS.get(query_type.lower())
 
 
 @attrs.frozen
@@ -33,22 +57,38 @@ class PagingInfo(HasLinks):
 
 @attrs.frozen
 class QueryPage(Generic[T]):
-    """One page of a query: its items, and where the next page is (``None``: last)."""
+    """One page of a query: its items, and which page comes next (``None``: last)."""
 
     items: list[T]
     paging: PagingInfo | None = None
 
     @property
     def next_href(self) -> str | None:
-        if self.paging is None:
+        """The ``Next`` link as EM wrote it (``&amp;`` already unescaped)."""
+        link = self.paging.link("Next") if self.paging is not None else None
+        return link.href if link is not None and self.next_page is not None else None
+
+    @property
+    def next_page(self) -> int | None:
+        """The number of the next page, read from the ``Next`` link's ``page``
+        (or this page's number + 1), only if it moves forward and stays within
+        ``PagesCount``: a server that links a page to itself or past its own
+        count does not make a caller loop."""
+        paging = self.paging
+        if paging is None or paging.page_num is None:
             return None
-        link = self.paging.link("Next")
-        if link is None:
+        link = paging.link("Next")
+        number: int | None = None
+        if link is not None and link.href:
+            values = parse_qs(urlsplit(link.href).query).get("page")
+            number = int(values[0]) if values and values[0].isdigit() else paging.page_num + 1
+        elif paging.pages_count is not None:
+            number = paging.page_num + 1
+        if number is None or number <= paging.page_num:
             return None
-        if self.paging.page_num is not None and self.paging.pages_count is not None:
-            if self.paging.page_num >= self.paging.pages_count:
-                return None
-        return link.href
+        if paging.pages_count is not None and number > paging.pages_count:
+            return None
+        return number
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -57,23 +97,31 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def parse_query_page(data: Body, model: type[T] | None, item: str | None = None) -> QueryPage[Any]:
-    """Parse a ``<QueryResult>``. With ``model`` and ``item`` (``"BackupJobSession"``)
-    the items are ``format=Entities`` entities; without, ``EntityRef``s."""
+def _children(node: Any) -> list[Any]:
+    """The element children of ``node`` (attributes and text left out)."""
+    if not isinstance(node, dict):
+        return []
+    return [v for k, v in node.items() if not k.startswith(("@", "#"))]
+
+
+def parse_query_page(data: Body, model: type[T] | None) -> QueryPage[Any]:
+    """Parse a ``<QueryResult>``: ``format=Entities`` items as ``model``, or with
+    ``model=None`` the ``<Refs>`` as :class:`EntityRef`."""
     content = _content(data, "QueryResult")
-    if model is not None and item is not None:
-        entities = content.get("Entities") or {}
-        group = entities.get(f"{item}s") if isinstance(entities, dict) else None
-        raw = _as_list(group.get(item) if isinstance(group, dict) else None)
-        items: list[Any] = _structure("QueryResult", raw, list[model], data)  # type: ignore[valid-type]
+    raw: list[Any] = []
+    if model is not None:
+        for group in _children(content.get("Entities")):
+            for items in _children(group):
+                raw.extend(_as_list(items))
+        items_out: list[Any] = _structure("QueryResult", raw, list[model], data)  # type: ignore[valid-type]
     else:
         refs = content.get("Refs") or {}
         raw = _as_list(refs.get("Ref") if isinstance(refs, dict) else None)
-        items = _structure("QueryResult", raw, list[EntityRef], data)
+        items_out = _structure("QueryResult", raw, list[EntityRef], data)
     paging_raw = content.get("PagingInfo")
     paging = (
         _structure("QueryResult", paging_raw, PagingInfo, data)
         if isinstance(paging_raw, dict)
         else None
     )
-    return QueryPage(items, paging)
+    return QueryPage(items_out, paging)

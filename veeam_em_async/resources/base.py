@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..handles import Task, TaskWatcher
 from ..ids import id_from_em
 from ..models import TASK, Doc, ListDoc
+from ..query import Query
 from ..runs import RunContext
 from ..transport import Transport
 
 T = TypeVar("T")
+
+#: Page size when a resource reads entities through the query service: a
+#: job entity is a few kB, so a page stays a few MB, well inside the body bound.
+ENTITY_PAGE_SIZE = 200
 
 
 class Resource:
@@ -45,6 +50,10 @@ class Resource:
         """``GET path`` parsed as the list document ``doc``."""
         response = await self._transport.request("GET", path)
         return doc.parse(response.body)
+
+    def _query(self, query_type: str, **options: Any) -> Query[Any]:
+        """The query service over ``query_type`` (see :class:`Query`)."""
+        return Query(self._transport, query_type, **options)
 
     async def _submit(
         self,

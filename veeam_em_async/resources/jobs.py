@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, overload
 
 from ..errors import APIError, ResponseParseError
-from ..filters import condition
+from ..filters import F, condition
 from ..handles import Task
 from ..ids import JobLike
 from ..models import ENTITY_REFERENCES, JOB, EntityRef, Job, JobType, NasJob, RetryOptions
-from ..models.query import parse_query_page
 from ..models.requests import JobCloneSpec, JobEdit
-from ..session_source import JobSession, query_sessions
+from ..session_source import JobSession
+from .base import ENTITY_PAGE_SIZE
 from .job_actions import JobCollection
 
 #: From this many jobs given without their entity, ``run_many`` reads all jobs in one query.
@@ -29,9 +29,30 @@ class JobsResource(JobCollection):
 
     entity_type = "Job"
 
-    async def list(self) -> builtins.list[EntityRef]:
-        """``GET /jobs``: a reference to every job on every backup server."""
+    @overload
+    async def list(self, *, entities: Literal[False] = False) -> builtins.list[EntityRef]: ...
+    @overload
+    async def list(self, *, entities: Literal[True]) -> builtins.list[Job]: ...
+    async def list(
+        self, *, entities: bool = False
+    ) -> builtins.list[EntityRef] | builtins.list[Job]:
+        """``GET /jobs``: a reference to every job on every backup server.
+
+        With ``entities=True``, every job *entity*, read through the query
+        service (``type=Job&format=Entities``, sorted by name, pages of
+        :data:`ENTITY_PAGE_SIZE`): ⌈N/200⌉ requests instead of N+1 GETs.
+        """
+        if entities:
+            return await self._query("Job", sort_asc="Name", page_size=ENTITY_PAGE_SIZE).all()
         return await self._list("jobs", ENTITY_REFERENCES)
+
+    async def find(self, name: str) -> builtins.list[Job]:
+        """The jobs called ``name`` (EM's ``*`` wildcard allowed: ``"SQL*"``), as
+        entities, in one query. EM compares names without regard to case."""
+        query = self._query(
+            "Job", filter=F.Name == name, sort_asc="Name", page_size=ENTITY_PAGE_SIZE
+        )
+        return await query.all()
 
     async def get(self, job: JobLike) -> Job:
         """``GET /jobs/{id}?format=Entity``: the full job."""
@@ -63,13 +84,10 @@ class JobsResource(JobCollection):
         if sum(1 for job in jobs if not isinstance(job, Job)) < BULK_LOOKUP:
             return {}
         try:
-            response = await self._transport.request(
-                "GET", "query", params={"type": "Job", "format": "Entities"}
-            )
-            page = parse_query_page(response.body, Job, "Job")
+            found = await self.list(entities=True)
         except (APIError, ResponseParseError):
             return {}
-        return {job.id: job for job in page.items if job.id}
+        return {job.id: job for job in found if job.id}
 
     async def _watermarks(self, entities: Mapping[str, Any]) -> dict[str, JobSession | None]:
         """The newest session of each session type on each backup server, read
@@ -89,10 +107,8 @@ class JobsResource(JobCollection):
         marks: dict[str, JobSession | None] = {}
         for (kind, server), ids in groups.items():
             on_server = condition("BackupServerUid", "==", f"urn:veeam:BackupServer:{server}")
-            found = await query_sessions(
-                self._transport, kind, on_server, sort_desc="CreationTime", page_size=1
-            )
-            marks.update(dict.fromkeys(ids, found[0] if found else None))
+            newest = await self._query(kind, filter=on_server, sort_desc="CreationTime").first()
+            marks.update(dict.fromkeys(ids, newest))
         return marks
 
     async def _action(self, job: JobLike, action: str, body: bytes | None = None) -> Task:

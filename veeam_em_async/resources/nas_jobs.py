@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, overload
 
+from ..filters import F
 from ..handles import Task
 from ..ids import JobLike
 from ..models import ENTITY_REFERENCES, NAS_JOB, EntityRef, NasJob, RetryOptions
+from .base import ENTITY_PAGE_SIZE
 from .job_actions import JobCollection
 
 
@@ -18,9 +20,25 @@ class NasJobsResource(JobCollection):
 
     entity_type = "NasJob"
 
-    async def list(self) -> builtins.list[EntityRef]:
-        """``GET /nas/jobs``."""
+    @overload
+    async def list(self, *, entities: Literal[False] = False) -> builtins.list[EntityRef]: ...
+    @overload
+    async def list(self, *, entities: Literal[True]) -> builtins.list[NasJob]: ...
+    async def list(
+        self, *, entities: bool = False
+    ) -> builtins.list[EntityRef] | builtins.list[NasJob]:
+        """``GET /nas/jobs``; with ``entities=True`` every NAS job entity, through
+        the query service (``type=NasJob&format=Entities``, ⌈N/200⌉ requests)."""
+        if entities:
+            return await self._query("NasJob", sort_asc="Name", page_size=ENTITY_PAGE_SIZE).all()
         return await self._list("nas/jobs", ENTITY_REFERENCES)
+
+    async def find(self, name: str) -> builtins.list[NasJob]:
+        """The NAS jobs called ``name`` (``*`` wildcard allowed), as entities, in one query."""
+        query = self._query(
+            "NasJob", filter=F.Name == name, sort_asc="Name", page_size=ENTITY_PAGE_SIZE
+        )
+        return await query.all()
 
     async def get(self, job: JobLike) -> NasJob:
         """``GET /nas/jobs/{id}?format=Entity``."""
