@@ -94,9 +94,7 @@ def test_a_query_page_of_references_and_an_empty_one() -> None:
     ]
     assert page.next_href is None  # page 2 of 2: a stray Next link is not followed
     assert page.next_page is None
-    empty = parse_query_page(
-        f"<QueryResult {NS}><Entities /></QueryResult>", BackupJobSession
-    )
+    empty = parse_query_page(f"<QueryResult {NS}><Entities /></QueryResult>", BackupJobSession)
     assert empty.items == [] and empty.next_href is None
     with pytest.raises(ResponseParseError, match="expected <QueryResult>"):
         parse_query_page(f"<EntityReferences {NS} />", None)

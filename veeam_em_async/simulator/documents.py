@@ -318,3 +318,28 @@ def task_session(api: str, run: SimJobSession, index: int, now: float) -> str:
         + (f"<Reason>{_t(reason)}</Reason>" if reason else "<Reason />")
         + f"<TotalSize>{(index + 1) * 21474836480}</TotalSize></{kind}>"
     )
+
+
+def repository(api: str, repo_id: str, name: str, capacity: int, free: int, kind: str) -> str:
+    """A ``<Repository>`` entity, as the vendor's ``GET /repositories/{ID}`` page shows one."""
+    href = f"{api}/repositories/{repo_id}"
+    links = (
+        link("Up", f"{api}/backupServers/{BACKUP_SERVER}", "BackupServerReference", "vbr01")
+        + link("Alternate", href, "RepositoryReference", name)
+        + link("Down", f"{href}/backups", "BackupReferenceList")
+        + link("Down", f"{href}/replicas", "ReplicaReferenceList")
+    )
+    return (
+        f'<Repository Type="Repository" Href={_a(href + "?format=Entity")} Name={_a(name)} '
+        f'UID="urn:veeam:Repository:{repo_id}"><Links>{links}</Links>'
+        f"<Capacity>{capacity}</Capacity><FreeSpace>{free}</FreeSpace><Kind>{kind}</Kind>"
+        "</Repository>"
+    )
+
+
+def ref(type_: str, href: str, name: str, uid: str, links: str) -> str:
+    """One ``<Ref>`` of a query's ``<Refs>``."""
+    return (
+        f"<Ref Type={_a(type_)} Href={_a(href)} Name={_a(name)} UID={_a(uid)}>"
+        f"<Links>{links}</Links></Ref>"
+    )

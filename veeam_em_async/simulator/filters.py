@@ -137,6 +137,8 @@ def compile_filter(text: str | None) -> Predicate:
         if match is None:  # pragma: no cover - the token pattern guarantees it
             raise FilterError(f"not a comparison: {value!r}")
         field, op, raw = match.groups()
+        if not raw.strip():
+            raise FilterError(f"{field}{op} has no value")
         return _compare(field.lower(), op, _value(raw))
 
     predicate = parse_or()

@@ -11,7 +11,7 @@ import ssl
 import subprocess
 import tempfile
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -23,6 +23,7 @@ from aiohttp import web
 from ..xmlio import parse_document
 from . import documents
 from .query_routes import add_query_routes
+from .query_types import job_ref_links
 from .session_routes import add_session_routes
 from .state import EMState, SimJob, SimSession, SimTask
 
@@ -381,18 +382,15 @@ class EMSimulator:
     async def _nas_jobs(self, request: web.Request) -> web.Response:
         return _xml(self._refs(self.state.nas_jobs.values(), "nas/jobs", "NasJobReference"))
 
-    def _refs(self, jobs: object, path: str, type_: str) -> str:
-        rows = [
-            (
-                type_,
-                f"{self.api}/{path}/{j.id}",
-                j.name,
-                j.uid,
-                f"{self.api}/{path}/{j.id}?format=Entity",
-            )
-            for j in jobs  # type: ignore[attr-defined]
-        ]
-        return documents.references(rows)
+    def _refs(self, jobs: Iterable[SimJob], path: str, type_: str) -> str:
+        """``<EntityReferences>`` of jobs, with the vendor's links (the Down link
+        names the job's session type)."""
+        refs = "".join(
+            documents.ref(type_, f"{self.api}/{path}/{j.id}", j.name, j.uid,
+                          job_ref_links(self.api, j))
+            for j in jobs
+        )  # fmt: skip
+        return f"<EntityReferences {documents.NS}>{refs}</EntityReferences>"
 
     async def _job(self, request: web.Request) -> web.Response:
         return _xml(self.job_xml(self._find(self.state.jobs, request)))
@@ -415,9 +413,9 @@ class EMSimulator:
 
     def accepted(self, task: SimTask) -> web.Response:
         """EM's ``202 Accepted`` with the ``<Task>`` of an action."""
-        return _xml(self._task_xml(task), 202)
+        return _xml(self.task_xml(task), 202)
 
-    def _task_xml(self, task: SimTask, root: bool = True) -> str:
+    def task_xml(self, task: SimTask, root: bool = True) -> str:
         state = task.state(self.state.clock())
         done = state != "Running"
         message = task.message if state == "Finished" else "OperationFinished"
@@ -489,7 +487,7 @@ class EMSimulator:
         that a session with a long history is cheap to list (as it is for EM)."""
         if task.final_item is not None:
             return task.final_item
-        item = self._task_xml(task, root=False)
+        item = self.task_xml(task, root=False)
         if task.state(now) == "Finished":
             task.final_item = item
         return item
@@ -498,7 +496,7 @@ class EMSimulator:
         task = self.state.tasks.get(request.match_info["id"])
         if task is None:
             return _error(404, f"Task {request.match_info['id']} was not found")
-        return _xml(self._task_xml(task))
+        return _xml(self.task_xml(task))
 
 
 def counters_json(counters: Counters) -> dict[str, object]:

@@ -55,6 +55,19 @@ class SimTask:
 
 
 @dataclass
+class SimRepository:
+    id: str
+    name: str
+    capacity: int  # bytes
+    free: int  # bytes
+    kind: str = "WindowsLocal"
+
+    @property
+    def uid(self) -> str:
+        return f"urn:veeam:Repository:{self.id}"
+
+
+@dataclass
 class SimSession:
     id: str
     token: str
@@ -119,6 +132,12 @@ class EMState:
                 self.nas_jobs,
                 SimJob(self._uuid(), f"File Share {i:02d}", "NasBackup", "FileShare", i, nas=True),
             )
+        tib = 1 << 40
+        self.repositories: dict[str, SimRepository] = {}
+        for i, (free, kind) in enumerate(((0.62, "WindowsLocal"), (0.09, "LinuxLocal"))):
+            repo = SimRepository(self._uuid(), f"Backup Volume {i + 1:02d}", 8 * tib, 0, kind)
+            repo.free = int(repo.capacity * free)
+            self.repositories[repo.id] = repo
         for job in [*self.jobs.values(), *self.nas_jobs.values()]:
             for day in range(history_sessions, 0, -1):  # one finished run a day, oldest first
                 run = self._new_job_session(job, "Success", is_retry=False, at=-86_400.0 * day)

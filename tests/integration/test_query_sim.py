@@ -1,0 +1,148 @@
+"""``em.query`` against the simulator's query service: lazy paging, every type
+it serves, names that need quoting, and bulk reads that were N requests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.fakes import FakeClock
+from veeam_em_async import (
+    BackupJobSession,
+    BackupTaskSession,
+    EnterpriseManager,
+    EntityRef,
+    F,
+    Job,
+    NasJob,
+    ReplicaJobSession,
+    ReplicaTaskSession,
+    TaskInfo,
+)
+from veeam_em_async.errors import BadRequestError
+from veeam_em_async.simulator import EMSimulator
+
+
+@pytest.fixture
+async def clock() -> FakeClock:
+    return FakeClock(start=0.0)
+
+
+@pytest.fixture
+async def sim(clock: FakeClock) -> AsyncIterator[EMSimulator]:
+    sim = EMSimulator(jobs=40, nas_jobs=3, task_seconds=1, session_seconds=10)
+    sim.state.clock = clock.now
+    async with sim:
+        yield sim
+
+
+def client(sim: EMSimulator, clock: FakeClock) -> EnterpriseManager:
+    return EnterpriseManager(sim.url, sim.username, sim.password, clock=clock)
+
+
+def queries(sim: EMSimulator) -> int:
+    return sim.counters.requests["GET /api/query"]
+
+
+async def test_30_matches_at_page_size_7_are_seen_once_in_order(
+    sim: EMSimulator, clock: FakeClock
+) -> None:
+    async with client(sim, clock) as em:
+        query = em.query("Job", filter=F.Name <= "Job 0029", sort_asc="Name", page_size=7)
+        names = [job.name async for job in query]
+        assert names == [f"Job {i:04d}" for i in range(30)]
+        assert query.requests == 5 == queries(sim)  # ⌈30/7⌉
+        assert all(isinstance(job, Job) for job in await query.all())
+
+
+async def test_break_after_the_first_item_costs_one_request(
+    sim: EMSimulator, clock: FakeClock
+) -> None:
+    async with client(sim, clock) as em:
+        async for job in em.query("Job", sort_desc="Name", page_size=7):
+            assert job.name == "Job 0039"
+            break
+        assert queries(sim) == 1
+        first = await em.query("Job", filter=F.Name == "Job 0017").first()
+        assert first is not None and first.name == "Job 0017"
+        assert await em.query("Job", filter=F.Name == "nothing").first() is None
+        assert queries(sim) == 3
+
+
+async def test_without_a_page_size_em_pages_by_100_and_every_page_is_read(
+    clock: FakeClock,
+) -> None:
+    sim = EMSimulator(jobs=250, nas_jobs=0)
+    sim.state.clock = clock.now
+    async with sim, client(sim, clock) as em:
+        refs = await em.query("Job", entities=False).all()
+        assert len({ref.uid for ref in refs}) == 250
+        assert all(isinstance(ref, EntityRef) for ref in refs)
+        assert queries(sim) == 3  # pages of 100, 100 and 50
+
+
+async def test_each_type_comes_back_as_its_model(sim: EMSimulator, clock: FakeClock) -> None:
+    backup = next(j for j in sim.state.jobs.values() if j.job_type == "Backup")
+    replica = next(j for j in sim.state.jobs.values() if j.job_type == "Replica")
+    async with client(sim, clock) as em:
+        await (await em.jobs.run(backup.id))
+        await (await em.jobs.run(replica.id))
+        expected = {
+            "Job": Job, "NasJob": NasJob, "BackupJobSession": BackupJobSession,
+            "ReplicaJobSession": ReplicaJobSession, "BackupTaskSession": BackupTaskSession,
+            "ReplicaTaskSession": ReplicaTaskSession, "Task": TaskInfo, "Repository": EntityRef,
+        }  # fmt: skip
+        for query_type, model in expected.items():
+            items = await em.query(query_type).all()
+            assert items and all(isinstance(item, model) for item in items), query_type
+        sessions = await em.query("BackupJobSession", filter=F.JobUid == backup.uid).all()
+        assert [s.job_id for s in sessions] == [backup.id]
+        assert sessions[0].result == "Success"
+        tasks = await em.query("BackupTaskSession", filter=F.JobSessionUid == sessions[0].uid).all()
+        assert len(tasks) == 3 and all(t.result == "Success" for t in tasks)
+        refs = await em.query("NasJob", entities=False).all()
+        assert sorted(r.name for r in refs) == sorted(j.name for j in sim.state.nas_jobs.values())
+
+
+async def test_names_that_need_quoting_are_found_through_the_url(
+    sim: EMSimulator, clock: FakeClock
+) -> None:
+    odd = ['Zürich "Nightly"; full, (eu)', "Copy Job\\Backup Job 1", "a&b=c?d#e%20f+g"]
+    jobs = list(sim.state.jobs.values())[: len(odd)]
+    for job, name in zip(jobs, odd, strict=True):
+        job.name = name
+    async with client(sim, clock) as em:
+        for job, name in zip(jobs, odd, strict=True):
+            found = await em.jobs.find(name)
+            assert [j.id for j in found] == [job.id], name
+        assert [j.name for j in await em.jobs.find("Job 003*")] == [
+            f"Job {i:04d}" for i in range(30, 40)
+        ]
+
+
+async def test_jobs_list_entities_reads_every_job_in_pages(
+    clock: FakeClock,
+) -> None:
+    sim = EMSimulator(jobs=450, nas_jobs=5)
+    sim.state.clock = clock.now
+    async with sim, client(sim, clock) as em:
+        jobs = await em.jobs.list(entities=True)
+        assert len(jobs) == 450 and all(isinstance(j, Job) for j in jobs)
+        assert queries(sim) == 3  # ⌈450/200⌉, where list + get is 451 requests
+        one = await em.jobs.get(jobs[123].id)
+        assert one == jobs[123]
+        nas = await em.nas_jobs.list(entities=True)
+        assert sorted(j.name for j in nas) == [f"File Share {i:02d}" for i in range(5)]
+
+
+async def test_a_malformed_query_is_a_bad_request(sim: EMSimulator, clock: FakeClock) -> None:
+    async with client(sim, clock) as em:
+        with pytest.raises(BadRequestError, match="not supported"):
+            await em.query("NoSuchType").all()
+        with pytest.raises(BadRequestError, match="not closed"):
+            await em.query("Job", filter="(Name==x").all()
+        with pytest.raises(BadRequestError, match="has no value"):
+            await em.query("Job", filter="Name==").all()
+        with pytest.raises(ValueError, match="not both"):
+            em.query("Job", sort_asc="Name", sort_desc="Name")
