@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timezone
 
 
 class FakeClock:
@@ -10,12 +11,19 @@ class FakeClock:
     or a test calls :meth:`advance`: timeouts, back-off and throttles take no
     real time and give the same result on any machine."""
 
+    #: The wall time of ``time == 0``: the simulator's epoch, so a clock shared
+    #: with it reads the simulator's "now" from ``utcnow()``.
+    WALL_EPOCH = 1_700_000_000.0
+
     def __init__(self, start: float = 1000.0) -> None:
         self.time = start
         self.sleeps: list[float] = []
 
     def now(self) -> float:
         return self.time
+
+    def utcnow(self) -> datetime:
+        return datetime.fromtimestamp(self.WALL_EPOCH + self.time, timezone.utc)
 
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "LoopClock", "as_clock", "sleep_or_wake"]
+__all__ = ["Clock", "LoopClock", "as_clock", "sleep_or_wake", "utc_now", "window_start"]
 
 
 @runtime_checkable
@@ -41,6 +42,26 @@ class LoopClock:
 
     def __repr__(self) -> str:
         return "LoopClock()"
+
+
+def utc_now(clock: Clock) -> datetime:
+    """The wall time a window such as "the last 24 hours" ends at.
+
+    A clock may offer it as ``utcnow()`` (a test's fake clock does, so the
+    window moves with fake time); otherwise it is the system's UTC time. Only
+    windows read it: EM's own timestamps decide everything else.
+    """
+    utcnow = getattr(clock, "utcnow", None)
+    return utcnow() if callable(utcnow) else datetime.now(timezone.utc)
+
+
+def window_start(clock: Clock, since: datetime | timedelta) -> datetime:
+    """``since`` as an aware datetime: a ``timedelta`` counts back from :func:`utc_now`."""
+    if isinstance(since, timedelta):
+        return utc_now(clock) - since
+    if since.tzinfo is None:
+        raise ValueError("since must be timezone-aware (EM compares UTC times)")
+    return since
 
 
 class _Pair:

@@ -143,16 +143,18 @@ def filter_text(value: FilterLike | None) -> str | None:
     return as_filter(value).text()
 
 
-@attrs.frozen
 class Field:
     """``F.Name``: compare it with ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``."""
 
-    name: str = attrs.field()
+    __slots__ = ("name",)
 
-    @name.validator
-    def _check(self, attribute: object, value: str) -> None:
-        if not _FIELD.fullmatch(value):
-            raise ValueError(f"not a query field name: {value!r}")
+    def __init__(self, name: str) -> None:
+        if not _FIELD.fullmatch(name):
+            raise ValueError(f"not a query field name: {name!r}")
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"F.{self.name}"
 
     def __eq__(self, value: object) -> Comparison:  # type: ignore[override]
         return Comparison(self.name, "==", value)

@@ -52,12 +52,14 @@ class HasLinks:
 
     links: list[Link]
 
-    def link(self, rel: str) -> Link | None:
-        """The first link whose ``Rel`` is ``rel`` (case-insensitive), or ``None``."""
+    def link(self, rel: str, type: str | None = None) -> Link | None:
+        """The first link whose ``Rel`` is ``rel`` (and ``Type`` is ``type``, if
+        given), compared without regard to case, or ``None``."""
         wanted = rel.lower()
         for link in self.links:
             if link.rel is not None and link.rel.lower() == wanted:
-                return link
+                if type is None or (link.type or "").lower() == type.lower():
+                    return link
         return None
 
 

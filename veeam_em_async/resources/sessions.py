@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+from collections.abc import Collection
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
+from ..feed import SessionFeed
 from ..handles import Task
 from ..ids import SessionLike, entity_id
 from ..models import (
@@ -97,6 +100,30 @@ class BackupSessionsResource(_SessionsResource[BackupJobSession, BackupTaskSessi
     task_type = "BackupTaskSession"
     doc = BACKUP_JOB_SESSION
     task_doc = BACKUP_TASK_SESSION
+
+    def feed(
+        self,
+        since: datetime | timedelta | None = None,
+        results: Collection[str] | None = None,
+        interval: float = 60.0,
+        *,
+        overlap: timedelta = timedelta(minutes=15),
+        replica: bool = True,
+    ) -> SessionFeed:
+        """Every job session (backup and, with ``replica``, replication) once,
+        when it reaches ``Stopped``, oldest end first: an async iterator for bots.
+
+        ``since`` is where it starts (a datetime, or a timedelta back from now;
+        default now); ``results`` keeps only those (``("Failed", "Warning")``);
+        each ``interval`` seconds one query per session type asks EM for what
+        ended. Runs EM lists up to ``overlap`` late are still yielded, once.
+        It survives re-logons and transient failures; ``break`` ends it.
+        """
+        kinds = ("BackupJobSession", "ReplicaJobSession") if replica else ("BackupJobSession",)
+        return SessionFeed(
+            self._transport, self._transport.clock, since=since, results=results,
+            interval=interval, overlap=overlap, kinds=kinds,
+        )  # fmt: skip
 
 
 class ReplicaSessionsResource(_SessionsResource[ReplicaJobSession, ReplicaTaskSession]):

@@ -307,6 +307,19 @@ class EMState:
             self._retry_candidates.append(run)
         return run
 
+    def record_run(
+        self, job: SimJob, result: str, at: float, *, listed_at: float | None = None
+    ) -> SimJobSession:
+        """A run of ``job`` that started at ``at`` (seconds on the simulator's clock,
+        past or future) and ends ``session_seconds`` later with ``result``, never
+        retried; listed from ``listed_at`` (default: at once). For tests and
+        benchmarks that script a history."""
+        run = self._new_job_session(job, result, is_retry=False, at=at)
+        run.retried = True
+        if listed_at is not None:
+            run.listed_at = listed_at
+        return run
+
     def advance(self) -> int:
         """Start the automatic retries whose time has come (EM's RetryOptions);
         return how many. Called on every request, so the clock decides."""
