@@ -76,6 +76,10 @@ class Output:
     def json(self, data: Any) -> None:
         print(json.dumps(data, indent=2, default=str), file=self.stream)
 
+    def json_line(self, data: Any) -> None:
+        """One compact JSON object on one line (a stream of events, JSON Lines)."""
+        print(json.dumps(data, default=str), file=self.stream, flush=True)
+
     def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         cells = [["" if c is None else str(c) for c in row] for row in rows]
         if self.console is not None:
@@ -152,7 +156,7 @@ def model_dict(model: Any) -> Any:
 def outcome_dict(outcome: ActionOutcome) -> dict[str, Any]:
     job = outcome.job
     return {
-        "job": job.name if isinstance(job, EntityRef) else str(job),
+        "job": job.name if isinstance(job, (EntityRef, Job, NasJob)) else str(job),
         "ok": outcome.ok,
         "task": model_dict(outcome.task) if outcome.task else None,
         "error": str(outcome.error) if outcome.error else None,
@@ -317,18 +321,20 @@ def connect(args: argparse.Namespace) -> EnterpriseManager:
 
 
 async def select_jobs(args: argparse.Namespace, resource: Any) -> list[Any]:
+    from .cli_query import resolve_jobs
+
     if args.all:
         refs: list[EntityRef] = await resource.list()
         if args.name_like:
             refs = [r for r in refs if r.name and fnmatch.fnmatchcase(r.name, args.name_like)]
         return refs
     if not args.ids:
-        raise CLIError("name at least one job id, or use --all")
-    return list(args.ids)
+        raise CLIError("name at least one job (id or name), or use --all")
+    return await resolve_jobs(resource, list(args.ids))
 
 
 async def run_em_command(args: argparse.Namespace, out: Output) -> int:
-    from . import cli_runs
+    from . import cli_query, cli_runs
 
     async with connect(args) as em:
         resource = em.nas_jobs if args.group == "nas-jobs" else em.jobs
@@ -336,8 +342,14 @@ async def run_em_command(args: argparse.Namespace, out: Output) -> int:
         if args.group == "tasks":
             info = await em.tasks.get(args.id)
             return show_task(out, info)
+        if args.group == "sessions" and command == "list":
+            return await cli_query.sessions_list(args, out, em)
+        if args.group == "sessions" and command == "watch":
+            return await cli_query.sessions_watch(args, out, em)
         if args.group == "sessions":
             return await cli_runs.sessions_command(args, out, em)
+        if command == "status":
+            return await cli_query.job_status(args, out, em)
         if command == "run":
             return await cli_runs.run_jobs(args, out, em, await select_jobs(args, resource))
         if command == "list":
@@ -352,7 +364,10 @@ async def run_em_command(args: argparse.Namespace, out: Output) -> int:
                 )
             return 0
         if command == "show":
-            job = await resource.get(args.id)
+            matches = await cli_query.resolve_jobs(resource, [args.id])
+            if len(matches) > 1:
+                raise CLIError(f"{args.id!r} names {len(matches)} jobs: give one name or an id")
+            job = await resource.get(matches[0]) if isinstance(matches[0], str) else matches[0]
             if out.json_mode:
                 out.json(model_dict(job))
             else:
@@ -491,10 +506,17 @@ def build_parser() -> argparse.ArgumentParser:
         commands = group_parser.add_subparsers(dest="command", required=True)
         commands.add_parser("list", parents=[conn])
         show = commands.add_parser("show", parents=[conn])
-        show.add_argument("id")
+        show.add_argument("id", metavar="JOB", help="job id or name")
+        if group == "jobs":
+            status = commands.add_parser(
+                "status", parents=[conn], help="the last result of every job (exit 1 if one failed)"
+            )
+            status.add_argument(
+                "--since", default="7d", help="look back this far for runs (default 7d)"
+            )
         for action in actions:
             act = commands.add_parser(action, parents=[conn])
-            act.add_argument("ids", nargs="*", metavar="ID")
+            act.add_argument("ids", nargs="*", metavar="JOB", help="job ids or names (* allowed)")
             act.add_argument("--all", action="store_true", help="every job")
             act.add_argument("--name-like", help="with --all: only names matching this glob")
             act.add_argument("--wait", action="store_true", help="wait until the tasks finish")
@@ -502,7 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
         run_parser = commands.add_parser(
             "run", parents=[conn], help="start jobs and wait for each run's result"
         )
-        run_parser.add_argument("ids", nargs="*", metavar="ID")
+        run_parser.add_argument("ids", nargs="*", metavar="JOB", help="job ids or names")
         run_parser.add_argument("--all", action="store_true", help="every job")
         run_parser.add_argument("--name-like", help="with --all: only names matching this glob")
         run_actions = ("start", "retry", "sync") if group == "jobs" else ("start", "retry")
@@ -518,11 +540,25 @@ def build_parser() -> argparse.ArgumentParser:
         )  # fmt: skip
     sessions = sub.add_parser("sessions", help="job sessions (runs) on a real EM")
     session_commands = sessions.add_subparsers(dest="command", required=True)
-    for name in ("list", "show", "stop"):
+    for name in ("list", "watch", "show", "stop"):
         session_parser = session_commands.add_parser(name, parents=[conn])
+        if name in ("list", "watch"):
+            session_parser.add_argument(
+                "--since", default="24h" if name == "list" else "0s",
+                help="30m, 24h, 7d or an ISO time (list: default 24h; watch: from now)",
+            )  # fmt: skip
+            session_parser.add_argument("--result", help="only these results, e.g. Failed,Warning")
         if name == "list":
             session_parser.add_argument(
                 "--replica", action="store_true", help="replication sessions"
+            )
+            session_parser.add_argument("--job", help="only this job's runs (name, * allowed)")
+        elif name == "watch":
+            session_parser.add_argument(
+                "--interval", type=float, default=60.0, help="seconds between queries"
+            )
+            session_parser.add_argument(
+                "--count", type=int, default=0, help="stop after this many runs (0: never)"
             )
         else:
             session_parser.add_argument("id")

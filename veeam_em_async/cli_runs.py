@@ -18,7 +18,7 @@ import attrs
 from .bulk import RunOutcome
 from .client import EnterpriseManager
 from .errors import NotFoundError, RunFailedError
-from .models import BackupJobSession, EntityRef, ReplicaJobSession
+from .models import BackupJobSession, EntityRef, Job, NasJob, ReplicaJobSession
 
 if TYPE_CHECKING:
     from .cli import Output
@@ -42,7 +42,8 @@ async def vm_reasons(em: EnterpriseManager, session: Session | None) -> list[str
 
 
 def job_label(job: Any) -> str:
-    return str(job.name) if isinstance(job, EntityRef) and job.name else str(job)
+    named = isinstance(job, (EntityRef, Job, NasJob)) and job.name
+    return str(job.name) if named else str(job)
 
 
 async def outcome_rows(

@@ -132,8 +132,10 @@ def test_errors_print_one_line_and_exit_one(
     code, _ = run("jobs", "show", "00000000-0000-4000-8000-000000000000")
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("error: 404") and err.count("\n") == 1
-    code, _ = run("jobs", "show", "not-a-job")
+    code, _ = run("jobs", "show", "urn:veeam:Job:not-a-uuid")
     assert code == 1 and "not a Job id" in capsys.readouterr().err
+    code, _ = run("jobs", "show", "not-a-job")  # not an id: a name, and no job has it
+    assert code == 1 and "no job is named 'not-a-job'" in capsys.readouterr().err
     monkeypatch.setenv("VEEAM_EM_PASSWORD", "wrong")
     code, _ = run("jobs", "list")
     err = capsys.readouterr().err
@@ -231,3 +233,41 @@ def test_sessions_list_show_and_stop(sim: EMSimulator) -> None:
     assert code == 1 and "Stopped by user" in out  # a Failed session exits 1
     code, out = run("sessions", "list", "--replica", "--json")
     assert code == 0 and json.loads(out) == []
+
+
+def test_jobs_are_taken_by_name_where_ids_are(sim: EMSimulator) -> None:
+    code, out = run("jobs", "show", "Job 0003", "--json")
+    assert code == 0 and json.loads(out)["name"] == "Job 0003"
+    code, out = run("jobs", "start", "Job 0000", "Job 0001", "--wait", "--json")
+    assert code == 0 and [o["job"] for o in json.loads(out)] == ["Job 0000", "Job 0001"]
+    code, out = run("jobs", "show", "Job 00*")
+    assert code == 1
+    code, out = run("jobs", "show", "No such job")
+    assert code == 1
+
+
+def test_sessions_list_filters_watch_streams_and_jobs_status(sim: EMSimulator) -> None:
+    backup = [j for j in sim.state.jobs.values() if j.job_type == "Backup"]
+    sim.state.scripted[backup[0].id] = ["Failed"]
+    sim.state.scripted[backup[1].id] = ["Warning"]
+    code, _ = run("jobs", "run", backup[0].id, backup[1].id, backup[2].id, "--json")
+    assert code == 1  # one run failed
+    code, out = run("sessions", "list", "--since", "1h", "--result", "Failed,Warning", "--json")
+    assert code == 0
+    assert sorted(s["result"] for s in json.loads(out)) == ["Failed", "Warning"]
+    code, out = run("sessions", "list", "--job", backup[2].name, "--json")
+    assert code == 0 and [s["job_name"] for s in json.loads(out)] == [backup[2].name]
+    code, out = run(
+        "sessions", "watch", "--since", "1h", "--count", "3", "--interval", "0.05", "--json"
+    )
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(lines) == 3
+    assert {line["job_name"] for line in lines} == {j.name for j in backup[:3]}
+    code, out = run("jobs", "status", "--json")
+    status = {row["name"]: row["last"] for row in json.loads(out)}
+    assert code == 1  # a job's last run failed
+    assert status[backup[0].name]["result"] == "Failed"
+    assert status[backup[2].name]["result"] == "Success"
+    assert status[backup[3].name] is None and len(status) == 12
+    code, table = run("jobs", "status")
+    assert "no run" in table and "Failed" in table

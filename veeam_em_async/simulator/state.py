@@ -8,10 +8,18 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from .documents import EPOCH
 from .job_sessions import RETRY_TIMES, VMS_PER_JOB, SimJobSession
 
 JOB_TYPES = ("Backup", "Replica", "BackupCopy", "ImmediateBackupCopy")
 PLATFORMS = ("VMware", "HyperV", "vCloud")
+
+
+def wall_seconds() -> float:
+    """The default clock: seconds since :data:`EPOCH`, so that the times the
+    simulator reports are the real UTC time (a ``--since 24h`` finds its runs).
+    Tests inject a fake clock, whose 0 is EPOCH."""
+    return time.time() - EPOCH
 
 
 @dataclass
@@ -89,7 +97,7 @@ class EMState:
         session_timeout: float,
         seed: int,
         job_types: Sequence[str] | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = wall_seconds,
         history_tasks: int = 0,
         warning_rate: float = 0.0,
         session_seconds: float | None = None,
