@@ -82,3 +82,11 @@ def test_bench_runs_quick() -> None:
         # shared polling: far below one request per run per tick (no timing asserted:
         # a run that ended before its first poll is fetched once by id, so not exactly 1/N)
         assert row["ticks"] >= 1 and row["polls_per_run_per_tick"] < 0.5
+
+
+def test_bench_query_quick() -> None:
+    data = run("bench_query.py", "--jobs", "50", "450", "--latency", "0")
+    rows = data["rows"]
+    assert isinstance(rows, list) and [r["jobs"] for r in rows] == [50, 450]
+    # ⌈N/200⌉ queries against N + 1 requests: counted, never timed
+    assert [(r["query_requests"], r["list_get_requests"]) for r in rows] == [(1, 51), (3, 451)]

@@ -53,7 +53,9 @@ async def test_30_matches_at_page_size_7_are_seen_once_in_order(
         names = [job.name async for job in query]
         assert names == [f"Job {i:04d}" for i in range(30)]
         assert query.requests == 5 == queries(sim)  # ⌈30/7⌉
-        assert all(isinstance(job, Job) for job in await query.all())
+        every = await query.all()  # pages 2-5 fetched together, kept in order
+        assert [job.name for job in every] == names and all(isinstance(j, Job) for j in every)
+        assert queries(sim) == 10
 
 
 async def test_break_after_the_first_item_costs_one_request(
