@@ -200,6 +200,14 @@ def child(args: argparse.Namespace) -> None:
 # -- orchestration -----------------------------------------------------------------
 
 
+def print_table(columns: list[str], rows: list[dict[str, Any]]) -> None:
+    """The rows as a Markdown table of ``columns``."""
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+    for row in rows:
+        print("| " + " | ".join(str(row[c]) for c in columns) + " |")
+
+
 def sim_call(url: str, path: str, method: str = "GET") -> dict[str, Any]:
     request = urllib.request.Request(f"{url}{path}", method=method)
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -328,10 +336,7 @@ def main() -> None:
         "task_list_gets", "polls_per_task", "parsed_per_job", "cpu_ms_per_job", "peak_rss_mb",
         "rss_kb_per_job",
     ]  # fmt: skip
-    print("| " + " | ".join(columns) + " |")
-    print("|" + "---|" * len(columns))
-    for row in rows:
-        print("| " + " | ".join(str(row[c]) for c in columns) + " |")
+    print_table(columns, rows)
     ratios: dict[str, dict[str, float]] = {}
     for jobs in sizes:
         for latency in args.latency:

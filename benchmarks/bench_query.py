@@ -25,7 +25,7 @@ import sys
 import time
 from typing import Any
 
-from bench_bulk import PASSWORD, USER, run_child, spawn_simulator
+from bench_bulk import PASSWORD, USER, print_table, run_child, spawn_simulator
 
 
 async def read_by_query(url: str, conns: int) -> int:
@@ -109,10 +109,7 @@ def main() -> None:
                 "faster": round(list_get["wall"] / query["wall"], 1),
             }
         )
-    print("| " + " | ".join(columns) + " |")
-    print("|" + "---|" * len(columns))
-    for row in rows:
-        print("| " + " | ".join(str(row[c]) for c in columns) + " |")
+    print_table(columns, rows)
     print()
     print(json.dumps({"benchmark": "query", "rows": rows}))
 

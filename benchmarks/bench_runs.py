@@ -33,7 +33,7 @@ import tempfile
 import time
 from typing import Any
 
-from bench_bulk import PASSWORD, USER, bare_logon, run_child, sim_call, spawn_simulator
+from bench_bulk import PASSWORD, USER, bare_logon, print_table, run_child, sim_call, spawn_simulator
 
 STATE = re.compile(rb"<State>([^<]+)</State>")
 
@@ -176,10 +176,7 @@ def main() -> None:
                 "bound_polls_per_run_per_tick": round(bound["polls"] / (runs * bound_ticks), 3),
             }
         )
-    print("| " + " | ".join(columns) + " |")
-    print("|" + "---|" * len(columns))
-    for row in rows:
-        print("| " + " | ".join(str(row[c]) for c in columns) + " |")
+    print_table(columns, rows)
     print()
     print(json.dumps({"benchmark": "runs", "rows": rows}))
 

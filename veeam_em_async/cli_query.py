@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .cli_runs import Session, session_dict
 from .client import EnterpriseManager
-from .filters import F, Filter
+from .filters import F, Filter, one_of
 
 if TYPE_CHECKING:
     from .cli import Output
@@ -76,11 +76,7 @@ async def sessions_list(args: argparse.Namespace, out: Output, em: EnterpriseMan
             since = datetime.now(timezone.utc) - since
         parts.append(F.CreationTime >= since)
     if args.result:
-        results = [r.strip() for r in args.result.split(",") if r.strip()]
-        wanted: Filter = F.Result == results[0]
-        for result in results[1:]:
-            wanted = wanted | (F.Result == result)
-        parts.append(wanted)
+        parts.append(one_of("Result", [r.strip() for r in args.result.split(",") if r.strip()]))
     if args.job:
         parts.append(F.JobName == args.job)
     query_filter: Filter | None = None

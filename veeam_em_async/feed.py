@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 from .clock import Clock, window_start
 from .errors import ResponseParseError, ServerError, TransportError
-from .filters import F, Filter
+from .filters import F, Filter, one_of
 from .query import Query
 from .session_source import JobSession
 from .transport import Transport
@@ -88,12 +88,7 @@ class SessionFeed:
 
     def _filter(self) -> Filter:
         ended = (F.State == "Stopped") & (F.EndTime >= self.watermark - self.overlap)
-        if not self.results:
-            return ended
-        wanted: Filter = F.Result == self.results[0]
-        for result in self.results[1:]:
-            wanted = wanted | (F.Result == result)
-        return ended & wanted
+        return ended & one_of("Result", self.results) if self.results else ended
 
     async def poll(self) -> list[JobSession]:
         """One round: the sessions that ended since the last round, oldest first."""

@@ -17,12 +17,13 @@ text is URL-encoded once, by the HTTP layer, with the other parameters.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Union
 
 import attrs
 
-__all__ = ["F", "Filter", "condition", "filter_text", "quote", "utc_text"]
+__all__ = ["F", "Filter", "condition", "filter_text", "one_of", "quote", "utc_text"]
 
 _BARE = re.compile(r"[A-Za-z0-9_.:-]+")
 _FIELD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
@@ -126,6 +127,16 @@ def _junction(sep: str, left: Filter, right: Filter) -> Filter:
         else:
             parts.append(side)
     return Junction(sep, tuple(parts))
+
+
+def one_of(field: str, values: Sequence[object]) -> Filter:
+    """``field`` equal to any of ``values``: ``(Result==Failed,Result==Warning)``."""
+    if not values:
+        raise ValueError(f"one_of({field!r}) needs at least one value")
+    found: Filter = Comparison(field, "==", values[0])
+    for value in values[1:]:
+        found = found | Comparison(field, "==", value)
+    return found
 
 
 def as_filter(value: FilterLike) -> Filter:

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from veeam_em_async import F
-from veeam_em_async.filters import Filter, filter_text
+from veeam_em_async.filters import Filter, filter_text, one_of
 from veeam_em_async.simulator.filters import compile_filter
 
 UTC = timezone.utc
@@ -85,6 +85,15 @@ def test_raw_strings_join_as_groups() -> None:
     )
     assert str("JobType==Backup" | (F.State == "Working")) == "(JobType==Backup),State==Working"
     assert filter_text(None) is None
+
+
+def test_one_of_is_an_or_of_equalities() -> None:
+    assert str(one_of("Result", ["Failed", "Warning"])) == "Result==Failed,Result==Warning"
+    assert str((F.State == "Stopped") & one_of("Result", ["Failed", "Warning"])) == (
+        "State==Stopped;(Result==Failed,Result==Warning)"
+    )
+    with pytest.raises(ValueError, match="at least one"):
+        one_of("Result", [])
 
 
 def test_misuse_is_a_clear_error() -> None:
