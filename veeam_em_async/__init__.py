@@ -26,6 +26,7 @@ from .errors import (
 from .filters import F, Filter
 from .handles import Task
 from .models import (
+    AgentBackupJob,
     BackupJobSession,
     BackupTaskSession,
     EntityRef,
@@ -35,14 +36,17 @@ from .models import (
     Link,
     LogonSession,
     NasJob,
+    ObjectInJob,
     Platform,
     ReplicaJobSession,
     ReplicaTaskSession,
+    Repository,
     SessionResult,
     SessionState,
     TaskInfo,
     TaskResult,
     TaskState,
+    UnknownJobInfo,
     from_xml,
 )
 from .models.requests import JobCloneSpec, JobEdit
@@ -57,6 +61,10 @@ __version__ = "0.1.0"
 logging.getLogger("veeam_em_async").addHandler(logging.NullHandler())
 
 __all__ = [
+    "AgentBackupJob",
+    "ObjectInJob",
+    "Repository",
+    "UnknownJobInfo",
     "ActionOutcome",
     "F",
     "Filter",

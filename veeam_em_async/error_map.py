@@ -25,8 +25,8 @@ def _describe(body: bytes | bytearray) -> tuple[str | None, str | None]:
         info = from_xml(body)
     except ResponseParseError as exc:
         return None, exc.excerpt[:_HINT_CHARS]
-    if isinstance(info, ErrorInfo) and info.message:
-        return info.message, None
+    if isinstance(info, ErrorInfo):
+        return info.describe(), None
     return None, None
 
 

@@ -18,6 +18,7 @@ from veeam_em_async import (
     NasJob,
     ReplicaJobSession,
     ReplicaTaskSession,
+    Repository,
     TaskInfo,
 )
 from veeam_em_async.errors import BadRequestError
@@ -93,7 +94,7 @@ async def test_each_type_comes_back_as_its_model(sim: EMSimulator, clock: FakeCl
         expected = {
             "Job": Job, "NasJob": NasJob, "BackupJobSession": BackupJobSession,
             "ReplicaJobSession": ReplicaJobSession, "BackupTaskSession": BackupTaskSession,
-            "ReplicaTaskSession": ReplicaTaskSession, "Task": TaskInfo, "Repository": EntityRef,
+            "ReplicaTaskSession": ReplicaTaskSession, "Task": TaskInfo, "Repository": Repository,
         }  # fmt: skip
         for query_type, model in expected.items():
             items = await em.query(query_type).all()

@@ -15,6 +15,7 @@ from veeam_em_async import (
     NasJob,
     ResponseParseError,
     TaskInfo,
+    UnknownJobInfo,
     from_xml,
 )
 from veeam_em_async.models import (
@@ -320,7 +321,7 @@ def test_not_a_boolean_is_a_parse_error() -> None:
         from_xml(f'<Task {NS}><TaskId>t1</TaskId><Result Success="maybe" /></Task>')
 
 
-def test_unknown_enum_values_and_elements_are_kept_or_ignored() -> None:
+def test_unknown_enum_values_and_elements_are_kept() -> None:
     job = from_xml(
         f'<Job {NS} Href="h" UID="urn:veeam:Job:5658281f-625e-4627-89dd-d2a0c48be99e" Extra="x">'
         "<JobType>QuantumBackup</JobType><Platform>Nutanix</Platform>"
@@ -329,7 +330,9 @@ def test_unknown_enum_values_and_elements_are_kept_or_ignored() -> None:
     )
     assert isinstance(job, Job)
     assert job.job_type == "QuantumBackup" and job.platform == "Nutanix"
-    assert job.info is None
+    assert job.extra == {"@Extra": "x", "SomethingNew": {"Deep": "1"}}
+    assert isinstance(job.info, UnknownJobInfo) and job.info.kind == "FutureJobInfo"
+    assert job.info.extra == {"X": "1"}
     task = from_xml(f"<Task {NS}><TaskId>t2</TaskId><State>Paused</State></Task>")
     assert isinstance(task, TaskInfo) and task.state == "Paused"
 

@@ -122,7 +122,7 @@ def test_render_document_escapes_and_keeps_order() -> None:
     ],
 )
 def test_every_fraction_length_parses_on_every_python(text: str, expected: datetime) -> None:
-    from veeam_em_async.models.converter import parse_datetime
+    from veeam_em_async.models.datetimes import parse_datetime
 
     parsed = parse_datetime(text)
     assert parsed == expected and parsed.tzinfo == timezone.utc
@@ -141,7 +141,7 @@ def test_a_job_whose_next_run_has_a_two_digit_fraction_parses() -> None:
     "bad", ["tomorrow", "2020-02-05", "2020-13-05T01:00:00Z", "2020-02-05T01:00:20.Z"]
 )
 def test_malformed_datetimes_are_refused(bad: str) -> None:
-    from veeam_em_async.models.converter import parse_datetime
+    from veeam_em_async.models.datetimes import parse_datetime
 
     with pytest.raises(ValueError):
         parse_datetime(bad)

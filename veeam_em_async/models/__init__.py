@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from .common import EntityRef, ErrorInfo, HasLinks, Link
+from .agents import AgentBackupJob, AgentJobInfo, AgentPlatform
+from .api import ApiRoot, SupportedVersion
+from .common import EntityRef, ErrorInfo, HasLinks, Link, Model
 from .converter import converter
 from .docs import (
+    AGENT_JOB,
+    API_ROOT,
     BACKUP_JOB_SESSION,
     BACKUP_TASK_SESSION,
     DOCUMENTS,
@@ -12,8 +16,10 @@ from .docs import (
     JOB,
     LOGON_SESSION,
     NAS_JOB,
+    OBJECTS_IN_JOB,
     REPLICA_JOB_SESSION,
     REPLICA_TASK_SESSION,
+    REPOSITORY,
     TASK,
     TASKS,
     Doc,
@@ -25,6 +31,8 @@ from .jobs import (
     AdvancedStorageOptions,
     BackupCopyJobInfo,
     BackupJobInfo,
+    FileCopyJobInfo,
+    FSFileExcludeOptions,
     GfsPeriod,
     GfsRetentionPolicy,
     GuestFSIndexingOptions,
@@ -36,14 +44,26 @@ from .jobs import (
     LinkedBackupRepository,
     LinkedJob,
     ObjectInJob,
+    OracleBackupOptions,
     Platform,
     ReplicaJobInfo,
     SimpleRetentionPolicy,
     SqlBackupOptions,
+    UnknownJobInfo,
     VssSnapshotOptions,
 )
 from .logon import LogonSession
-from .nas import NasAclOptions, NasAdvancedStorageOptions, NasJob, NasObject, NasStorageOptions
+from .nas import (
+    NasAclOptions,
+    NasAdvancedStorageOptions,
+    NasArchiveFileTypes,
+    NasFileExtensionsOption,
+    NasFileVersionsHistory,
+    NasJob,
+    NasObject,
+    NasStorageOptions,
+)
+from .repositories import Repository
 from .schedule import (
     BackupWindowOptions,
     ContinuousOptions,
@@ -68,6 +88,24 @@ from .sessions import (
 from .tasks import TaskInfo, TaskResult, TaskState
 
 __all__ = [
+    "AGENT_JOB",
+    "API_ROOT",
+    "OBJECTS_IN_JOB",
+    "REPOSITORY",
+    "AgentBackupJob",
+    "AgentJobInfo",
+    "AgentPlatform",
+    "ApiRoot",
+    "SupportedVersion",
+    "Model",
+    "FileCopyJobInfo",
+    "FSFileExcludeOptions",
+    "OracleBackupOptions",
+    "UnknownJobInfo",
+    "NasArchiveFileTypes",
+    "NasFileExtensionsOption",
+    "NasFileVersionsHistory",
+    "Repository",
     "BACKUP_JOB_SESSION",
     "BACKUP_TASK_SESSION",
     "DOCUMENTS",

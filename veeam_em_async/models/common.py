@@ -10,12 +10,18 @@ converter's business (``converter.py``), not the models'.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
 
 XML_KEY = "veeam_em_async.xml"
 NONE_WORD_KEY = "veeam_em_async.none_word"
+
+#: The ``extra`` of a model whose element held nothing unmodelled (one shared,
+#: read-only mapping: no allocation per model).
+NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 
 def xml(path: str, *, none_word: str | None = None, **kwargs: Any) -> Any:
@@ -37,8 +43,30 @@ def uuid_from_uid(uid: str | None) -> str | None:
     return uid.rsplit(":", 1)[-1] or None
 
 
+class Model:
+    """Base of every model: what EM sent that the model does not name stays reachable.
+
+    :attr:`extra` maps each unmodelled child element or attribute of the
+    model's element (``"@Attr"``, ``"Child"``) to xmltodict's value for it, so
+    a field EM adds, or one this version does not model, is read as
+    ``job.extra["NewElement"]`` without fetching and parsing again.
+
+    It is kept outside the attrs fields, in a slot the converter fills only
+    when something was left over: a model with nothing unmodelled costs no
+    extra argument, allocation or assignment, and ``extra`` takes no part in
+    equality, hashing or ``repr`` (``attrs.evolve`` does not carry it over).
+    """
+
+    __slots__ = ("_extra",)
+
+    @property
+    def extra(self) -> Mapping[str, Any]:
+        """Unmodelled elements and attributes, by XML name (empty if none)."""
+        return getattr(self, "_extra", NO_EXTRA)
+
+
 @attrs.frozen
-class Link:
+class Link(Model):
     """One ``<Link>``: where a related resource or an action lives."""
 
     href: str = xml("@Href")
@@ -64,7 +92,7 @@ class HasLinks:
 
 
 @attrs.frozen
-class EntityRef(HasLinks):
+class EntityRef(Model, HasLinks):
     """A ``<Ref>``/``<EntityRef>``: a named pointer to an entity, as lists return."""
 
     href: str = xml("@Href")
@@ -80,8 +108,28 @@ class EntityRef(HasLinks):
 
 
 @attrs.frozen
-class ErrorInfo:
-    """EM's ``<Error Message=… StatusCode=…>`` body."""
+class ErrorInfo(Model):
+    """EM's ``<Error Message=… StatusCode=… Status=…>`` body.
+
+    ``first_chance_exception_message`` is the .NET exception EM caught first,
+    which sometimes says more than ``message``; ``stack_trace`` is EM's
+    server-side trace, kept for whoever debugs EM but never put in an
+    exception's text (see :meth:`describe`).
+    """
 
     message: str | None = xml("@Message", default=None)
     status_code: int | None = xml("@StatusCode", default=None)
+    status: str | None = xml("@Status", default=None)
+    first_chance_exception_message: str | None = None
+    stack_trace: str | None = None
+
+    def describe(self) -> str | None:
+        """``message``, with the first-chance message added when it says
+        something ``message`` does not; never the stack trace."""
+        main = (self.message or "").strip()
+        first = (self.first_chance_exception_message or "").strip()
+        if not first or first in main:
+            return main or None
+        if not main or main in first:
+            return first
+        return f"{main} (first-chance exception: {first})"

@@ -16,7 +16,9 @@ All the rules that turn EM's XML-as-dicts into typed values live here, in
 - enum-like values stay strings, so a value EM adds later is kept; a field
   declared with ``none_word`` (EM's ``<Result>None</Result>``) reads that word
   as a missing element;
-- unknown elements and attributes are ignored.
+- an element or attribute no field names goes into the model's ``extra``
+  mapping (see :class:`~veeam_em_async.models.common.Model`), so nothing EM
+  sends is lost; namespace declarations (``@xmlns…``) are not content.
 
 Any shape the rules cannot accept raises ``ValueError``/``TypeError`` here;
 :func:`veeam_em_async.from_xml` turns those into ``ResponseParseError``.
@@ -24,25 +26,20 @@ Any shape the rules cannot accept raises ``ValueError``/``TypeError`` here;
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from types import UnionType
 from typing import Any, Optional, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
 
-from .common import NONE_WORD_KEY, XML_KEY
-from .jobs import JOB_INFO_VARIANTS, JobInfo
+from .common import NONE_WORD_KEY, XML_KEY, Model
+from .datetimes import parse_datetime
+from .jobs import JOB_INFO_VARIANTS, JobInfo, UnknownJobInfo
 from .schedule import JobScheduleOptions
 
 T = TypeVar("T")
-
-_XS_DATETIME = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?"
-    r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))?"
-)
 
 
 def pascal_case(name: str) -> str:
@@ -90,27 +87,6 @@ def _structure_int(value: Any, _: type) -> int:
     return int(_text_of(value))
 
 
-def parse_datetime(text: str) -> datetime:
-    """EM's ``xs:dateTime`` as an aware UTC datetime (naive values are UTC).
-
-    Same result on every supported Python: ``2020-02-05T01:00:20.68Z``,
-    ``….7Z``, seven-digit fractions and ``+03:00`` offsets all parse.
-    """
-    match = _XS_DATETIME.fullmatch(text.strip())
-    if match is None:
-        raise ValueError(f"not an xs:dateTime: {text[:40]!r}")
-    year, month, day, hour, minute, second, fraction, _zulu, sign, off_h, off_m = match.groups()
-    micro = int((fraction or "0")[:6].ljust(6, "0"))
-    tz = timezone.utc
-    if sign is not None:
-        offset = timedelta(hours=int(off_h), minutes=int(off_m))
-        tz = timezone(-offset if sign == "-" else offset)
-    parsed = datetime(
-        int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro, tz
-    )
-    return parsed.astimezone(timezone.utc)
-
-
 def _structure_datetime(value: Any, _: type) -> datetime:
     if isinstance(value, datetime):
         return value
@@ -150,6 +126,10 @@ def _inner_type(tp: Any) -> Any:
     return tp
 
 
+#: Namespace declarations EM puts on root elements: markup, not content.
+_NAMESPACE_ATTRIBUTES = frozenset({"@xmlns", "@xmlns:xsd", "@xmlns:xsi"})
+
+
 def _make_model_hook(cls: type[T], converter: cattrs.Converter) -> Callable[[Any, Any], T]:
     """Generate one straight-line structuring function per model class, once.
 
@@ -162,6 +142,7 @@ def _make_model_hook(cls: type[T], converter: cattrs.Converter) -> Callable[[Any
     attrs.resolve_types(cls)  # type: ignore[type-var]
     name = cls.__name__
     namespace: dict[str, Any] = {"cls": cls, "_text_of": _text_of}
+    keeps_extra = issubclass(cls, Model)
     lines = [
         "def structure_model(data, _):",
         "    if type(data) is not dict:",
@@ -209,6 +190,22 @@ def _make_model_hook(cls: type[T], converter: cattrs.Converter) -> Callable[[Any
             lines.append(f"{indent}kw[{field.name!r}] = v if type(v) is str else _text_of(v)")
         else:
             lines.append(f"{indent}kw[{field.name!r}] = h{i}(v, t{i})")
+    if keeps_extra:
+        # One C-level set difference per element; a dict only when something is left.
+        # One C-level superset test per element (no allocation); a dict only
+        # when something is left over.
+        known = {p.split("/")[0] for p in paths.values()} | _NAMESPACE_ATTRIBUTES
+        namespace["known"] = frozenset(known)
+        namespace["_set"] = object.__setattr__
+        lines += [
+            "    if not known.issuperset(data):",
+            "        extra = {k: v for k, v in data.items()"
+            " if k not in known and not k.startswith('@xmlns')}",
+            "        if extra:",
+            "            model = cls(**kw)",
+            "            _set(model, '_extra', extra)",
+            "            return model",
+        ]
     lines.append("    return cls(**kw)")
     exec(compile("\n".join(lines), f"<structure {name}>", "exec"), namespace)  # noqa: S102
     function: Callable[[Any, Any], T] = namespace["structure_model"]
@@ -224,7 +221,13 @@ def _structure_job_info(value: Any, _: Any) -> JobInfo | None:
     for key, model in JOB_INFO_VARIANTS.items():
         if key in value:
             return converter.structure(value[key], model)
-    return None  # a variant this version does not know: keep the job, not the info
+    for key, content in value.items():
+        if not key.startswith("@"):  # a variant this version does not know: keep it visible
+            unknown = UnknownJobInfo(kind=key)
+            if isinstance(content, dict) and content:
+                object.__setattr__(unknown, "_extra", content)
+            return unknown
+    return None  # an empty <JobInfo/>
 
 
 def _make_schedule_hook(

@@ -15,11 +15,14 @@ import attrs
 
 from ..errors import ResponseParseError
 from ..xmlio import parse_document
+from .agents import AgentBackupJob
+from .api import ApiRoot
 from .common import EntityRef, ErrorInfo
 from .converter import converter
-from .jobs import Job
+from .jobs import Job, ObjectInJob
 from .logon import LogonSession
 from .nas import NasJob
+from .repositories import Repository
 from .sessions import (
     BackupJobSession,
     BackupTaskSession,
@@ -109,6 +112,10 @@ BACKUP_JOB_SESSION = Doc("BackupJobSession", BackupJobSession)
 REPLICA_JOB_SESSION = Doc("ReplicaJobSession", ReplicaJobSession)
 BACKUP_TASK_SESSION = Doc("BackupTaskSession", BackupTaskSession)
 REPLICA_TASK_SESSION = Doc("ReplicaTaskSession", ReplicaTaskSession)
+AGENT_JOB = Doc("AgentBackupJob", AgentBackupJob)
+REPOSITORY = Doc("Repository", Repository)
+API_ROOT = Doc("EnterpriseManager", ApiRoot)
+OBJECTS_IN_JOB = ListDoc("ObjectsInJob", "ObjectInJob", ObjectInJob)
 
 #: Every document kind the client knows, by root element (what ``from_xml`` accepts).
 DOCUMENTS: dict[str, Doc[Any] | ListDoc[Any]] = {
@@ -127,6 +134,10 @@ DOCUMENTS: dict[str, Doc[Any] | ListDoc[Any]] = {
         REPLICA_JOB_SESSION,
         BACKUP_TASK_SESSION,
         REPLICA_TASK_SESSION,
+        AGENT_JOB,
+        REPOSITORY,
+        API_ROOT,
+        OBJECTS_IN_JOB,
     )
 }
 
@@ -141,8 +152,12 @@ Document = Union[
     ReplicaJobSession,
     BackupTaskSession,
     ReplicaTaskSession,
+    AgentBackupJob,
+    Repository,
+    ApiRoot,
     list[EntityRef],
     list[TaskInfo],
+    list[ObjectInJob],
 ]
 
 
@@ -152,7 +167,9 @@ def from_xml(data: Body) -> Document:
     ``Job``→:class:`Job`, ``NASJob``→:class:`NasJob`, ``Task``→:class:`TaskInfo`,
     ``EntityReferences``→``list[EntityRef]``, ``Tasks``→``list[TaskInfo]``,
     ``LogonSession``→:class:`LogonSession`, ``Error``→:class:`ErrorInfo`
-    (returned, not raised), the job and task sessions to their models.
+    (returned, not raised), the job and task sessions to their models,
+    ``AgentBackupJob``→:class:`AgentBackupJob`, ``Repository``→:class:`Repository`,
+    ``EnterpriseManager``→:class:`ApiRoot`, ``ObjectsInJob``→``list[ObjectInJob]``.
     Anything else raises :class:`ResponseParseError`.
     """
     root, content = parse_document(data)

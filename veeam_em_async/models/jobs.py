@@ -1,4 +1,4 @@
-"""VM jobs (``<Job>``) and the four ``<JobInfo>`` variants.
+"""VM jobs (``<Job>``) and the ``<JobInfo>`` variants.
 
 ``job_type`` and ``platform`` are kept as EM's strings: EM documents
 ``VMware``/``Hyperv``/``vCloud`` but sends ``HyperV`` and ``CustomPlatform``,
@@ -13,7 +13,7 @@ from typing import Union
 
 import attrs
 
-from .common import HasLinks, Link, uuid_from_uid, xml
+from .common import HasLinks, Link, Model, uuid_from_uid, xml
 from .schedule import JobScheduleOptions
 
 
@@ -32,21 +32,21 @@ class Platform:
 
 
 @attrs.frozen
-class VssSnapshotOptions:
+class VssSnapshotOptions(Model):
     vss_snapshot_mode: str | None = None
     is_copy_only: bool | None = None
     use_persistent_guest_agent: bool | None = None
 
 
 @attrs.frozen
-class GuestFSIndexingOptions:
+class GuestFSIndexingOptions(Model):
     file_system_indexing_mode: str | None = None
     included_indexing_folders: list[str] = xml("IncludedIndexingFolders/Path", factory=list)
     excluded_indexing_folders: list[str] = xml("ExcludedIndexingFolders/Path", factory=list)
 
 
 @attrs.frozen
-class SqlBackupOptions:
+class SqlBackupOptions(Model):
     transaction_logs_processing: str | None = None
     backup_logs_frequency_min: int | None = None
     use_db_backup_retention: bool | None = None
@@ -54,7 +54,45 @@ class SqlBackupOptions:
 
 
 @attrs.frozen
-class GuestProcessingOptions:
+class FSFileExcludeOptions(Model):
+    """Guest file exclusions (``<FSFileExcludeOptions>``): ``backup_scope`` 1
+    backs up only ``include_list``, 2 everything but ``exclude_list``."""
+
+    backup_scope: int | None = None
+    include_list: list[str] = xml("IncludeList/Path", factory=list)
+    exclude_list: list[str] = xml("ExcludeList/Path", factory=list)
+
+
+@attrs.frozen
+class OracleBackupOptions(Model):
+    """Oracle archived-log handling (``<OracleBackupOptions>``)."""
+
+    backup_logs_enabled: bool | None = None
+    backup_logs_frequency_min: int | None = None
+    use_db_backup_retention: bool | None = None
+    retain_days: int | None = None
+    archived_logs_truncation: str | None = None
+    archived_logs_max_age_hours: int | None = None
+    archived_logs_max_size_mb: int | None = None
+    sysdba_creds_id: str | None = None
+    proxy_auto_select: bool | None = None
+
+
+@attrs.frozen
+class GuestProcessingOptions(Model):
+    """Application-aware processing and indexing (``GuestProcessingOptionsType``).
+
+    The first five fields are the job-level form EM's ``POST …/includes``
+    example still uses (``AppAwareProcessingMode``, ``FileSystemIndexingMode``,
+    the indexing folders, ``CredentialsId``); the rest are the per-OS form.
+    Both are in the schema from v1_2 to v1_7, in this order.
+    """
+
+    app_aware_processing_mode: str | None = None
+    file_system_indexing_mode: str | None = None
+    included_indexing_folders: list[str] = xml("IncludedIndexingFolders/Path", factory=list)
+    excluded_indexing_folders: list[str] = xml("ExcludedIndexingFolders/Path", factory=list)
+    credentials_id: str | None = None
     vss_snapshot_options: VssSnapshotOptions | None = None
     windows_guest_fs_indexing_options: GuestFSIndexingOptions | None = xml(
         "WindowsGuestFSIndexingOptions", default=None
@@ -65,27 +103,39 @@ class GuestProcessingOptions:
     sql_backup_options: SqlBackupOptions | None = None
     windows_credentials_id: str | None = None
     linux_credentials_id: str | None = None
+    fs_file_exclude_options: FSFileExcludeOptions | None = xml("FSFileExcludeOptions", default=None)
+    oracle_backup_options: OracleBackupOptions | None = None
 
 
 @attrs.frozen
-class ObjectInJob:
-    """A VM or container a job processes (``<ObjectInJob>``)."""
+class ObjectInJob(Model, HasLinks):
+    """A VM or container a job processes (``<ObjectInJob>``; an agent job's
+    ``<ObjectInAgentBackupJob>`` has the same shape)."""
 
     object_in_job_id: str | None = None
     hierarchy_obj_ref: str | None = None
     name: str | None = None
     display_name: str | None = None
+    #: Processing order within the job (EM sends it from v1_2 on).
+    order: int | None = None
     href: str | None = xml("@Href", default=None)
+    type: str | None = xml("@Type", default=None)
+    links: list[Link] = xml("Links/Link", factory=list)
     guest_processing_options: GuestProcessingOptions | None = None
+
+    @property
+    def id(self) -> str | None:
+        """``ObjectInJobId``: what ``/jobs/{id}/includes/{id}`` is built from."""
+        return self.object_in_job_id
 
 
 @attrs.frozen
-class AdvancedStorageOptions:
+class AdvancedStorageOptions(Model):
     password_key_id: str | None = None
 
 
 @attrs.frozen
-class GfsPeriod:
+class GfsPeriod(Model):
     """One of ``<Weekly>``, ``<Monthly>``, ``<Yearly>`` in a GFS policy."""
 
     enabled: bool | None = None
@@ -96,7 +146,7 @@ class GfsPeriod:
 
 
 @attrs.frozen
-class GfsRetentionPolicy:
+class GfsRetentionPolicy(Model):
     enabled: bool = xml("@Enabled", default=False)
     weekly: GfsPeriod | None = None
     monthly: GfsPeriod | None = None
@@ -104,26 +154,26 @@ class GfsRetentionPolicy:
 
 
 @attrs.frozen
-class SimpleRetentionPolicy:
+class SimpleRetentionPolicy(Model):
     retain_cycles: int | None = None
     retain_days_to_keep: int | None = None
     retain_limit_type: str | None = None
 
 
 @attrs.frozen
-class LinkedJob:
+class LinkedJob(Model):
     object_in_job_id: str | None = None
     linked_job_uid: str | None = None
 
 
 @attrs.frozen
-class LinkedBackupRepository:
+class LinkedBackupRepository(Model):
     object_in_job_id: str | None = None
     linked_backup_repository_uid: str | None = None
 
 
 @attrs.frozen
-class BackupJobInfo:
+class BackupJobInfo(Model):
     includes: list[ObjectInJob] = xml("Includes/ObjectInJob", factory=list)
     guest_processing_options: GuestProcessingOptions | None = None
     advanced_storage_options: AdvancedStorageOptions | None = None
@@ -132,13 +182,13 @@ class BackupJobInfo:
 
 
 @attrs.frozen
-class ReplicaJobInfo:
+class ReplicaJobInfo(Model):
     includes: list[ObjectInJob] = xml("Includes/ObjectInJob", factory=list)
     guest_processing_options: GuestProcessingOptions | None = None
 
 
 @attrs.frozen
-class BackupCopyJobInfo:
+class BackupCopyJobInfo(Model):
     """Periodic backup copy jobs made by Veeam B&R 11a or earlier."""
 
     includes: list[ObjectInJob] = xml("Includes/ObjectInJob", factory=list)
@@ -147,7 +197,7 @@ class BackupCopyJobInfo:
 
 
 @attrs.frozen
-class ImmediateBackupCopyJobInfo:
+class ImmediateBackupCopyJobInfo(Model):
     """Immediate backup copy jobs, and periodic ones made by B&R 12 or later."""
 
     linked_job_includes: list[LinkedJob] = xml("LinkedJobIncludes/LinkedJobObject", factory=list)
@@ -156,7 +206,31 @@ class ImmediateBackupCopyJobInfo:
     )
 
 
-JobInfo = Union[BackupJobInfo, ReplicaJobInfo, BackupCopyJobInfo, ImmediateBackupCopyJobInfo]
+@attrs.frozen
+class FileCopyJobInfo(Model):
+    """File copy jobs: the schema gives them no fields; whatever EM sends is
+    in :attr:`extra`."""
+
+
+@attrs.frozen
+class UnknownJobInfo(Model):
+    """A ``<JobInfo>`` variant this version does not know (a later EM's).
+
+    It is kept visible rather than read as "no info": ``kind`` is the
+    variant's element name and :attr:`extra` its content as xmltodict gave it.
+    """
+
+    kind: str
+
+
+JobInfo = Union[
+    BackupJobInfo,
+    ReplicaJobInfo,
+    BackupCopyJobInfo,
+    ImmediateBackupCopyJobInfo,
+    FileCopyJobInfo,
+    UnknownJobInfo,
+]
 
 #: ``<JobInfo>`` child element name -> model.
 JOB_INFO_VARIANTS: dict[str, type[JobInfo]] = {
@@ -164,11 +238,12 @@ JOB_INFO_VARIANTS: dict[str, type[JobInfo]] = {
     "ReplicaJobInfo": ReplicaJobInfo,
     "BackupCopyJobInfo": BackupCopyJobInfo,
     "ImmediateBackupCopyJobInfo": ImmediateBackupCopyJobInfo,
+    "FileCopyJobInfo": FileCopyJobInfo,
 }
 
 
 @attrs.frozen
-class Job(HasLinks):
+class Job(Model, HasLinks):
     """A VM job entity (``GET /jobs/{id}?format=Entity``)."""
 
     href: str = xml("@Href")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import attrs
 
-from .common import HasLinks, Link, xml
+from .common import HasLinks, Link, Model, xml
 
 
 @attrs.frozen
-class LogonSession(HasLinks):
+class LogonSession(Model, HasLinks):
     href: str | None = xml("@Href", default=None)
+    type: str | None = xml("@Type", default=None)
     user_name: str | None = None
     session_id: str | None = None
     links: list[Link] = xml("Links/Link", factory=list)

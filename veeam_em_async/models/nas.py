@@ -6,15 +6,16 @@ from datetime import datetime
 
 import attrs
 
-from .common import HasLinks, Link, uuid_from_uid, xml
+from .common import HasLinks, Link, Model, uuid_from_uid, xml
 from .schedule import JobScheduleOptions
 
 
 @attrs.frozen
-class NasObject:
+class NasObject(Model):
     """A file share, file or folder a NAS job processes (``<NASObject>``)."""
 
     href: str | None = xml("@Href", default=None)
+    type: str | None = xml("@Type", default=None)
     hierarchy_obj_ref: str | None = None
     object_in_job_id: str | None = None
     file_or_folder: str | None = None
@@ -24,26 +25,59 @@ class NasObject:
 
 
 @attrs.frozen
-class NasAclOptions:
+class NasAclOptions(Model):
     file_attributes_change_tracking_mode: str | None = None
 
 
 @attrs.frozen
-class NasAdvancedStorageOptions:
+class NasAdvancedStorageOptions(Model):
     acl: NasAclOptions | None = xml("ACL", default=None)
 
 
 @attrs.frozen
-class NasStorageOptions:
+class NasFileExtensionsOption(Model):
+    """Which file types go to the archive (``<FileExtensionsOption>``):
+    ``archive_file_extensions_scope`` is ``Any``, ``Specified`` or ``ExceptSpecified``."""
+
+    archive_file_extensions_scope: str | None = None
+    inclusion_mask: list[str] = xml("InclusionMask/Extension", factory=list)
+    exclusion_mask: list[str] = xml("ExclusionMask/Extension", factory=list)
+
+
+@attrs.frozen
+class NasArchiveFileTypes(Model):
+    """How many versions of active and deleted files the archive keeps (``<ArchiveFileTypes>``)."""
+
+    active_file_retention_enabled: bool | None = None
+    max_active_file_versions_to_keep: int | None = None
+    deleted_file_retention_enabled: bool | None = None
+    max_deleted_file_versions_to_keep: int | None = None
+    file_extensions_option: NasFileExtensionsOption | None = None
+
+
+@attrs.frozen
+class NasFileVersionsHistory(Model):
+    """Long-term retention: the archive repository and how long it keeps file
+    versions (``<KeepFileVersionsHistoryOptions>``)."""
+
+    longterm_retention_type: str | None = None
+    longterm_retention_period: int | None = None
+    backup_repository_uid: str | None = None
+    archive_file_types: NasArchiveFileTypes | None = None
+
+
+@attrs.frozen
+class NasStorageOptions(Model):
     backup_repository_uid: str | None = None
     shortterm_retention_type: str | None = None
     shortterm_retention_period: int | None = None
     longterm_retention_enabled: bool | None = None
+    keep_file_versions_history_options: NasFileVersionsHistory | None = None
     advanced_storage_options: NasAdvancedStorageOptions | None = None
 
 
 @attrs.frozen
-class NasJob(HasLinks):
+class NasJob(Model, HasLinks):
     """A NAS job entity (``GET /nas/jobs/{id}?format=Entity``)."""
 
     href: str = xml("@Href")

@@ -16,10 +16,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import attrs
 
-from .common import EntityRef, HasLinks, Link, xml
+from .agents import AgentBackupJob
+from .common import EntityRef, HasLinks, Link, Model, xml
 from .docs import Body, _content, _structure
-from .jobs import Job
+from .jobs import Job, ObjectInJob
 from .nas import NasJob
+from .repositories import Repository
 from .sessions import BackupJobSession, BackupTaskSession, ReplicaJobSession, ReplicaTaskSession
 from .tasks import TaskInfo
 
@@ -36,6 +38,9 @@ QUERY_MODELS: dict[str, type[Any]] = {
     "backuptasksession": BackupTaskSession,
     "replicatasksession": ReplicaTaskSession,
     "task": TaskInfo,
+    "repository": Repository,
+    "agentbackupjob": AgentBackupJob,
+    "objectinjob": ObjectInJob,
 }
 
 
@@ -46,7 +51,7 @@ def query_model(query_type: str) -> type[Any] | None:
 
 
 @attrs.frozen
-class PagingInfo(HasLinks):
+class PagingInfo(Model, HasLinks):
     """Which page this is, of how many (present when ``pageSize`` was sent)."""
 
     page_num: int | None = xml("@PageNum", default=None)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import attrs
 
-from .common import xml
+from .common import Model, xml
 
 
 @attrs.frozen
-class DaySchedule:
+class DaySchedule(Model):
     """One ``<Day Name="Monday">1,1,0,…</Day>``: 24 hourly flags."""
 
     name: str | None = xml("@Name", default=None)
@@ -30,14 +30,14 @@ class DaySchedule:
 
 
 @attrs.frozen
-class RetryOptions:
+class RetryOptions(Model):
     retry_times: int | None = None
     retry_timeout: int | None = None
     retry_specified: bool | None = None
 
 
 @attrs.frozen
-class DailyOptions:
+class DailyOptions(Model):
     enabled: bool = xml("@Enabled", default=False)
     kind: str | None = None
     days: list[str] = attrs.field(factory=list)
@@ -46,7 +46,7 @@ class DailyOptions:
 
 
 @attrs.frozen
-class MonthlyOptions:
+class MonthlyOptions(Model):
     enabled: bool = xml("@Enabled", default=False)
     time: str | None = None
     time_offset_utc: str | None = None
@@ -57,7 +57,7 @@ class MonthlyOptions:
 
 
 @attrs.frozen
-class PeriodicallyOptions:
+class PeriodicallyOptions(Model):
     enabled: bool = xml("@Enabled", default=False)
     kind: str | None = None
     full_period: int | None = None
@@ -65,25 +65,25 @@ class PeriodicallyOptions:
 
 
 @attrs.frozen
-class ContinuousOptions:
+class ContinuousOptions(Model):
     enabled: bool = xml("@Enabled", default=False)
     schedule: list[DaySchedule] = xml("Schedule/Day", factory=list)
 
 
 @attrs.frozen
-class BackupWindowOptions:
+class BackupWindowOptions(Model):
     enabled: bool = xml("@Enabled", default=False)
     time_periods: list[DaySchedule] = xml("TimePeriods/Day", factory=list)
 
 
 @attrs.frozen
-class DaisyChainingOptions:
+class DaisyChainingOptions(Model):
     enabled: bool = xml("@Enabled", default=False)
     previous_job_uid: str | None = None
 
 
 @attrs.frozen
-class StandardSchedule:
+class StandardSchedule(Model):
     """The ``<Standart>`` block: every schedule kind a regular job may have."""
 
     retry_options: RetryOptions | None = None
@@ -98,14 +98,14 @@ class StandardSchedule:
 
 
 @attrs.frozen
-class ImmediateCopyMode:
+class ImmediateCopyMode(Model):
     """Immediate backup copy jobs only run continuously."""
 
     options_continuous: ContinuousOptions | None = None
 
 
 @attrs.frozen
-class JobScheduleOptions:
+class JobScheduleOptions(Model):
     standard: StandardSchedule | None = xml("Standart", default=None)
     immediate_copy_mode: ImmediateCopyMode | None = None
 

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import attrs
 
-from .common import HasLinks, Link, uuid_from_uid, xml
+from .common import HasLinks, Link, Model, uuid_from_uid, xml
 
 
 class SessionState:
@@ -38,10 +38,11 @@ class SessionResult:
 
 
 @attrs.frozen
-class _JobSession(HasLinks):
+class _JobSession(Model, HasLinks):
     href: str | None = xml("@Href", default=None)
     uid: str | None = xml("@UID", default=None)
     name: str | None = xml("@Name", default=None)
+    type: str | None = xml("@Type", default=None)
     links: list[Link] = xml("Links/Link", factory=list)
     job_uid: str | None = None
     job_name: str | None = None
@@ -52,6 +53,9 @@ class _JobSession(HasLinks):
     result: str | None = xml("Result", default=None, none_word="None")
     progress: int | None = None
     is_retry: bool = False
+    #: Why the run failed or warned, where EM says (in the schema since v1_2;
+    #: absent from the vendor's examples).
+    failure_message: str | None = None
 
     @property
     def id(self) -> str | None:
@@ -80,10 +84,11 @@ class ReplicaJobSession(_JobSession):
 
 
 @attrs.frozen
-class _TaskSession(HasLinks):
+class _TaskSession(Model, HasLinks):
     href: str | None = xml("@Href", default=None)
     uid: str | None = xml("@UID", default=None)
     name: str | None = xml("@Name", default=None)
+    type: str | None = xml("@Type", default=None)
     vm_display_name: str | None = xml("@VmDisplayName", default=None)
     links: list[Link] = xml("Links/Link", factory=list)
     job_session_uid: str | None = None

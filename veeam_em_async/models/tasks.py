@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from .common import HasLinks, Link, xml
+from .common import HasLinks, Link, Model, xml
 
 
 class TaskState:
@@ -23,17 +23,22 @@ class TaskState:
 
 
 @attrs.frozen
-class TaskResult:
+class TaskResult(Model):
     success: bool = xml("@Success")
     message: str | None = None
+    #: EM needs credentials (or a confirmation) before it can go on: the task
+    #: did not fail on its own account.
+    credentials_needed: bool | None = xml("@CredentialsNeeded", default=None)
+    confirmation_needed: bool | None = xml("@ConfirmationNeeded", default=None)
 
 
 @attrs.frozen
-class TaskInfo(HasLinks):
+class TaskInfo(Model, HasLinks):
     """One snapshot of a task, from an action's 202 body or ``GET /tasks/{id}``."""
 
     id: str = xml("TaskId")
     href: str | None = xml("@Href", default=None)
+    type: str | None = xml("@Type", default=None)
     state: str | None = None
     operation: str | None = None
     result: TaskResult | None = None
