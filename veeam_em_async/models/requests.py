@@ -1,8 +1,9 @@
 """Request bodies the client sends: ``JobCloneSpec`` (clone) and ``JobEdit`` (edit).
 
 EM validates XML bodies against its XSD, element order included, so each body
-is built as an ordered mapping in the order of the vendor's examples and
-rendered by :func:`veeam_em_async.xmlio.render_document`, which never reorders.
+is built as an ordered mapping in the schema's order (the vendor's examples,
+and :mod:`.schema_order` for what callers pass as mappings) and rendered by
+:func:`veeam_em_async.xmlio.render_document`, which never reorders.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import attrs
 
 from ..xmlio import render_document
+from .schema_order import in_schema_order
 
 MAX_JOB_NAME = 50  # EM: "The name must be up to 50 characters long."
 
@@ -100,7 +102,9 @@ class JobCloneSpec:
 class JobEdit:
     """The partial ``<Job>`` body of ``PUT /jobs/{id}?action=edit``.
 
-    Only the fields set are sent. ``schedule`` is the content of
+    Only the fields set are sent. The mappings may list elements in any order:
+    they are sent in the schema's (:mod:`~veeam_em_async.models.schema_order`),
+    and an element the schema does not allow raises ``ValueError``. ``schedule`` is the content of
     ``<JobScheduleOptions><Standart>`` (or ``<ImmediateCopyMode>`` with
     ``immediate_copy_mode=True``) as an ordered mapping of EM element names,
     e.g. ``{"RetryOptions": {"RetryTimes": 5}}``; ``job_info`` likewise for
@@ -123,7 +127,7 @@ class JobEdit:
         content["ScheduleEnabled"] = self.schedule_enabled
         if self.schedule is not None:
             mode = "ImmediateCopyMode" if self.immediate_copy_mode else "Standart"
-            content["JobScheduleOptions"] = {mode: dict(self.schedule)}
+            content["JobScheduleOptions"] = {mode: in_schema_order(mode, self.schedule)}
         if self.job_info is not None:
-            content["JobInfo"] = dict(self.job_info)
+            content["JobInfo"] = in_schema_order("JobInfo", self.job_info)
         return render_document("Job", content)
