@@ -21,6 +21,7 @@ from .errors import (
     TaskFailedError,
     TaskTimeoutError,
     TransportError,
+    UnsupportedVersionError,
     VeeamEMError,
 )
 from .filters import F, Filter
@@ -87,6 +88,7 @@ __all__ = [
     "EntityRef",
     "ErrorInfo",
     "InvalidIdentifierError",
+    "UnsupportedVersionError",
     "Job",
     "JobType",
     "Link",

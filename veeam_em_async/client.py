@@ -10,22 +10,27 @@ from .clock import Clock, as_clock
 from .filters import FilterLike
 from .handles import TaskWatcher
 from .models import (
+    AgentBackupJob,
     BackupJobSession,
     EntityRef,
     Job,
     LogonSession,
     NasJob,
     ReplicaJobSession,
+    Repository,
+    SupportedVersion,
     TaskInfo,
 )
 from .policies import RUN_POLL_POLICY, PollPolicy, RetryPolicy
 from .polling import Watcher
 from .query import Query
 from .resources import (
+    AgentJobsResource,
     BackupSessionsResource,
     JobsResource,
     NasJobsResource,
     ReplicaSessionsResource,
+    RepositoriesResource,
     TasksResource,
 )
 from .resources.tasks import TaskSource
@@ -115,6 +120,8 @@ class EnterpriseManager:
         parts = (self._transport, self._watcher, runs)
         self.jobs = JobsResource(*parts)
         self.nas_jobs = NasJobsResource(*parts)
+        self.agent_jobs = AgentJobsResource(*parts)
+        self.repositories = RepositoriesResource(*parts)
         self.tasks = TasksResource(*parts)
         self.backup_sessions = BackupSessionsResource(*parts)
         self.replica_sessions = ReplicaSessionsResource(*parts)
@@ -184,6 +191,14 @@ class EnterpriseManager:
               sort_asc: str | None = ..., sort_desc: str | None = ..., page_size: int | None = ...,
               entities: Literal[True] = ...) -> Query[ReplicaJobSession]: ...
     @overload
+    def query(self, type: Literal["Repository"], *, filter: FilterLike | None = ...,
+              sort_asc: str | None = ..., sort_desc: str | None = ..., page_size: int | None = ...,
+              entities: Literal[True] = ...) -> Query[Repository]: ...
+    @overload
+    def query(self, type: Literal["AgentBackupJob"], *, filter: FilterLike | None = ...,
+              sort_asc: str | None = ..., sort_desc: str | None = ..., page_size: int | None = ...,
+              entities: Literal[True] = ...) -> Query[AgentBackupJob]: ...
+    @overload
     def query(self, type: str, *, filter: FilterLike | None = ..., sort_asc: str | None = ...,
               sort_desc: str | None = ..., page_size: int | None = ...,
               entities: bool = ...) -> Query[Any]: ...
@@ -211,6 +226,15 @@ class EnterpriseManager:
             self._transport, type, filter=filter, sort_asc=sort_asc, sort_desc=sort_desc,
             page_size=page_size, entities=entities,
         )  # fmt: skip
+
+    async def api_versions(self) -> list[SupportedVersion]:
+        """``GET /api/``: the API versions EM offers (no logon needed, asked once).
+
+        With an explicit ``api_version``, the client asks this before its first
+        logon and refuses a version EM does not offer with
+        :class:`UnsupportedVersionError`, without sending the password.
+        """
+        return list((await self._transport.logon.fetch_api_root()).supported_versions)
 
     async def login(self) -> LogonSession:
         """Log on (``POST /sessionMngr/?v=…``). ``async with`` does this for you."""

@@ -120,6 +120,24 @@ class ClientClosedError(VeeamEMError):
     """The client was closed (or never opened) while a call needed it."""
 
 
+class UnsupportedVersionError(VeeamEMError):
+    """EM does not offer the API version the client was asked for.
+
+    Raised before the logon is sent, so no password goes to a doomed logon.
+    ``offered`` lists the versions EM does offer (``["v1_4", "v1_5"]``).
+    """
+
+    def __init__(self, wanted: str, offered: list[str], url: str) -> None:
+        self.wanted = wanted
+        self.offered = offered
+        self.url = url
+        shown = ", ".join(offered) if offered else "none"
+        super().__init__(
+            f"EM at {url} does not offer API version {wanted!r}; it offers: {shown} "
+            "(or use api_version='latest')"
+        )
+
+
 class InvalidIdentifierError(VeeamEMError, ValueError):
     """A job or task identifier that cannot be turned into an EM URL."""
 

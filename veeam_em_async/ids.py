@@ -14,6 +14,7 @@ from typing import Union
 
 from .errors import InvalidIdentifierError, ResponseParseError
 from .models import (
+    AgentBackupJob,
     BackupJobSession,
     BackupTaskSession,
     EntityRef,
@@ -21,24 +22,25 @@ from .models import (
     NasJob,
     ReplicaJobSession,
     ReplicaTaskSession,
+    Repository,
     TaskInfo,
 )
 from .models.common import uuid_from_uid
 
-JobLike = Union[str, EntityRef, Job, NasJob]
+JobLike = Union[str, EntityRef, Job, NasJob, AgentBackupJob]
 SessionLike = Union[str, EntityRef, BackupJobSession, ReplicaJobSession]
 TaskSessionLike = Union[str, EntityRef, BackupTaskSession, ReplicaTaskSession]
 TaskLike = Union[str, TaskInfo]
 _WITH_UID = (
-    Job, NasJob, EntityRef, BackupJobSession, ReplicaJobSession, BackupTaskSession,
-    ReplicaTaskSession,
+    Job, NasJob, AgentBackupJob, EntityRef, BackupJobSession, ReplicaJobSession,
+    BackupTaskSession, ReplicaTaskSession, Repository,
 )  # fmt: skip
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _TASK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
-def entity_id(value: JobLike | SessionLike | TaskSessionLike, kind: str) -> str:
+def entity_id(value: JobLike | SessionLike | TaskSessionLike | Repository, kind: str) -> str:
     """The UUID of an entity of ``kind`` (``"Job"``, ``"NasJob"``, ``"BackupJobSession"``…)."""
     if isinstance(value, _WITH_UID):
         uid = value.uid

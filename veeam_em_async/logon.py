@@ -9,12 +9,18 @@ aiohttp's digest-auth middleware, which re-authenticates on 401 once).
 Directory services lock accounts after a few bad passwords, so a failed
 attempt is remembered: every request that waited on it gets its error, and
 no new attempt is made before the pause of :class:`RetryPolicy` has passed.
+
+An explicit ``api_version`` is checked against ``GET /api/`` (no credentials
+needed) before the first logon: a version EM does not offer fails with
+:class:`UnsupportedVersionError` naming the ones it does, and the password
+is never sent for a logon EM would refuse.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from functools import partial
 
 from .clock import Clock
@@ -25,18 +31,22 @@ from .errors import (
     ClientClosedError,
     ResponseParseError,
     TransportError,
+    UnsupportedVersionError,
     VeeamEMError,
     forget_secret,
     register_secret,
 )
 from .ids import id_from_em
-from .models import LOGON_SESSION, LogonSession
+from .models import API_ROOT, LOGON_SESSION, ApiRoot, LogonSession
 from .policies import RetryPolicy
 from .retry import send_with_retries
 from .sansio import TOKEN_HEADER, basic_auth, is_success
 from .sender import Sender
 
-__all__ = ["Logon"]
+__all__ = ["LATEST", "Logon"]
+
+LATEST = "latest"
+_VERSION_NAME = re.compile(r"v\d+(?:_\d+)?")
 
 log = logging.getLogger("veeam_em_async")
 
@@ -61,7 +71,11 @@ class Logon:
         self.__authorization = basic_auth(username, password)
         for secret in (password, self.__authorization, self.__authorization[6:]):
             register_secret(secret)
+        if api_version != LATEST and not _VERSION_NAME.fullmatch(api_version):
+            raise ValueError(f"api_version must be 'latest' or like 'v1_7', got {api_version!r}")
         self.api_version = api_version
+        #: What ``GET /api/`` said, once asked (the versions do not change under a client).
+        self.api_root: ApiRoot | None = None
         self.policy = policy
         self.clock = clock
         self.token: str | None = None
@@ -144,7 +158,30 @@ class Logon:
         log.info("logged on to %s as %s", self._api, self.username)
         return session
 
+    async def fetch_api_root(self) -> ApiRoot:
+        """``GET /api/``: the versions EM offers. Needs no logon; asked once."""
+        if self.api_root is None:
+            url = f"{self._api}/"
+            send = partial(self._sender.send, "GET", url)
+            response = await send_with_retries(
+                send, policy=self.policy, clock=self.clock, idempotent=True,
+                on_retry=self._count_retry,
+            )  # fmt: skip
+            if not is_success(response.status):
+                raise api_error(response.status, response.body, url, response.headers)
+            self.api_root = API_ROOT.parse(response.body)
+        return self.api_root
+
+    async def _check_version(self) -> None:
+        """An explicit version EM does not offer fails here, before the password is sent."""
+        if self.api_version == LATEST:
+            return
+        offered = (await self.fetch_api_root()).version_names
+        if self.api_version not in offered:
+            raise UnsupportedVersionError(self.api_version, offered, str(self._api))
+
     async def _post_logon(self) -> tuple[str, LogonSession]:
+        await self._check_version()
         url = f"{self._api}/sessionMngr/"
 
         send = partial(

@@ -124,7 +124,7 @@ def logged_on(token: str = TOKEN) -> Response:
 
 
 def make_logon(sender: FakeSender, clock: FakeClock) -> Logon:
-    return Logon(sender, API, USER, PASSWORD, api_version="v1_7", policy=POLICY, clock=clock)
+    return Logon(sender, API, USER, PASSWORD, api_version="latest", policy=POLICY, clock=clock)
 
 
 async def test_logon_generations_make_fifty_401s_one_relogon() -> None:

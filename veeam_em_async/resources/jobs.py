@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal, overload
 
 from ..clock import window_start
-from ..errors import APIError, ResponseParseError
+from ..errors import APIError, InvalidIdentifierError, ResponseParseError
 from ..filters import F, condition
 from ..handles import Task
 from ..ids import JobLike
-from ..models import ENTITY_REFERENCES, JOB, EntityRef, Job, JobType, NasJob, RetryOptions
+from ..models import (
+    ENTITY_REFERENCES,
+    JOB,
+    OBJECTS_IN_JOB,
+    EntityRef,
+    Job,
+    JobType,
+    NasJob,
+    ObjectInJob,
+    RetryOptions,
+)
 from ..models.requests import JobCloneSpec, JobEdit
+from ..models.schema_order import in_schema_order
 from ..session_source import JobSession
+from ..xmlio import render_document
 from .base import ENTITY_PAGE_SIZE
 from .job_actions import JobCollection
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 #: From this many jobs given without their entity, ``run_many`` reads all jobs in one query.
 BULK_LOOKUP = 10
@@ -63,6 +78,46 @@ class JobsResource(JobCollection):
     async def backup_sessions(self, job: JobLike) -> builtins.list[EntityRef]:
         """``GET /jobs/{id}/backupSessions``: references to the job's sessions."""
         return await self._list(f"jobs/{self._id(job)}/backupSessions", ENTITY_REFERENCES)
+
+    async def includes(self, job: JobLike) -> builtins.list[ObjectInJob]:
+        """``GET /jobs/{id}/includes``: the VMs and containers the job processes."""
+        return await self._list(f"jobs/{self._id(job)}/includes", OBJECTS_IN_JOB)
+
+    async def add_include(
+        self,
+        job: JobLike,
+        hierarchy_obj_ref: str,
+        name: str,
+        *,
+        order: int | None = None,
+        guest_processing: Mapping[str, Any] | None = None,
+    ) -> Task:
+        """``POST /jobs/{id}/includes``: add a VM or container to the job.
+
+        ``hierarchy_obj_ref`` is EM's reference (``urn:VMware:Vm:<host>.vm-42``),
+        ``name`` its ``HierarchyObjName``; ``guest_processing`` is the content of
+        ``<GuestProcessingOptions>`` as a mapping of EM element names, in any
+        order (it is sent in the schema's, with the rest of the body).
+        """
+        body = render_document(
+            "CreateObjectInJobSpec",
+            in_schema_order("CreateObjectInJobSpec", {
+                "HierarchyObjRef": hierarchy_obj_ref, "HierarchyObjName": name,
+                "Order": order, "GuestProcessingOptions": guest_processing,
+            }),
+        )  # fmt: skip
+        return await self._submit("POST", f"jobs/{self._id(job)}/includes", body=body)
+
+    async def remove_include(self, job: JobLike, include: ObjectInJob | str) -> Task:
+        """``DELETE /jobs/{id}/includes/{id}``: take an object out of the job.
+
+        ``include`` is an :class:`ObjectInJob` from :meth:`includes` or its
+        ``ObjectInJobId``.
+        """
+        include_id = include.object_in_job_id if isinstance(include, ObjectInJob) else include
+        if not include_id or not _UUID.fullmatch(include_id):
+            raise InvalidIdentifierError(f"not an ObjectInJobId: {include_id!r}")
+        return await self._submit("DELETE", f"jobs/{self._id(job)}/includes/{include_id}")
 
     async def last_results(
         self, since: datetime | timedelta = timedelta(days=7), *, page_size: int = 1000

@@ -1,0 +1,66 @@
+"""``em.agent_jobs``: Veeam Agent backup jobs (``/agents/jobs``)."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping
+from typing import Any, Literal, overload
+
+from ..filters import F
+from ..handles import Task
+from ..ids import JobLike
+from ..models import AGENT_JOB, ENTITY_REFERENCES, AgentBackupJob, EntityRef, RetryOptions
+from .base import ENTITY_PAGE_SIZE
+from .job_actions import JobCollection
+
+
+class AgentJobsResource(JobCollection):
+    """Reads and actions on agent jobs; actions are ``POST /agents/jobs/{id}?action=…``.
+
+    A job is given as its UUID, its UID (``urn:veeam:AgentBackupJob:…``, as
+    ``GET /agents/jobs`` lists them), an :class:`EntityRef` or the model. The
+    URL is always built from the UUID under ``/agents/jobs`` (never from an
+    ``Href``), which is also where EM's NAS references point.
+    """
+
+    entity_type = "AgentBackupJob"
+
+    @overload
+    async def list(self, *, entities: Literal[False] = False) -> builtins.list[EntityRef]: ...
+    @overload
+    async def list(self, *, entities: Literal[True]) -> builtins.list[AgentBackupJob]: ...
+    async def list(
+        self, *, entities: bool = False
+    ) -> builtins.list[EntityRef] | builtins.list[AgentBackupJob]:
+        """``GET /agents/jobs``; with ``entities=True`` every agent job entity
+        through the query service (``type=AgentBackupJob``, ⌈N/200⌉ requests)."""
+        if entities:
+            query = self._query("AgentBackupJob", sort_asc="Name", page_size=ENTITY_PAGE_SIZE)
+            return await query.all()
+        return await self._list("agents/jobs", ENTITY_REFERENCES)
+
+    async def find(self, name: str) -> builtins.list[AgentBackupJob]:
+        """The agent jobs called ``name`` (``*`` wildcard allowed), as entities, in one query."""
+        query = self._query(
+            "AgentBackupJob", filter=F.Name == name, sort_asc="Name", page_size=ENTITY_PAGE_SIZE
+        )
+        return await query.all()
+
+    async def get(self, job: JobLike) -> AgentBackupJob:
+        """``GET /agents/jobs/{id}?format=Entity``."""
+        path = f"agents/jobs/{self._id(job)}"
+        return await self._get(path, AGENT_JOB, params={"format": "Entity"})
+
+    async def _run_target(
+        self, job: JobLike, known: Mapping[str, Any] | None = None
+    ) -> tuple[str, str, RetryOptions | None, bool]:
+        # Agent runs are backup sessions (the job's Down link is a
+        # BackupJobSessionReferenceList), under the job's own UID.
+        uid = f"urn:veeam:AgentBackupJob:{self._id(job)}"
+        if isinstance(job, AgentBackupJob):
+            options = job.schedule_options.retry_options if job.schedule_options else None
+            return "BackupJobSession", uid, options, True
+        return "BackupJobSession", uid, None, False
+
+    async def _action(self, job: JobLike, action: str) -> Task:
+        return await self._submit("POST", f"agents/jobs/{self._id(job)}", params={"action": action})
