@@ -52,12 +52,18 @@ def logon_session(api: str, session_id: str, user: str) -> str:
     )
 
 
-def entry_point(api: str) -> str:
+def entry_point(api: str, versions: Iterable[str] = ("v1_7",)) -> str:
+    """``GET /api/``, as the vendor's logon page shows it: one logon link per version."""
+    offered = "".join(
+        f"<SupportedVersion Name={_a(v)}><Links>"
+        f"{link('Create', f'{api}/sessionMngr/?v={v}', 'LogonSession')}</Links></SupportedVersion>"
+        for v in versions
+    )
     return (
-        f'<EnterpriseManager {NS} Href={_a(api + "/")} Type="EnterpriseManager"><Links>'
+        f"<EnterpriseManager {NS}><Links>"
+        f"{link('Down', f'{api}/logonSessions', 'LogonSessionList')}"
         f"{link('Create', f'{api}/sessionMngr/?v=latest', 'LogonSession')}"
-        f'</Links><SupportedVersions><SupportedVersion Name="v1_7" /></SupportedVersions>'
-        "</EnterpriseManager>"
+        f"</Links><SupportedVersions>{offered}</SupportedVersions></EnterpriseManager>"
     )
 
 
@@ -286,7 +292,7 @@ def job_session(
     return (
         f'<{run.uid_type}{ns} Type="{run.uid_type}" Href={_a(href + "?format=Entity")} '
         f"Name={_a(name)} UID={_a(uid)}><Links>{links}</Links>"
-        f"<JobUid>urn:veeam:{'NasJob' if run.job_type == 'NasBackup' else 'Job'}:{run.job_id}"
+        f"<JobUid>{run.job_uid}"
         f"</JobUid><JobName>{_t(run.job_name)}</JobName>"
         f"<JobType>{run.job_type}</JobType><CreationTimeUTC>{_utc(run.created)}</CreationTimeUTC>"
         f"<EndTimeUTC>{end}</EndTimeUTC><State>{state}</State>"
@@ -317,6 +323,50 @@ def task_session(api: str, run: SimJobSession, index: int, now: float) -> str:
         f"<State>{'Completed' if done else 'InProgress'}</State><Result>{result or 'None'}</Result>"
         + (f"<Reason>{_t(reason)}</Reason>" if reason else "<Reason />")
         + f"<TotalSize>{(index + 1) * 21474836480}</TotalSize></{kind}>"
+    )
+
+
+def agent_job_entity(api: str, job_id: str, name: str, platform: str, enabled: bool) -> str:
+    """An ``<AgentBackupJob>`` entity, shaped like the vendor's ``GET /agents/jobs/{ID}``."""
+    href = f"{api}/agents/jobs/{job_id}"
+    links = (
+        link("Up", f"{api}/backupServers/{BACKUP_SERVER}", "BackupServerReference", "vbr01")
+        + link("Alternate", href, "JobReference", name)
+        + link("Down", f"{href}/includes", "ObjectInJobList")
+        + link("ToggleScheduleEnabled", f"{href}?action=toggleScheduleEnabled")
+        + link("Down", f"{href}/backupSessions", "BackupJobSessionReferenceList")
+        + "".join(link(rel, f"{href}?action={rel.lower()}") for rel in ("Start", "Stop", "Retry"))
+    )
+    group = (
+        f'<ObjectInAgentBackupJob Type="ObjectInAgentBackupJob" '
+        f"Href={_a(f'{href}/includes/{job_id}')}><ObjectInJobId>{job_id}</ObjectInJobId>"
+        "<Name>Servers</Name><DisplayName>Servers</DisplayName></ObjectInAgentBackupJob>"
+    )
+    return (
+        f'<AgentBackupJob {NS} Type="AgentBackupJob" Href={_a(href + "?format=Entity")} '
+        f'Name={_a(name)} UID="urn:veeam:AgentBackupJob:{job_id}"><Links>{links}</Links>'
+        f"<JobType>AgentBackup</JobType><Platform>{_t(platform)}</Platform>"
+        "<Description>Created by the veeam_em_async simulator</Description>"
+        "<ScheduleConfigured>true</ScheduleConfigured>"
+        f"<ScheduleEnabled>{str(enabled).lower()}</ScheduleEnabled>"
+        "<JobScheduleOptions><Standart><RetryOptions><RetryTimes>3</RetryTimes>"
+        "<RetryTimeout>10</RetryTimeout><RetrySpecified>true</RetrySpecified></RetryOptions>"
+        "</Standart></JobScheduleOptions>"
+        f"<JobInfo><Includes>{group}</Includes><SimpleRetentionPolicy><RetainCycles>5"
+        "</RetainCycles><RetainLimitType>Cycles</RetainLimitType></SimpleRetentionPolicy>"
+        "</JobInfo></AgentBackupJob>"
+    )
+
+
+def object_in_job(job_href: str, object_id: str, ref: str, name: str, order: int) -> str:
+    """One ``<ObjectInJob>`` of ``GET /jobs/{ID}/includes``, as the vendor's page shows it."""
+    href = f"{job_href}/includes/{object_id}"
+    return (
+        f'<ObjectInJob Type="ObjectInJob" Href={_a(href)}><Links>'
+        f"{link('Delete', href, 'ObjectInJob', name)}{link('Up', job_href, 'Job')}</Links>"
+        f"<ObjectInJobId>{object_id}</ObjectInJobId><HierarchyObjRef>{_t(ref)}</HierarchyObjRef>"
+        f"<Name>{_t(name)}</Name><DisplayName>{_t(name)}</DisplayName><Order>{order}</Order>"
+        "</ObjectInJob>"
     )
 
 

@@ -30,7 +30,7 @@ class SimJobSession:
     id: str
     job_id: str
     job_name: str
-    job_type: str  # "Backup", "Replica", "NasBackup"
+    job_type: str  # "Backup", "Replica", "NasBackup", "AgentBackup"
     created: float
     duration: float
     final_result: str  # "Success" | "Warning" | "Failed"
@@ -40,6 +40,12 @@ class SimJobSession:
     listed_at: float = 0.0
     retries_left: int = 0
     retried: bool = False  # its retry session exists (or it never gets one)
+
+    @property
+    def job_uid(self) -> str:
+        """The ``JobUid`` EM gives the run: the UID type of its job's kind."""
+        kind = {"NasBackup": "NasJob", "AgentBackup": "AgentBackupJob"}.get(self.job_type, "Job")
+        return f"urn:veeam:{kind}:{self.job_id}"
 
     def listed(self, now: float) -> bool:
         return now >= self.listed_at

@@ -100,7 +100,7 @@ def session_row(run: SimJobSession, now: float) -> Row:
     return {
         "uid": f"urn:veeam:{run.uid_type}:{run.id}",
         "name": run.job_name,
-        "jobuid": f"urn:veeam:{'NasJob' if run.job_type == 'NasBackup' else 'Job'}:{run.job_id}",
+        "jobuid": run.job_uid,
         "jobname": run.job_name,
         "jobtype": run.job_type,
         "creationtime": _instant(run.created),
@@ -201,6 +201,10 @@ def _repository_ref(sim: EMSimulator, r: SimRepository, now: float) -> str:
     return documents.ref("RepositoryReference", href, r.name, r.uid, links)
 
 
+def _agent_job_rows(sim: EMSimulator, now: float, session: SimSession) -> list[tuple[Any, Row]]:
+    return [(job, job_row(job)) for job in sim.state.agent_jobs.values()]
+
+
 #: Query type (lower case) -> how the simulator lists it.
 QUERY_TYPES: dict[str, QueryType] = {
     "job": QueryType(
@@ -240,4 +244,20 @@ QUERY_TYPES: dict[str, QueryType] = {
         _task_ref,
     ),
     "repository": QueryType("Repositories", _repository_rows, _repository_entity, _repository_ref),
+    "agentbackupjob": QueryType(
+        "AgentBackupJobs",
+        _agent_job_rows,
+        lambda sim, job, now: _bare(
+            documents.agent_job_entity(
+                sim.api, job.id, job.name, job.platform, job.schedule_enabled
+            )
+        ),
+        lambda sim, job, now: documents.ref(
+            "AgentBackupJobReference",
+            f"{sim.api}/agents/jobs/{job.id}",
+            job.name,
+            job.uid,
+            documents.link("Alternate", f"{sim.api}/agents/jobs/{job.id}?format=Entity", "Job"),
+        ),
+    ),
 }

@@ -22,6 +22,7 @@ from aiohttp import web
 
 from ..xmlio import parse_document
 from . import documents
+from .more_routes import add_more_routes
 from .query_routes import add_query_routes
 from .query_types import job_ref_links
 from .session_routes import add_session_routes
@@ -131,8 +132,12 @@ class EMSimulator:
         session_links: bool = True,
         list_delay: float = 0.0,
         history_sessions: int = 0,
+        agent_jobs: int = 3,
+        api_versions: Sequence[str] = ("v1_5", "v1_6", "v1_7"),
     ) -> None:
+        self.api_versions = tuple(api_versions)
         self.state = EMState(
+            agent_jobs=agent_jobs,
             history_tasks=history_tasks,
             warning_rate=warning_rate,
             session_seconds=session_seconds,
@@ -238,6 +243,7 @@ class EMSimulator:
         r.add_get("/api/tasks/{id}", self._task)
         add_session_routes(r, self)
         add_query_routes(r, self)
+        add_more_routes(r, self)
         # Not EM: for benchmarks and tests driving a simulator in another process.
         r.add_get("/_sim/counters", self._sim_counters)
         r.add_post("/_sim/reset", self._sim_reset)
@@ -316,7 +322,7 @@ class EMSimulator:
     # -- handlers ------------------------------------------------------------
 
     async def _entry_point(self, request: web.Request) -> web.Response:
-        return _xml(documents.entry_point(self.api))
+        return _xml(documents.entry_point(self.api, self.api_versions))
 
     async def _logon(self, request: web.Request) -> web.Response:
         auth = request.headers.get("Authorization", "")
@@ -328,6 +334,9 @@ class EMSimulator:
                 user = None
         if user != self.username or password != self.password:
             return _error(401, "Authentication failed", {"WWW-Authenticate": "Basic Realm=RestSvc"})
+        version = request.query.get("v", "latest")
+        if version != "latest" and version not in self.api_versions:
+            return _error(400, f"API version {version} is not supported")
         session = self.state.logon(user)
         self.counters.logons += 1
         response = _xml(

@@ -30,13 +30,15 @@ class SimJob:
     platform: str
     index: int
     nas: bool = False
+    agent: bool = False
     description: str = "Created by the veeam_em_async simulator"
     schedule_enabled: bool = True
     sessions: list[str] = field(default_factory=list)  # its job sessions, oldest first
 
     @property
     def uid(self) -> str:
-        return f"urn:veeam:{'NasJob' if self.nas else 'Job'}:{self.id}"
+        kind = "NasJob" if self.nas else ("AgentBackupJob" if self.agent else "Job")
+        return f"urn:veeam:{kind}:{self.id}"
 
 
 @dataclass
@@ -105,6 +107,7 @@ class EMState:
         session_links: bool = True,
         list_delay: float = 0.0,
         history_sessions: int = 0,
+        agent_jobs: int = 0,
     ) -> None:
         self.rng = random.Random(seed)  # noqa: S311 - reproducible fakes, not secrets
         self.clock = clock
@@ -124,6 +127,9 @@ class EMState:
         self.task_sessions: dict[str, tuple[SimJobSession, int]] = {}  # id -> (job session, VM)
         self.jobs: dict[str, SimJob] = {}
         self.nas_jobs: dict[str, SimJob] = {}
+        self.agent_jobs: dict[str, SimJob] = {}
+        #: VM job id -> objects added through POST /jobs/{id}/includes: (id, ref, name, order).
+        self.includes: dict[str, list[tuple[str, str, str, int]]] = {}
         self.sessions: dict[str, SimSession] = {}  # by token
         self.tasks: dict[str, SimTask] = {}
         self._task_counter = 0
@@ -140,13 +146,17 @@ class EMState:
                 self.nas_jobs,
                 SimJob(self._uuid(), f"File Share {i:02d}", "NasBackup", "FileShare", i, nas=True),
             )
+        for i in range(agent_jobs):
+            platform = ("AgentForWindows", "AgentForLinux")[i % 2]
+            job = SimJob(self._uuid(), f"Agent Job {i:02d}", "AgentBackup", platform, i, agent=True)
+            self._add(self.agent_jobs, job)
         tib = 1 << 40
         self.repositories: dict[str, SimRepository] = {}
         for i, (free, kind) in enumerate(((0.62, "WindowsLocal"), (0.09, "LinuxLocal"))):
             repo = SimRepository(self._uuid(), f"Backup Volume {i + 1:02d}", 8 * tib, 0, kind)
             repo.free = int(repo.capacity * free)
             self.repositories[repo.id] = repo
-        for job in [*self.jobs.values(), *self.nas_jobs.values()]:
+        for job in [*self.jobs.values(), *self.nas_jobs.values(), *self.agent_jobs.values()]:
             for day in range(history_sessions, 0, -1):  # one finished run a day, oldest first
                 run = self._new_job_session(job, "Success", is_retry=False, at=-86_400.0 * day)
                 run.retried = True

@@ -1,0 +1,140 @@
+"""The simulator's agent jobs (``/agents/jobs``), repositories (``/repositories``)
+and job includes (``/jobs/{id}/includes``)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from ..xmlio import parse_document
+from . import documents
+from .state import SimJob
+
+if TYPE_CHECKING:
+    from .server import EMSimulator
+
+__all__ = ["add_more_routes"]
+
+
+def add_more_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
+    from .server import SESSION  # (the server imports this module)
+
+    state = sim.state
+
+    def xml(body: str, status: int = 200) -> web.Response:
+        return web.Response(text=body, status=status, content_type="application/xml")
+
+    def not_found(what: str, ident: str) -> web.HTTPNotFound:
+        return web.HTTPNotFound(
+            text=documents.error(404, f"{what} {ident} was not found"),
+            content_type="application/xml",
+        )
+
+    def agent_job(request: web.Request) -> SimJob:
+        job = state.agent_jobs.get(request.match_info["id"].lower())
+        if job is None:
+            raise not_found("Agent job", request.match_info["id"])
+        return job
+
+    async def agent_jobs(request: web.Request) -> web.Response:
+        refs = "".join(
+            documents.ref(
+                "AgentBackupJobReference", f"{sim.api}/agents/jobs/{j.id}", j.name, j.uid,
+                documents.link("Alternate", f"{sim.api}/agents/jobs/{j.id}?format=Entity", "Job")
+                + documents.link("Down", f"{sim.api}/agents/jobs/{j.id}/backupSessions",
+                                 "BackupJobSessionReferenceList"),
+            )
+            for j in state.agent_jobs.values()
+        )  # fmt: skip
+        return xml(f"<EntityReferences {documents.NS}>{refs}</EntityReferences>")
+
+    async def agent_job_entity(request: web.Request) -> web.Response:
+        job = agent_job(request)
+        return xml(
+            documents.agent_job_entity(
+                sim.api, job.id, job.name, job.platform, job.schedule_enabled
+            )
+        )
+
+    async def agent_job_action(request: web.Request) -> web.Response:
+        job = agent_job(request)
+        action = request.query.get("action", "")
+        if action not in ("start", "stop", "retry", "toggleScheduleEnabled"):
+            return xml(documents.error(400, f"Unknown action {action!r}"), 400)
+        result = state.act(request[SESSION], job, action)
+        if isinstance(result, str):
+            return xml(documents.error(400, result), 400)
+        return sim.accepted(result)
+
+    async def repositories(request: web.Request) -> web.Response:
+        refs = "".join(
+            documents.ref(
+                "RepositoryReference", f"{sim.api}/repositories/{r.id}", r.name, r.uid,
+                documents.link("Alternate", f"{sim.api}/repositories/{r.id}?format=Entity",
+                               "Repository", r.name),
+            )
+            for r in state.repositories.values()
+        )  # fmt: skip
+        return xml(f"<EntityReferences {documents.NS}>{refs}</EntityReferences>")
+
+    async def repository(request: web.Request) -> web.Response:
+        repo = state.repositories.get(request.match_info["id"].lower())
+        if repo is None:
+            raise not_found("Repository", request.match_info["id"])
+        body = documents.repository(
+            sim.api, repo.id, repo.name, repo.capacity, repo.free, repo.kind
+        )
+        return xml(body.replace("<Repository ", f"<Repository {documents.NS} ", 1))
+
+    def vm_job(request: web.Request) -> SimJob:
+        job = state.jobs.get(request.match_info["id"].lower())
+        if job is None:
+            raise not_found("Job", request.match_info["id"])
+        return job
+
+    async def includes(request: web.Request) -> web.Response:
+        job = vm_job(request)
+        href = f"{sim.api}/jobs/{job.id}"
+        items = "".join(
+            documents.object_in_job(href, oid, ref, name, order)
+            for oid, ref, name, order in state.includes.get(job.id, [])
+        )
+        return xml(f"<ObjectsInJob {documents.NS}>{items}</ObjectsInJob>")
+
+    async def add_include(request: web.Request) -> web.Response:
+        job = vm_job(request)
+        try:
+            root, spec = parse_document(await request.read())
+            if root != "CreateObjectInJobSpec":
+                raise ValueError(f"expected <CreateObjectInJobSpec>, got <{root}>")
+            names = [k for k in spec if not k.startswith("@")]
+            expected = ["HierarchyObjRef", "HierarchyObjName", "Order", "GuestProcessingOptions"]
+            if names != [k for k in expected if k in names]:  # EM checks the XSD's order
+                raise ValueError(f"elements out of the schema's order: {names}")
+            ref, name = str(spec["HierarchyObjRef"]), str(spec["HierarchyObjName"])
+        except (ValueError, KeyError) as exc:
+            return xml(documents.error(400, f"The request body is invalid: {exc}"), 400)
+        objects = state.includes.setdefault(job.id, [])
+        objects.append((str(uuid.UUID(int=state.rng.getrandbits(128))), ref, name, len(objects)))
+        return sim.accepted(state.new_task(request[SESSION], "UpdateJob", job=job))
+
+    async def remove_include(request: web.Request) -> web.Response:
+        job = vm_job(request)
+        wanted = request.match_info["include"].lower()
+        objects = state.includes.get(job.id, [])
+        kept = [o for o in objects if o[0] != wanted]
+        if len(kept) == len(objects):
+            raise not_found("Object in job", wanted)
+        state.includes[job.id] = kept
+        return sim.accepted(state.new_task(request[SESSION], "UpdateJob", job=job))
+
+    router.add_get("/api/agents/jobs", agent_jobs)
+    router.add_get("/api/agents/jobs/{id}", agent_job_entity)
+    router.add_post("/api/agents/jobs/{id}", agent_job_action)
+    router.add_get("/api/repositories", repositories)
+    router.add_get("/api/repositories/{id}", repository)
+    router.add_get("/api/jobs/{id}/includes", includes)
+    router.add_post("/api/jobs/{id}/includes", add_include)
+    router.add_delete("/api/jobs/{id}/includes/{include}", remove_include)
