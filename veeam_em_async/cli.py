@@ -337,7 +337,10 @@ async def run_em_command(args: argparse.Namespace, out: Output) -> int:
     from . import cli_query, cli_runs
 
     async with connect(args) as em:
-        resource = em.nas_jobs if args.group == "nas-jobs" else em.jobs
+        resources: dict[str, Any] = {"nas-jobs": em.nas_jobs, "agent-jobs": em.agent_jobs}
+        resource = resources.get(args.group, em.jobs)
+        if args.group == "repositories":
+            return await cli_query.repositories(args, out, em)
         command = args.command
         if args.group == "tasks":
             info = await em.tasks.get(args.id)
@@ -501,6 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
     for group, actions in (
         ("jobs", ("start", "stop", "retry", "sync")),
         ("nas-jobs", ("start", "stop", "retry")),
+        ("agent-jobs", ("start", "stop", "retry")),
     ):
         group_parser = sub.add_parser(group, help=f"{group} on a real EM")
         commands = group_parser.add_subparsers(dest="command", required=True)
@@ -538,6 +542,14 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"give up waiting on a run after this long (default {DEFAULT_RUN_TIMEOUT:g}; "
             "the job keeps running on EM)",
         )  # fmt: skip
+    repos = sub.add_parser(
+        "repositories", parents=[conn], help="repository space, with %% used (exit 1 if too full)"
+    )
+    repos.add_argument(
+        "--warn-above", type=float, default=85.0, metavar="PERCENT",
+        help="exit 1 if a repository is more than this full (default 85)",
+    )  # fmt: skip
+    repos.set_defaults(command="list")
     sessions = sub.add_parser("sessions", help="job sessions (runs) on a real EM")
     session_commands = sessions.add_subparsers(dest="command", required=True)
     for name in ("list", "watch", "show", "stop"):

@@ -140,3 +140,44 @@ async def job_status(args: argparse.Namespace, out: Output, em: EnterpriseManage
         )
     failed = sum(1 for _, result, _ in rows if result == "Failed")
     return 1 if failed else 0
+
+
+def _size(value: int | None) -> str:
+    """Bytes as TiB/GiB with one decimal (EM's repository numbers are bytes)."""
+    if value is None:
+        return "-"
+    for unit, shift in (("TiB", 40), ("GiB", 30)):
+        if value >= 1 << shift:
+            return f"{value / (1 << shift):.1f} {unit}"
+    return f"{value} B"
+
+
+async def repositories(args: argparse.Namespace, out: Output, em: EnterpriseManager) -> int:
+    """Every repository with its space, in one query; exit 1 if one is fuller
+    than ``--warn-above`` percent (the bot's check)."""
+    repos = await em.repositories.list(entities=True)
+    over = [r for r in repos if r.used_ratio is not None and r.used_ratio * 100 > args.warn_above]
+    if out.json_mode:
+        out.json(
+            [
+                {
+                    "id": r.id, "name": r.name, "kind": r.kind, "capacity": r.capacity,
+                    "free_space": r.free_space,
+                    "used_percent": None if r.used_ratio is None else round(r.used_ratio * 100, 1),
+                }
+                for r in repos
+            ]
+        )  # fmt: skip
+    else:
+        out.table(
+            f"{len(repos)} repositories ({len(over)} over {args.warn_above:g} % used)",
+            ["Name", "Kind", "Capacity", "Free", "Used"],
+            [
+                (
+                    r.name, r.kind or "-", _size(r.capacity), _size(r.free_space),
+                    "-" if r.used_ratio is None else f"{r.used_ratio * 100:.1f} %",
+                )
+                for r in repos
+            ],
+        )  # fmt: skip
+    return 1 if over else 0

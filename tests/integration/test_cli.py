@@ -271,3 +271,28 @@ def test_sessions_list_filters_watch_streams_and_jobs_status(sim: EMSimulator) -
     assert status[backup[3].name] is None and len(status) == 12
     code, table = run("jobs", "status")
     assert "no run" in table and "Failed" in table
+
+
+def test_agent_jobs_list_show_and_start(sim: EMSimulator) -> None:
+    code, out = run("agent-jobs", "list", "--json")
+    assert code == 0
+    jobs = json.loads(out)
+    assert [j["name"] for j in jobs] == ["Agent Job 00", "Agent Job 01", "Agent Job 02"]
+    code, out = run("agent-jobs", "show", "Agent Job 01", "--json")
+    assert code == 0 and json.loads(out)["platform"] == "AgentForLinux"
+    code, out = run("agent-jobs", "start", "Agent Job 00", "--wait", "--json")
+    assert code == 0 and json.loads(out)["state"] == "Finished"
+
+
+def test_repositories_table_with_percent_used(sim: EMSimulator) -> None:
+    code, out = run("repositories")
+    assert code == 1  # Backup Volume 02 is 91 % used, over the default 85
+    assert "Backup Volume 01" in out and "38.0 %" in out and "91.0 %" in out
+    assert "8.0 TiB" in out
+    code, out = run("repositories", "--json", "--warn-above", "95")
+    assert code == 0
+    rows = json.loads(out)
+    assert [(r["name"], r["used_percent"]) for r in rows] == [
+        ("Backup Volume 01", 38.0), ("Backup Volume 02", 91.0),
+    ]  # fmt: skip
+    assert all(r["capacity"] == 8 << 40 for r in rows)
