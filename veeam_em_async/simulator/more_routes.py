@@ -10,6 +10,7 @@ from aiohttp import web
 
 from ..xmlio import parse_document
 from . import documents
+from .responses import error, not_found, xml
 from .state import SimJob
 
 if TYPE_CHECKING:
@@ -22,15 +23,6 @@ def add_more_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
     from .server import SESSION  # (the server imports this module)
 
     state = sim.state
-
-    def xml(body: str, status: int = 200) -> web.Response:
-        return web.Response(text=body, status=status, content_type="application/xml")
-
-    def not_found(what: str, ident: str) -> web.HTTPNotFound:
-        return web.HTTPNotFound(
-            text=documents.error(404, f"{what} {ident} was not found"),
-            content_type="application/xml",
-        )
 
     def agent_job(request: web.Request) -> SimJob:
         job = state.agent_jobs.get(request.match_info["id"].lower())
@@ -62,10 +54,10 @@ def add_more_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
         job = agent_job(request)
         action = request.query.get("action", "")
         if action not in ("start", "stop", "retry", "toggleScheduleEnabled"):
-            return xml(documents.error(400, f"Unknown action {action!r}"), 400)
+            return error(400, f"Unknown action {action!r}")
         result = state.act(request[SESSION], job, action)
         if isinstance(result, str):
-            return xml(documents.error(400, result), 400)
+            return error(400, result)
         return sim.accepted(result)
 
     async def repositories(request: web.Request) -> web.Response:
@@ -115,7 +107,7 @@ def add_more_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
                 raise ValueError(f"elements out of the schema's order: {names}")
             ref, name = str(spec["HierarchyObjRef"]), str(spec["HierarchyObjName"])
         except (ValueError, KeyError) as exc:
-            return xml(documents.error(400, f"The request body is invalid: {exc}"), 400)
+            return error(400, f"The request body is invalid: {exc}")
         objects = state.includes.setdefault(job.id, [])
         objects.append((str(uuid.UUID(int=state.rng.getrandbits(128))), ref, name, len(objects)))
         return sim.accepted(state.new_task(request[SESSION], "UpdateJob", job=job))

@@ -19,6 +19,7 @@ from aiohttp import web
 from . import documents
 from .filters import FilterError, compile_filter
 from .query_types import QUERY_TYPES, Row
+from .responses import xml
 
 if TYPE_CHECKING:
     from .server import EMSimulator
@@ -91,9 +92,6 @@ def add_query_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
             body = f"<Entities><{kind.group}>{items}</{kind.group}></Entities>"
         else:
             body = "<Refs>" + "".join(kind.ref(sim, item, now) for item, _ in rows) + "</Refs>"
-        return web.Response(
-            text=f"<QueryResult {documents.NS}>{body}{paging}</QueryResult>",
-            content_type="application/xml",
-        )
+        return xml(f"<QueryResult {documents.NS}>{body}{paging}</QueryResult>")
 
     router.add_get("/api/query", query)

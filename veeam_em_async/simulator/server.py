@@ -25,6 +25,9 @@ from . import documents
 from .more_routes import add_more_routes
 from .query_routes import add_query_routes
 from .query_types import job_ref_links
+from .responses import error as _error
+from .responses import not_found
+from .responses import xml as _xml
 from .session_routes import add_session_routes
 from .state import EMState, SimJob, SimSession, SimTask
 
@@ -72,14 +75,6 @@ class Counters:
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
-
-
-def _xml(body: str, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(status=status, text=body, content_type="application/xml", headers=headers)
-
-
-def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
-    return _xml(documents.error(status, message), status, headers)
 
 
 class EMSimulator:
@@ -379,10 +374,7 @@ class EMSimulator:
         job = table.get(request.match_info["id"].lower())
         if job is None:
             kind = "NAS job" if table is self.state.nas_jobs else "Job"
-            raise web.HTTPNotFound(
-                text=documents.error(404, f"{kind} {request.match_info['id']} was not found"),
-                content_type="application/xml",
-            )
+            raise not_found(kind, request.match_info["id"])
         return job
 
     async def _jobs(self, request: web.Request) -> web.Response:

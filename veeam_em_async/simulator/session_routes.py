@@ -9,6 +9,7 @@ from aiohttp import web
 
 from . import documents
 from .job_sessions import SimJobSession
+from .responses import error, not_found, xml
 
 if TYPE_CHECKING:
     from .server import EMSimulator
@@ -20,15 +21,6 @@ def add_session_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
     from .server import SESSION  # (the server imports this module)
 
     state = sim.state
-
-    def xml(body: str) -> web.Response:
-        return web.Response(text=body, content_type="application/xml")
-
-    def not_found(what: str, ident: str) -> web.HTTPNotFound:
-        return web.HTTPNotFound(
-            text=documents.error(404, f"{what} {ident} was not found"),
-            content_type="application/xml",
-        )
 
     def find(request: web.Request, replica: bool) -> SimJobSession:
         run = state.job_sessions.get(request.match_info["id"].lower())
@@ -63,8 +55,7 @@ def add_session_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
 
         async def stop_session(request: web.Request) -> web.Response:
             if request.query.get("action") != "stop":
-                return web.Response(status=400, text=documents.error(400, "Unknown action"),
-                                    content_type="application/xml")  # fmt: skip
+                return error(400, "Unknown action")
             run = find(request, replica)
             return sim.accepted(state.stop_session(request[SESSION], run))
 

@@ -1,0 +1,31 @@
+"""The simulator's answers as EM words them: XML bodies and ``<Error>`` documents.
+
+One place for every route module (server, sessions, query, agent jobs and
+the rest), so an answer's content type and error shape cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from . import documents
+
+__all__ = ["error", "not_found", "xml"]
+
+
+def xml(body: str, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """An XML answer."""
+    return web.Response(status=status, text=body, content_type="application/xml", headers=headers)
+
+
+def error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    """EM's ``<Error Message=… StatusCode=…>`` answer."""
+    return xml(documents.error(status, message), status, headers)
+
+
+def not_found(what: str, ident: str) -> web.HTTPNotFound:
+    """EM's 404 for an unknown ``what`` (to raise from a handler)."""
+    return web.HTTPNotFound(
+        text=documents.error(404, f"{what} {ident} was not found"),
+        content_type="application/xml",
+    )
