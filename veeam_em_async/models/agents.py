@@ -8,13 +8,16 @@ instead of VMs).
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import attrs
 
-from .common import HasLinks, Link, Model, uuid_from_uid, xml
-from .jobs import GfsRetentionPolicy, GuestProcessingOptions, ObjectInJob, SimpleRetentionPolicy
-from .schedule import JobScheduleOptions
+from .common import Model, xml
+from .jobs import (
+    GfsRetentionPolicy,
+    GuestProcessingOptions,
+    JobEntity,
+    ObjectInJob,
+    SimpleRetentionPolicy,
+)
 
 
 class AgentPlatform:
@@ -33,24 +36,7 @@ class AgentJobInfo(Model):
 
 
 @attrs.frozen
-class AgentBackupJob(Model, HasLinks):
+class AgentBackupJob(JobEntity):
     """A Veeam Agent backup job entity (``GET /agents/jobs/{id}?format=Entity``)."""
 
-    href: str = xml("@Href")
-    uid: str = xml("@UID")
-    name: str | None = xml("@Name", default=None)
-    type: str | None = xml("@Type", default=None)
-    links: list[Link] = xml("Links/Link", factory=list)
-    job_type: str | None = None
-    platform: str | None = None
-    description: str | None = None
-    schedule_configured: bool = False
-    schedule_enabled: bool = False
-    next_run: datetime | None = None
-    schedule_options: JobScheduleOptions | None = xml("JobScheduleOptions", default=None)
     info: AgentJobInfo | None = xml("JobInfo", default=None)
-
-    @property
-    def id(self) -> str:
-        """The UUID part of ``uid``."""
-        return uuid_from_uid(self.uid) or ""

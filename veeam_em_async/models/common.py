@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -63,6 +63,16 @@ class Model:
     def extra(self) -> Mapping[str, Any]:
         """Unmodelled elements and attributes, by XML name (empty if none)."""
         return getattr(self, "_extra", NO_EXTRA)
+
+
+ModelT = TypeVar("ModelT", bound=Model)
+
+
+def keep_extra(model: ModelT, extra: Mapping[str, Any]) -> ModelT:
+    """``model`` with ``extra`` as its unmodelled content (the converter's one
+    way to fill the slot; frozen models are otherwise never written to)."""
+    object.__setattr__(model, "_extra", extra)
+    return model
 
 
 @attrs.frozen

@@ -34,7 +34,7 @@ from typing import Any, Optional, TypeVar, Union, get_args, get_origin
 import attrs
 import cattrs
 
-from .common import NONE_WORD_KEY, XML_KEY, Model
+from .common import NONE_WORD_KEY, XML_KEY, Model, keep_extra
 from .datetimes import parse_datetime
 from .jobs import JOB_INFO_VARIANTS, JobInfo, UnknownJobInfo
 from .schedule import JobScheduleOptions
@@ -196,15 +196,13 @@ def _make_model_hook(cls: type[T], converter: cattrs.Converter) -> Callable[[Any
         # when something is left over.
         known = {p.split("/")[0] for p in paths.values()} | _NAMESPACE_ATTRIBUTES
         namespace["known"] = frozenset(known)
-        namespace["_set"] = object.__setattr__
+        namespace["_keep"] = keep_extra
         lines += [
             "    if not known.issuperset(data):",
             "        extra = {k: v for k, v in data.items()"
             " if k not in known and not k.startswith('@xmlns')}",
             "        if extra:",
-            "            model = cls(**kw)",
-            "            _set(model, '_extra', extra)",
-            "            return model",
+            "            return _keep(cls(**kw), extra)",
         ]
     lines.append("    return cls(**kw)")
     exec(compile("\n".join(lines), f"<structure {name}>", "exec"), namespace)  # noqa: S102
@@ -224,9 +222,7 @@ def _structure_job_info(value: Any, _: Any) -> JobInfo | None:
     for key, content in value.items():
         if not key.startswith("@"):  # a variant this version does not know: keep it visible
             unknown = UnknownJobInfo(kind=key)
-            if isinstance(content, dict) and content:
-                object.__setattr__(unknown, "_extra", content)
-            return unknown
+            return keep_extra(unknown, content) if isinstance(content, dict) else unknown
     return None  # an empty <JobInfo/>
 
 

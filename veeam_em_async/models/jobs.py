@@ -243,8 +243,9 @@ JOB_INFO_VARIANTS: dict[str, type[JobInfo]] = {
 
 
 @attrs.frozen
-class Job(Model, HasLinks):
-    """A VM job entity (``GET /jobs/{id}?format=Entity``)."""
+class JobEntity(Model, HasLinks):
+    """What VM and agent job entities share: all but their ``info``, which each
+    subclass declares last (the schema puts ``<JobInfo>`` last)."""
 
     href: str = xml("@Href")
     uid: str = xml("@UID")
@@ -258,9 +259,15 @@ class Job(Model, HasLinks):
     schedule_enabled: bool = False
     next_run: datetime | None = None
     schedule_options: JobScheduleOptions | None = xml("JobScheduleOptions", default=None)
-    info: JobInfo | None = xml("JobInfo", default=None)
 
     @property
     def id(self) -> str:
         """The UUID part of ``uid``."""
         return uuid_from_uid(self.uid) or ""
+
+
+@attrs.frozen
+class Job(JobEntity):
+    """A VM job entity (``GET /jobs/{id}?format=Entity``)."""
+
+    info: JobInfo | None = xml("JobInfo", default=None)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
-from typing import Any, Literal, overload
+from typing import Literal, overload
 
 from ..filters import F
 from ..handles import Task
 from ..ids import JobLike
-from ..models import AGENT_JOB, ENTITY_REFERENCES, AgentBackupJob, EntityRef, RetryOptions
+from ..models import AGENT_JOB, ENTITY_REFERENCES, AgentBackupJob, EntityRef
 from .base import ENTITY_PAGE_SIZE
 from .job_actions import JobCollection
 
@@ -20,10 +19,13 @@ class AgentJobsResource(JobCollection):
     A job is given as its UUID, its UID (``urn:veeam:AgentBackupJob:…``, as
     ``GET /agents/jobs`` lists them), an :class:`EntityRef` or the model. The
     URL is always built from the UUID under ``/agents/jobs`` (never from an
-    ``Href``), which is also where EM's NAS references point.
+    ``Href``), which is also where EM's NAS references point. Runs are backup
+    sessions (the job's Down link is a ``BackupJobSessionReferenceList``) under
+    the job's own UID.
     """
 
     entity_type = "AgentBackupJob"
+    entity_model = AgentBackupJob
 
     @overload
     async def list(self, *, entities: Literal[False] = False) -> builtins.list[EntityRef]: ...
@@ -50,17 +52,6 @@ class AgentJobsResource(JobCollection):
         """``GET /agents/jobs/{id}?format=Entity``."""
         path = f"agents/jobs/{self._id(job)}"
         return await self._get(path, AGENT_JOB, params={"format": "Entity"})
-
-    async def _run_target(
-        self, job: JobLike, known: Mapping[str, Any] | None = None
-    ) -> tuple[str, str, RetryOptions | None, bool]:
-        # Agent runs are backup sessions (the job's Down link is a
-        # BackupJobSessionReferenceList), under the job's own UID.
-        uid = f"urn:veeam:AgentBackupJob:{self._id(job)}"
-        if isinstance(job, AgentBackupJob):
-            options = job.schedule_options.retry_options if job.schedule_options else None
-            return "BackupJobSession", uid, options, True
-        return "BackupJobSession", uid, None, False
 
     async def _action(self, job: JobLike, action: str) -> Task:
         return await self._submit("POST", f"agents/jobs/{self._id(job)}", params={"action": action})

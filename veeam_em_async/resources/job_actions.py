@@ -47,12 +47,23 @@ class JobCollection(Resource):
     #: The actions that start a run of a job of this collection.
     run_actions: tuple[str, ...] = ("start", "retry")
 
+    #: The model of this collection's entities (whose schedule gives RetryOptions).
+    entity_model: type[Any] = object
+
     async def _run_target(
         self, job: JobLike, known: Mapping[str, Any] | None = None
     ) -> tuple[str, str, RetryOptions | None, bool]:
         """(session type, job UID, RetryOptions, whether they are known) for a run
-        of ``job``; ``known`` maps job ids to entities already read."""
-        raise NotImplementedError  # pragma: no cover
+        of ``job``; ``known`` maps job ids to entities already read.
+
+        By default a run is a backup session under the job's own UID, nothing to
+        ask first (NAS and agent jobs); VM jobs override this.
+        """
+        uid = f"urn:veeam:{self.entity_type}:{self._id(job)}"
+        if isinstance(job, self.entity_model):
+            options = job.schedule_options.retry_options if job.schedule_options else None
+            return "BackupJobSession", uid, options, True
+        return "BackupJobSession", uid, None, False
 
     async def _known_jobs(self, jobs: builtins.list[JobLike]) -> Mapping[str, Any]:
         """Entities of many jobs read at once for ``run_many`` (none by default)."""

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import builtins
-import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal, overload
 
 from ..clock import window_start
-from ..errors import APIError, InvalidIdentifierError, ResponseParseError
+from ..errors import APIError, ResponseParseError
 from ..filters import F, condition
 from ..handles import Task
-from ..ids import JobLike
+from ..ids import JobLike, entity_id
 from ..models import (
     ENTITY_REFERENCES,
     JOB,
@@ -30,8 +29,6 @@ from ..session_source import JobSession
 from ..xmlio import render_document
 from .base import ENTITY_PAGE_SIZE
 from .job_actions import JobCollection
-
-_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 #: From this many jobs given without their entity, ``run_many`` reads all jobs in one query.
 BULK_LOOKUP = 10
@@ -115,9 +112,8 @@ class JobsResource(JobCollection):
         ``ObjectInJobId``.
         """
         include_id = include.object_in_job_id if isinstance(include, ObjectInJob) else include
-        if not include_id or not _UUID.fullmatch(include_id):
-            raise InvalidIdentifierError(f"not an ObjectInJobId: {include_id!r}")
-        return await self._submit("DELETE", f"jobs/{self._id(job)}/includes/{include_id}")
+        object_id = entity_id(include_id or "", "ObjectInJob")  # a UUID, checked like a job's
+        return await self._submit("DELETE", f"jobs/{self._id(job)}/includes/{object_id}")
 
     async def last_results(
         self, since: datetime | timedelta = timedelta(days=7), *, page_size: int = 1000

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
-from typing import Any, Literal, overload
+from typing import Literal, overload
 
 from ..filters import F
 from ..handles import Task
 from ..ids import JobLike
-from ..models import ENTITY_REFERENCES, NAS_JOB, EntityRef, NasJob, RetryOptions
+from ..models import ENTITY_REFERENCES, NAS_JOB, EntityRef, NasJob
 from .base import ENTITY_PAGE_SIZE
 from .job_actions import JobCollection
 
 
 class NasJobsResource(JobCollection):
     """Reads and actions on NAS jobs. EM's NAS actions are path style
-    (``/nas/jobs/{id}/start``), unlike VM jobs' ``?action=start``."""
+    (``/nas/jobs/{id}/start``), unlike VM jobs' ``?action=start``. Runs are backup
+    sessions (``JobType`` NasBackup) under the job's UID: nothing to ask first."""
 
     entity_type = "NasJob"
+    entity_model = NasJob
 
     @overload
     async def list(self, *, entities: Literal[False] = False) -> builtins.list[EntityRef]: ...
@@ -47,16 +48,6 @@ class NasJobsResource(JobCollection):
     async def backup_sessions(self, job: JobLike) -> builtins.list[EntityRef]:
         """``GET /nas/jobs/{id}/backupSessions``: references to the job's sessions."""
         return await self._list(f"nas/jobs/{self._id(job)}/backupSessions", ENTITY_REFERENCES)
-
-    async def _run_target(
-        self, job: JobLike, known: Mapping[str, Any] | None = None
-    ) -> tuple[str, str, RetryOptions | None, bool]:
-        # NAS runs are backup sessions (JobType NasBackup): nothing to ask first.
-        uid = f"urn:veeam:NasJob:{self._id(job)}"
-        if isinstance(job, NasJob):
-            options = job.schedule_options.retry_options if job.schedule_options else None
-            return "BackupJobSession", uid, options, True
-        return "BackupJobSession", uid, None, False
 
     async def _action(self, job: JobLike, action: str) -> Task:
         return await self._submit("POST", f"nas/jobs/{self._id(job)}/{action}")
