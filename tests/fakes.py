@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
+from typing import Any
+
+from veeam_em_async import EnterpriseManager
+from veeam_em_async.simulator import EMSimulator
 
 
 class FakeClock:
@@ -36,3 +40,8 @@ class FakeClock:
     @property
     def slept(self) -> float:
         return sum(self.sleeps)
+
+
+def sim_client(sim: EMSimulator, clock: FakeClock, **kwargs: Any) -> EnterpriseManager:
+    """A client of the simulator, logging on as its user, on ``clock``."""
+    return EnterpriseManager(sim.url, sim.username, sim.password, clock=clock, **kwargs)

@@ -10,8 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.fakes import FakeClock
-from veeam_em_async import EnterpriseManager
+from tests.fakes import FakeClock, sim_client
 from veeam_em_async.simulator import EMSimulator
 from veeam_em_async.simulator.server import Faults
 from veeam_em_async.simulator.state import SimJob
@@ -45,10 +44,6 @@ def simulator(clock: FakeClock, jobs: int = 20, **kwargs: object) -> EMSimulator
     return sim
 
 
-def client(sim: EMSimulator, clock: FakeClock) -> EnterpriseManager:
-    return EnterpriseManager(sim.url, sim.username, sim.password, clock=clock)
-
-
 def jobs_of(sim: EMSimulator) -> list[SimJob]:
     return list(sim.state.jobs.values())
 
@@ -63,7 +58,7 @@ async def test_fifty_intervals_yield_every_run_once_oldest_first() -> None:
             for i in range(150)
         ]  # fmt: skip
         seen = []
-        async with client(sim, clock) as em:
+        async with sim_client(sim, clock) as em:
             feed = em.backup_sessions.feed(since=timedelta(seconds=1), interval=INTERVAL)
             async for session in feed:
                 seen.append(session)
@@ -89,7 +84,7 @@ async def test_results_filter_and_a_run_em_lists_late_is_yielded_once() -> None:
         early = [sim.state.record_run(jobs[i], "Failed", at=100.0 * i) for i in range(1, 5)]
         sim.state.record_run(jobs[5], "Success", at=150.0)  # filtered out
         seen = []
-        async with client(sim, clock) as em:
+        async with sim_client(sim, clock) as em:
             feed = em.backup_sessions.feed(
                 since=timedelta(seconds=1), results=("Failed", "Warning"), interval=INTERVAL
             )
@@ -109,7 +104,7 @@ async def test_an_expired_logon_costs_one_relogon_and_loses_nothing() -> None:
         jobs = jobs_of(sim)
         runs = [sim.state.record_run(jobs[i % 20], "Success", at=i * 20.0) for i in range(60)]
         seen: list[str] = []
-        async with client(sim, clock) as em:
+        async with sim_client(sim, clock) as em:
             async for session in em.backup_sessions.feed(since=timedelta(0), interval=INTERVAL):
                 seen.append(session.id)
                 if len(seen) == 20:
@@ -129,7 +124,7 @@ async def test_a_storm_of_503s_is_waited_out_with_a_growing_pause(
         jobs = jobs_of(sim)
         runs = [sim.state.record_run(jobs[i], "Failed", at=100.0 * i) for i in range(1, 6)]
         seen: list[str] = []
-        async with client(sim, clock) as em:
+        async with sim_client(sim, clock) as em:
             # Each GET is tried 4 times (RetryPolicy.retries=3): 12 faults fail 3 polls.
             sim.faults = Faults(error_503_rate=1.0, max_faults=12)
             async for session in em.backup_sessions.feed(since=timedelta(0), interval=INTERVAL):
@@ -161,7 +156,7 @@ async def test_memory_stays_bounded_over_ten_thousand_runs() -> None:
         clock.on_sleep = add_runs
         add_runs(0.0)
         count, peak = 0, 0
-        async with client(sim, clock) as em:
+        async with sim_client(sim, clock) as em:
             feed = em.backup_sessions.feed(since=timedelta(0), interval=600, replica=False)
             ids: set[str] = set()
             async for session in feed:
@@ -180,7 +175,7 @@ async def test_memory_stays_bounded_over_ten_thousand_runs() -> None:
 async def test_last_results_of_1000_jobs_in_as_few_requests_as_the_bound() -> None:
     clock = FakeClock(start=0.0)
     sim = simulator(clock, jobs=1000, history_sessions=2)  # runs 1 and 2 days ago
-    async with sim, client(sim, clock) as em:
+    async with sim, sim_client(sim, clock) as em:
         before = sim.counters.requests["GET /api/query"]
         last = await em.jobs.last_results(since=timedelta(days=3), page_size=1000)
         requests = sim.counters.requests["GET /api/query"] - before
@@ -201,7 +196,7 @@ async def test_last_results_names_a_job_without_runs_as_none() -> None:
     for run_id in never.sessions:
         del sim.state.job_sessions[run_id]
     never.sessions.clear()
-    async with sim, client(sim, clock) as em:
+    async with sim, sim_client(sim, clock) as em:
         last = await em.jobs.last_results(since=timedelta(days=2))
         requests = sim.counters.requests["GET /api/query"]
     assert last[never.uid] is None
@@ -211,7 +206,7 @@ async def test_last_results_names_a_job_without_runs_as_none() -> None:
 
 async def test_feed_arguments_are_checked() -> None:
     clock = FakeClock()
-    async with simulator(clock) as sim, client(sim, clock) as em:
+    async with simulator(clock) as sim, sim_client(sim, clock) as em:
         with pytest.raises(ValueError, match="interval"):
             em.backup_sessions.feed(interval=0)
         with pytest.raises(ValueError, match="timezone-aware"):

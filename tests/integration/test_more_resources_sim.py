@@ -6,10 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, sim_client
 from veeam_em_async import (
     AgentBackupJob,
-    EnterpriseManager,
     ObjectInJob,
     Repository,
     UnsupportedVersionError,
@@ -30,12 +29,8 @@ async def sim(clock: FakeClock) -> AsyncIterator[EMSimulator]:
         yield sim
 
 
-def client(sim: EMSimulator, clock: FakeClock, **kwargs: object) -> EnterpriseManager:
-    return EnterpriseManager(sim.url, sim.username, sim.password, clock=clock, **kwargs)  # type: ignore[arg-type]
-
-
 async def test_agent_jobs_list_get_run_and_toggle(sim: EMSimulator, clock: FakeClock) -> None:
-    async with client(sim, clock) as em:
+    async with sim_client(sim, clock) as em:
         refs = await em.agent_jobs.list()
         assert [r.name for r in refs] == ["Agent Job 00", "Agent Job 01", "Agent Job 02"]
         entities = await em.agent_jobs.list(entities=True)
@@ -59,7 +54,7 @@ async def test_agent_jobs_list_get_run_and_toggle(sim: EMSimulator, clock: FakeC
 
 
 async def test_repositories_list_and_get(sim: EMSimulator, clock: FakeClock) -> None:
-    async with client(sim, clock) as em:
+    async with sim_client(sim, clock) as em:
         refs = await em.repositories.list()
         repos = await em.repositories.list(entities=True)
         assert {r.id for r in refs} == {r.id for r in repos}
@@ -70,7 +65,7 @@ async def test_repositories_list_and_get(sim: EMSimulator, clock: FakeClock) -> 
 
 
 async def test_includes_add_and_remove(sim: EMSimulator, clock: FakeClock) -> None:
-    async with client(sim, clock) as em:
+    async with sim_client(sim, clock) as em:
         job = (await em.jobs.list())[0]
         assert await em.jobs.includes(job) == []
         await (await em.jobs.add_include(job, "urn:VMware:Vm:sim.vm-7", "vm-7", order=0))
@@ -85,13 +80,13 @@ async def test_includes_add_and_remove(sim: EMSimulator, clock: FakeClock) -> No
 async def test_api_versions_and_the_version_check(clock: FakeClock) -> None:
     sim = EMSimulator(jobs=1, nas_jobs=0, agent_jobs=0, api_versions=("v1_4", "v1_5"))
     async with sim:
-        async with client(sim, clock) as em:
+        async with sim_client(sim, clock) as em:
             assert [v.name for v in await em.api_versions()] == ["v1_4", "v1_5"]
         with pytest.raises(UnsupportedVersionError, match="offers: v1_4, v1_5"):
-            async with client(sim, clock, api_version="v1_7"):
+            async with sim_client(sim, clock, api_version="v1_7"):
                 pass
         logons = sim.counters.logons
-        async with client(sim, clock, api_version="v1_5") as em:
+        async with sim_client(sim, clock, api_version="v1_5") as em:
             assert em.logon_session is not None
         assert sim.counters.logons == logons + 1
     assert logons == 1  # the v1_7 client never sent its password

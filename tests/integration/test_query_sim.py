@@ -7,11 +7,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, sim_client
 from veeam_em_async import (
     BackupJobSession,
     BackupTaskSession,
-    EnterpriseManager,
     EntityRef,
     F,
     Job,
@@ -38,10 +37,6 @@ async def sim(clock: FakeClock) -> AsyncIterator[EMSimulator]:
         yield sim
 
 
-def client(sim: EMSimulator, clock: FakeClock) -> EnterpriseManager:
-    return EnterpriseManager(sim.url, sim.username, sim.password, clock=clock)
-
-
 def queries(sim: EMSimulator) -> int:
     return sim.counters.requests["GET /api/query"]
 
@@ -49,7 +44,7 @@ def queries(sim: EMSimulator) -> int:
 async def test_30_matches_at_page_size_7_are_seen_once_in_order(
     sim: EMSimulator, clock: FakeClock
 ) -> None:
-    async with client(sim, clock) as em:
+    async with sim_client(sim, clock) as em:
         query = em.query("Job", filter=F.Name <= "Job 0029", sort_asc="Name", page_size=7)
         names = [job.name async for job in query]
         assert names == [f"Job {i:04d}" for i in range(30)]
@@ -62,7 +57,7 @@ async def test_30_matches_at_page_size_7_are_seen_once_in_order(
 async def test_break_after_the_first_item_costs_one_request(
     sim: EMSimulator, clock: FakeClock
 ) -> None:
-    async with client(sim, clock) as em:
+    async with sim_client(sim, clock) as em:
         async for job in em.query("Job", sort_desc="Name", page_size=7):
             assert job.name == "Job 0039"
             break
@@ -78,7 +73,7 @@ async def test_without_a_page_size_em_pages_by_100_and_every_page_is_read(
 ) -> None:
     sim = EMSimulator(jobs=250, nas_jobs=0)
     sim.state.clock = clock.now
-    async with sim, client(sim, clock) as em:
+    async with sim, sim_client(sim, clock) as em:
         refs = await em.query("Job", entities=False).all()
         assert len({ref.uid for ref in refs}) == 250
         assert all(isinstance(ref, EntityRef) for ref in refs)
@@ -88,7 +83,7 @@ async def test_without_a_page_size_em_pages_by_100_and_every_page_is_read(
 async def test_each_type_comes_back_as_its_model(sim: EMSimulator, clock: FakeClock) -> None:
     backup = next(j for j in sim.state.jobs.values() if j.job_type == "Backup")
     replica = next(j for j in sim.state.jobs.values() if j.job_type == "Replica")
-    async with client(sim, clock) as em:
+    async with sim_client(sim, clock) as em:
         await (await em.jobs.run(backup.id))
         await (await em.jobs.run(replica.id))
         expected = {
@@ -115,7 +110,7 @@ async def test_names_that_need_quoting_are_found_through_the_url(
     jobs = list(sim.state.jobs.values())[: len(odd)]
     for job, name in zip(jobs, odd, strict=True):
         job.name = name
-    async with client(sim, clock) as em:
+    async with sim_client(sim, clock) as em:
         for job, name in zip(jobs, odd, strict=True):
             found = await em.jobs.find(name)
             assert [j.id for j in found] == [job.id], name
@@ -129,7 +124,7 @@ async def test_jobs_list_entities_reads_every_job_in_pages(
 ) -> None:
     sim = EMSimulator(jobs=450, nas_jobs=5)
     sim.state.clock = clock.now
-    async with sim, client(sim, clock) as em:
+    async with sim, sim_client(sim, clock) as em:
         jobs = await em.jobs.list(entities=True)
         assert len(jobs) == 450 and all(isinstance(j, Job) for j in jobs)
         assert queries(sim) == 3  # ⌈450/200⌉, where list + get is 451 requests
@@ -140,7 +135,7 @@ async def test_jobs_list_entities_reads_every_job_in_pages(
 
 
 async def test_a_malformed_query_is_a_bad_request(sim: EMSimulator, clock: FakeClock) -> None:
-    async with client(sim, clock) as em:
+    async with sim_client(sim, clock) as em:
         with pytest.raises(BadRequestError, match="not supported"):
             await em.query("NoSuchType").all()
         with pytest.raises(BadRequestError, match="not closed"):

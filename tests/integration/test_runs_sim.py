@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, sim_client
 from veeam_em_async import (
     BackupJobSession,
     EnterpriseManager,
@@ -42,10 +42,7 @@ def simulator(clock: FakeClock, **kwargs: object) -> EMSimulator:
 
 
 def client(sim: EMSimulator, clock: FakeClock, **kwargs: object) -> EnterpriseManager:
-    return EnterpriseManager(
-        sim.url, sim.username, sim.password, poll_policy=TASKS, run_poll_policy=RUNS,
-        clock=clock, **kwargs,  # type: ignore[arg-type]
-    )  # fmt: skip
+    return sim_client(sim, clock, poll_policy=TASKS, run_poll_policy=RUNS, **kwargs)
 
 
 def job_of(sim: EMSimulator, job_type: str, n: int = 0) -> str:
