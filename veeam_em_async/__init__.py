@@ -54,7 +54,7 @@ from .models.requests import JobCloneSpec, JobEdit
 from .policies import RUN_POLL_POLICY, PollPolicy, RetryPolicy
 from .runs import JobRun
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # A library never prints on its own: without logging configured by the
 # application, records stop here instead of reaching stderr (logging's
