@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 
@@ -30,40 +30,53 @@ if sys.version_info < (3, 11):  # pragma: no cover - cattrs brings the backport 
     from exceptiongroup import ExceptionGroup  # type: ignore[import-not-found,unused-ignore]
 
 Progress = Callable[[int, int], None]
+#: Called with (job, handle) the moment EM accepted one job's action: a ``Task``
+#: for an action, a ``JobRun`` for a run. A command line prints the id there, so
+#: that an interrupted bulk call still leaves a trail of what EM is doing.
+Accepted = Callable[[Any, Any], None]
+J = TypeVar("J")
 T = TypeVar("T")
 H = TypeVar("H")
 O = TypeVar("O")  # noqa: E741
 
 
 @attrs.frozen
-class ActionOutcome:
+class ActionOutcome(Generic[J]):
     """What happened to one job of a bulk call.
 
-    ``job`` is the input as given; ``task`` the final :class:`TaskInfo` when
-    waited for (else the one from EM's 202 answer); ``error`` the exception
-    that stopped this job (``TaskFailedError``, ``NotFoundError``, …).
+    ``job`` is the input as given (its type is the input's: ``ActionOutcome[Job]``
+    for a list of ``Job``); ``task`` the final :class:`TaskInfo` when waited for
+    (else the one from EM's 202 answer); ``error`` the exception that stopped
+    this job (``TaskFailedError``, ``NotFoundError``, …). ``action`` is what was
+    sent (a backup copy job may be synced where the others were started), and
+    ``skipped`` says why nothing was sent, when nothing was.
     """
 
-    job: Any
+    job: J
     ok: bool
     task: TaskInfo | None = None
     error: BaseException | None = None
+    action: str | None = None
+    skipped: str | None = None
 
 
 @attrs.frozen
-class RunOutcome:
+class RunOutcome(Generic[J]):
     """What happened to one job of ``run_many``.
 
     ``ok`` means the run ended Success or Warning; ``session`` is the final
     (or last seen) job session, ``None`` if none was found; ``error`` is what
     stopped this job (``RunFailedError``, ``RunTimeoutError``,
-    ``TaskFailedError`` for a refused start, ``NotFoundError``, …).
+    ``TaskFailedError`` for a refused start, ``NotFoundError``, …); ``action``
+    and ``skipped`` as on :class:`ActionOutcome`.
     """
 
-    job: Any
+    job: J
     ok: bool
     session: Any = None
     error: BaseException | None = None
+    action: str | None = None
+    skipped: str | None = None
 
 
 def _note(error: BaseException, text: str) -> None:
@@ -110,11 +123,14 @@ async def for_each(
     *,
     concurrency: int,
     progress: Progress | None = None,
+    accepted: Accepted | None = None,
 ) -> list[O]:
     """``send`` for every item, at most ``concurrency`` at a time, then ``finish``
     (outside the cap: waiting takes no slot) with the handle or the error; one
-    outcome per item, in order. One item's exception is its outcome's business;
-    anything that ends the call ends all of it (see the module)."""
+    outcome per item, in order. ``accepted(item, handle)`` is called as each
+    send succeeds. One item's exception is its outcome's business; anything
+    that ends the call, a callback that raises included, ends all of it (see
+    the module)."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     total = len(items)
@@ -132,17 +148,23 @@ async def for_each(
                     # of every sibling is on its way. Do not send in between.
                     raise asyncio.CancelledError
                 handle = await send(item)
+            if accepted is not None:
+                _tell(lambda: accepted(item, handle))
             outcome = await finish(item, handle, None)
         except Exception as exc:  # one item's failure is that item's outcome
             outcome = await finish(item, handle, exc)
         done += 1
         if progress is not None:
-            try:
-                progress(done, total)
-            except BaseException:
-                halted = True
-                raise
+            _tell(lambda: progress(done, total))
         return outcome
+
+    def _tell(callback: Callable[[], None]) -> None:
+        nonlocal halted
+        try:
+            callback()
+        except BaseException:
+            halted = True
+            raise
 
     return await _all_or_nothing([one(item) for item in items])
 
@@ -168,11 +190,17 @@ async def run_many(
     progress: Progress | None = None,
     raise_on_error: bool = False,
     timeout: float | None = None,
-) -> list[ActionOutcome]:
-    """Apply ``action`` to every job, at most ``concurrency`` actions at a time."""
+    accepted: Accepted | None = None,
+    action_name: str | None = None,
+) -> list[ActionOutcome[Any]]:
+    """Apply ``action`` to every job, at most ``concurrency`` actions at a time:
+    any action, one :class:`ActionOutcome` per job, in order (see the module)."""
     items = list(jobs)
+    name = action_name or getattr(action, "__name__", None)
 
-    async def finish(job: Any, task: Task | None, error: BaseException | None) -> ActionOutcome:
+    async def finish(
+        job: Any, task: Task | None, error: BaseException | None
+    ) -> ActionOutcome[Any]:
         if error is None and task is not None:
             try:
                 info = (
@@ -181,12 +209,13 @@ async def run_many(
             except Exception as exc:
                 error = exc
             else:
-                return ActionOutcome(job=job, ok=True, task=info)
-        return ActionOutcome(
-            job=job, ok=False, task=task.info if task is not None else None, error=error
-        )
+                return ActionOutcome(job=job, ok=True, task=info, action=name)
+        task_info = task.info if task is not None else None
+        return ActionOutcome(job=job, ok=False, task=task_info, error=error, action=name)
 
-    outcomes = await for_each(items, action, finish, concurrency=concurrency, progress=progress)
+    outcomes = await for_each(
+        items, action, finish, concurrency=concurrency, progress=progress, accepted=accepted
+    )
     if raise_on_error:
         raise_failures(outcomes, len(items))
     return outcomes

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 import attrs
 
 from . import __version__
-from .bulk import ActionOutcome, run_many
+from .bulk import ActionOutcome, RunOutcome, run_many
 from .client import EnterpriseManager
 from .errors import TaskFailedError, VeeamEMError
 from .handles import Task
@@ -153,7 +153,7 @@ def model_dict(model: Any) -> Any:
     return data
 
 
-def outcome_dict(outcome: ActionOutcome) -> dict[str, Any]:
+def outcome_dict(outcome: ActionOutcome[Any]) -> dict[str, Any]:
     job = outcome.job
     return {
         "job": job.name if isinstance(job, (EntityRef, Job, NasJob)) else str(job),
@@ -163,7 +163,7 @@ def outcome_dict(outcome: ActionOutcome) -> dict[str, Any]:
     }
 
 
-def summarize(outcomes: Sequence[ActionOutcome]) -> tuple[int, int, int]:
+def summarize(outcomes: Sequence[ActionOutcome[Any]]) -> tuple[int, int, int]:
     """(succeeded, task failed, other errors)."""
     ok = sum(1 for o in outcomes if o.ok)
     failed = sum(1 for o in outcomes if isinstance(o.error, TaskFailedError))
@@ -228,7 +228,7 @@ async def run_demo(args: argparse.Namespace, out: Output) -> int:
                     em.nas_jobs.run_many(nas),
                 )
             requests = em.stats.total()
-            runs = [
+            runs: list[tuple[str, RunOutcome[Any]]] = [
                 *zip([str(j.job_type) for j in others], started_runs, strict=True),
                 *zip([str(j.job_type) for j in copies], synced_runs, strict=True),
                 *(("NasBackup", o) for o in nas_runs),

@@ -47,7 +47,7 @@ def job_label(job: Any) -> str:
 
 
 async def outcome_rows(
-    em: EnterpriseManager, outcomes: Sequence[RunOutcome]
+    em: EnterpriseManager, outcomes: Sequence[RunOutcome[Any]]
 ) -> list[dict[str, Any]]:
     reasons = await asyncio.gather(*(vm_reasons(em, o.session) for o in outcomes))
     return [
@@ -155,7 +155,7 @@ async def sessions_command(args: argparse.Namespace, out: Output, em: Enterprise
     return 0 if session.result != "Failed" else 1
 
 
-def demo_summary(outcomes: Sequence[tuple[str, RunOutcome]]) -> tuple[list[tuple[Any, ...]], int]:
+def demo_summary(outcomes: Sequence[tuple[str, RunOutcome[Any]]]) -> tuple[list[tuple[Any, ...]], int]:
     """Rows of Success/Warning/Failed/Errors per job type, and the count of
     errors that are not a failed run (which the demo does not expect)."""
     counts: dict[str, Counter[str]] = {}

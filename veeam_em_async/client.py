@@ -4,26 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING
 
 from .clock import Clock, as_clock
-from .filters import FilterLike
 from .handles import TaskWatcher
 from .models import (
-    AgentBackupJob,
-    BackupJobSession,
-    EntityRef,
-    Job,
     LogonSession,
-    NasJob,
-    ReplicaJobSession,
-    Repository,
     SupportedVersion,
     TaskInfo,
 )
 from .policies import RUN_POLL_POLICY, PollPolicy, RetryPolicy
 from .polling import Watcher
-from .query import Query
+from .query_methods import QueryMethods
 from .resources import (
     AgentJobsResource,
     BackupSessionsResource,
@@ -45,29 +37,55 @@ if TYPE_CHECKING:
     import aiohttp
 
 
-class EnterpriseManager:
+class EnterpriseManager(QueryMethods):
     """An asyncio client for one Veeam Backup Enterprise Manager.
 
     ``async with EnterpriseManager(url, user, password) as em:`` logs on when
     entering and off when leaving. Every request goes through one connection
     pool with at most ``max_connections`` requests in flight; when EM's idle
     session (15 minutes) expires, the client logs on again once for all
-    requests in flight and re-sends them.
+    requests in flight and re-sends them. The password and the session token
+    are never part of ``repr``, logs or exception texts.
 
-    ``clock`` is the one time source of polling, retry back-off, the
-    re-logon throttle and wait deadlines: a :class:`~veeam_em_async.clock.Clock`
-    (``now()`` and ``sleep()``). Tests inject a fake one so that all of them
-    take no real time. (A ``now`` callable with a ``sleep`` coroutine
-    function is still accepted.)
+    Attributes:
+        jobs: VM jobs (``/jobs``): read, start/stop/retry/sync, clone, edit,
+            includes, bulk actions, runs and their results, last results.
+        nas_jobs: file share (NAS) backup jobs (``/nas/jobs``).
+        agent_jobs: Veeam Agent backup jobs (``/agents/jobs``).
+        repositories: backup repositories and their free space.
+        tasks: EM's tasks by id; ``em.tasks.handle(id)`` resumes waiting on one.
+        backup_sessions: backup job sessions (runs), their VMs, the change feed.
+        replica_sessions: replication job sessions and their VMs.
+        clock: the one time source of polling, retries and deadlines.
+        poll_policy: the pace of polling awaited tasks.
+        run_poll_policy: the pace of polling awaited job runs.
 
-    ``poll_policy`` paces the polling of awaited tasks; ``run_poll_policy``
-    that of awaited job runs (slower by default: :data:`RUN_POLL_POLICY`).
-
-    ``max_body_bytes`` bounds each response body, decompressed: a larger one
-    raises :class:`ResponseTooLargeError` and is not read further.
-
-    The password and the session token are never part of ``repr``, logs or
-    exception texts.
+    Args:
+        url: EM's address, ``https://em.example:9398`` (``/api`` is added).
+        username: a user EM accepts, in the ``DOMAIN\\user`` form for a domain account.
+        password: that user's password; kept only for logons.
+        verify_ssl: ``True`` (the system's CAs), ``False`` (no verification), a
+            CA bundle's path, or an ``ssl.SSLContext``.
+        max_connections: the hard cap on requests in flight, and the pool's size.
+        timeout: seconds per request, counted from when it is sent (not while
+            it waits for a slot under the cap).
+        api_version: ``"latest"``, or a version such as ``"v1_5"``: EM is asked
+            first (``GET /api/``) and a version it does not offer raises
+            :class:`UnsupportedVersionError` before the password is sent.
+        poll_policy: paces the polling of awaited tasks (:class:`PollPolicy`).
+        run_poll_policy: paces that of awaited job runs (slower by default:
+            :data:`~veeam_em_async.policies.RUN_POLL_POLICY`).
+        retry_policy: which failed requests are retried, and how
+            (:class:`RetryPolicy`; actions are never re-sent unless EM answered 401).
+        session: an ``aiohttp.ClientSession`` of your own (with your
+            ``trace_configs``, proxies…); the client then does not close it.
+        sleep: kept for older callers; give ``clock`` instead.
+        clock: the one time source (:class:`~veeam_em_async.clock.Clock`, with
+            ``now()`` and ``sleep()``). Tests inject a fake one so that polling,
+            back-off, the re-logon throttle and deadlines take no real time. (A
+            ``now`` callable with a ``sleep`` coroutine function is still accepted.)
+        max_body_bytes: the bound on each response body, decompressed: a larger
+            one raises :class:`ResponseTooLargeError` and is not read further.
     """
 
     def __init__(
@@ -168,64 +186,6 @@ class EnterpriseManager:
     @property
     def logon_session(self) -> LogonSession | None:
         return self._transport.logon_session
-
-    # fmt: off
-    @overload
-    def query(self, type: str, *, filter: FilterLike | None = ..., sort_asc: str | None = ...,
-              sort_desc: str | None = ..., page_size: int | None = ...,
-              entities: Literal[False]) -> Query[EntityRef]: ...
-    @overload
-    def query(self, type: Literal["Job"], *, filter: FilterLike | None = ...,
-              sort_asc: str | None = ..., sort_desc: str | None = ...,
-              page_size: int | None = ..., entities: Literal[True] = ...) -> Query[Job]: ...
-    @overload
-    def query(self, type: Literal["NasJob"], *, filter: FilterLike | None = ...,
-              sort_asc: str | None = ..., sort_desc: str | None = ...,
-              page_size: int | None = ..., entities: Literal[True] = ...) -> Query[NasJob]: ...
-    @overload
-    def query(self, type: Literal["BackupJobSession"], *, filter: FilterLike | None = ...,
-              sort_asc: str | None = ..., sort_desc: str | None = ..., page_size: int | None = ...,
-              entities: Literal[True] = ...) -> Query[BackupJobSession]: ...
-    @overload
-    def query(self, type: Literal["ReplicaJobSession"], *, filter: FilterLike | None = ...,
-              sort_asc: str | None = ..., sort_desc: str | None = ..., page_size: int | None = ...,
-              entities: Literal[True] = ...) -> Query[ReplicaJobSession]: ...
-    @overload
-    def query(self, type: Literal["Repository"], *, filter: FilterLike | None = ...,
-              sort_asc: str | None = ..., sort_desc: str | None = ..., page_size: int | None = ...,
-              entities: Literal[True] = ...) -> Query[Repository]: ...
-    @overload
-    def query(self, type: Literal["AgentBackupJob"], *, filter: FilterLike | None = ...,
-              sort_asc: str | None = ..., sort_desc: str | None = ..., page_size: int | None = ...,
-              entities: Literal[True] = ...) -> Query[AgentBackupJob]: ...
-    @overload
-    def query(self, type: str, *, filter: FilterLike | None = ..., sort_asc: str | None = ...,
-              sort_desc: str | None = ..., page_size: int | None = ...,
-              entities: bool = ...) -> Query[Any]: ...
-    # fmt: on
-    def query(
-        self,
-        type: str,
-        *,
-        filter: FilterLike | None = None,
-        sort_asc: str | None = None,
-        sort_desc: str | None = None,
-        page_size: int | None = None,
-        entities: bool = True,
-    ) -> Query[Any]:
-        """EM's query service (``GET /query?type=…``) as an async iterator.
-
-        ``type`` is EM's type name (``"Job"``, ``"BackupJobSession"``, ``"Task"``,
-        …); ``filter`` an :data:`F` expression or EM's filter text. Items are
-        models for the types the client knows (``format=Entities``) and
-        :class:`EntityRef` for the others or with ``entities=False``. Pages
-        are fetched as iteration reaches them; ``.all()`` and ``.first()``
-        are shortcuts. Nothing is sent until iteration starts.
-        """
-        return Query(
-            self._transport, type, filter=filter, sort_asc=sort_asc, sort_desc=sort_desc,
-            page_size=page_size, entities=entities,
-        )  # fmt: skip
 
     async def api_versions(self) -> list[SupportedVersion]:
         """``GET /api/``: the API versions EM offers (no logon needed, asked once).

@@ -18,3 +18,21 @@ def test_every_test_named_in_reliability_md_exists() -> None:
     }
     assert len(named) > 30
     assert sorted(named - defined) == []
+
+
+def test_help_of_the_client_names_every_resource_and_documents_every_parameter() -> None:
+    """Issue 15: ``help(EnterpriseManager)`` is where a new user looks first."""
+    import inspect
+    import pydoc
+
+    from veeam_em_async import EnterpriseManager
+    from veeam_em_async.resources.base import Resource
+
+    text = pydoc.render_doc(EnterpriseManager, renderer=pydoc.plaintext)
+    em = EnterpriseManager("http://em.invalid:9398", "user", "password")
+    resources = [name for name, value in vars(em).items() if isinstance(value, Resource)]
+    assert {"jobs", "nas_jobs", "agent_jobs", "tasks", "repositories"} <= set(resources)
+    for name in resources:
+        assert f"{name}: " in text, name
+    for name in inspect.signature(EnterpriseManager).parameters:
+        assert f"{name}: " in text.split("Args:", 1)[1], name

@@ -1,32 +1,36 @@
-"""What VM jobs and NAS jobs share: the job argument, the four actions, bulk start."""
+"""What VM, NAS and agent jobs share: the job argument, the actions, bulk actions and runs."""
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..bulk import ActionOutcome, Progress, RunOutcome, for_each, raise_failures, run_many
+from ..bulk import (
+    Accepted,
+    Progress,
+    RunOutcome,
+    for_each,
+    raise_failures,
+)
 from ..handles import Task
 from ..ids import JobLike, entity_id
 from ..models import RetryOptions
 from ..policies import PollPolicy
 from ..runs import JobRun
 from ..session_source import JobSession, newest_session
-from .base import Resource
+from .bulk_actions import BulkActions, CopyJobs, J, merge_skipped
 
 
-class JobCollection(Resource):
-    """Base of ``em.jobs`` and ``em.nas_jobs``; each says how its actions are addressed."""
+class JobCollection(BulkActions):
+    """Base of ``em.jobs``, ``em.nas_jobs`` and ``em.agent_jobs``; each says how its
+    actions are addressed."""
 
     #: The entity type a UID of this collection must name (``urn:veeam:<type>:<uuid>``).
     entity_type = "Job"
 
     def _id(self, job: JobLike) -> str:
         return entity_id(job, self.entity_type)
-
-    async def _action(self, job: JobLike, action: str) -> Task:  # pragma: no cover
-        raise NotImplementedError  # each collection knows its URL style
 
     async def start(self, job: JobLike) -> Task:
         """Start the job (``?action=start`` for VM jobs, ``/start`` for NAS jobs)."""
@@ -65,7 +69,7 @@ class JobCollection(Resource):
             return "BackupJobSession", uid, options, True
         return "BackupJobSession", uid, None, False
 
-    async def _known_jobs(self, jobs: builtins.list[JobLike]) -> Mapping[str, Any]:
+    async def _known_jobs(self, jobs: Sequence[JobLike]) -> Mapping[str, Any]:
         """Entities of many jobs read at once for ``run_many`` (none by default)."""
         return {}
 
@@ -116,7 +120,7 @@ class JobCollection(Resource):
 
     async def run_many(
         self,
-        jobs: Iterable[JobLike],
+        jobs: Iterable[J],
         concurrency: int | None = None,
         *,
         action: str = "start",
@@ -125,7 +129,9 @@ class JobCollection(Resource):
         follow_retries: bool = False,
         poll_policy: PollPolicy | None = None,
         raise_on_error: bool = False,
-    ) -> builtins.list[RunOutcome]:
+        accepted: Accepted | None = None,
+        copy_jobs: CopyJobs = "start",
+    ) -> builtins.list[RunOutcome[J]]:
         """Run every job and wait for each run's result: one :class:`RunOutcome`
         per input, in order, never raising for one job (unless
         ``raise_on_error=True``: then an ``ExceptionGroup`` of the failures).
@@ -133,64 +139,42 @@ class JobCollection(Resource):
         At most ``concurrency`` runs are being started at a time (default: the
         client's ``max_connections``); waiting takes no slot, and every awaited
         run is polled by the one run watcher. ``timeout`` bounds each run's wait.
+        ``accepted(job, run)`` is called as EM accepts each start; ``copy_jobs``
+        as for :meth:`start_many`.
         """
         items = list(jobs)
         if action not in self.run_actions:
             raise ValueError(f"{action!r} does not start a run; use one of {self.run_actions}")
+        plan = await self._plan(items, action, copy_jobs)
         entities = await self._known_jobs(items)
         watermarks = await self._watermarks(entities)
 
-        async def send(job: JobLike) -> JobRun:
-            return await self._run(job, action, follow_retries, entities, watermarks)
+        async def send(step: tuple[J, str]) -> JobRun:
+            return await self._run(step[0], step[1], follow_retries, entities, watermarks)
 
         async def finish(
-            job: JobLike, run: JobRun | None, error: BaseException | None
-        ) -> RunOutcome:
+            step: tuple[J, str], run: JobRun | None, error: BaseException | None
+        ) -> RunOutcome[J]:
+            job, sent = step
             if error is None and run is not None:
                 try:
                     session = await run.wait(timeout=timeout, poll_policy=poll_policy)
                 except Exception as exc:
                     error = exc
                 else:
-                    return RunOutcome(job=job, ok=True, session=session)
+                    return RunOutcome(job=job, ok=True, session=session, action=sent)
             last = getattr(error, "session", None) or (run.session if run else None)
-            return RunOutcome(job=job, ok=False, session=last, error=error)
+            return RunOutcome(job=job, ok=False, session=last, error=error, action=sent)
 
-        outcomes = await for_each(
-            items, send, finish,
+        steps = [(job, sent) for job, (sent, _) in zip(items, plan, strict=True) if sent]
+        done = await for_each(
+            steps, send, finish,
             concurrency=concurrency or self._transport.max_connections, progress=progress,
+            accepted=None if accepted is None else lambda step, run: accepted(step[0], run),
         )  # fmt: skip
+        outcomes = merge_skipped(
+            items, plan, done, lambda job, why: RunOutcome(job, False, skipped=why)
+        )
         if raise_on_error:
             raise_failures(outcomes, len(items))
         return outcomes
-
-    async def start_many(
-        self,
-        jobs: Iterable[JobLike],
-        concurrency: int | None = None,
-        wait: bool = True,
-        poll_policy: PollPolicy | None = None,
-        *,
-        progress: Progress | None = None,
-        raise_on_error: bool = False,
-        timeout: float | None = None,
-    ) -> builtins.list[ActionOutcome]:
-        """Start every job; return one :class:`ActionOutcome` per input, in order.
-
-        At most ``concurrency`` start requests are in flight (default: the
-        client's ``max_connections``). With ``wait=True`` every task is awaited
-        (each for at most ``timeout`` seconds) through the shared watcher.
-        ``progress(done, total)`` is called as outcomes arrive. One job's
-        failure never raises, unless ``raise_on_error=True``: then an
-        ``ExceptionGroup`` of the failures is raised, each noted with its job.
-        """
-        return await run_many(
-            self.start,
-            jobs,
-            concurrency=concurrency or self._transport.max_connections,
-            wait=wait,
-            poll_policy=poll_policy,
-            progress=progress,
-            raise_on_error=raise_on_error,
-            timeout=timeout,
-        )

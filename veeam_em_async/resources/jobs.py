@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal, overload
 
+from ..bulk import ActionOutcome
 from ..clock import window_start
 from ..errors import APIError, ResponseParseError
 from ..filters import F, condition
@@ -25,11 +26,15 @@ from ..models import (
 )
 from ..models.requests import JobCloneSpec, JobEdit
 from ..models.schema_order import in_schema_order
+from ..policies import PollPolicy
 from ..session_source import JobSession
 from ..xmlio import render_document
 from .base import ENTITY_PAGE_SIZE
+from .bulk_actions import CopyJobs, J, Plan
 from .job_actions import JobCollection
 
+#: Job types EM refuses to ``start`` ("use sync"): a bulk start may sync or skip them.
+COPY_JOB_TYPES = frozenset({JobType.BACKUP_COPY, JobType.IMMEDIATE_BACKUP_COPY})
 #: From this many jobs given without their entity, ``run_many`` reads all jobs in one query.
 BULK_LOOKUP = 10
 
@@ -164,7 +169,7 @@ class JobsResource(JobCollection):
         options = entity.schedule_options.retry_options if entity.schedule_options else None
         return kind, f"urn:veeam:Job:{self._id(job)}", options, True
 
-    async def _known_jobs(self, jobs: builtins.list[JobLike]) -> Mapping[str, Any]:
+    async def _known_jobs(self, jobs: Sequence[JobLike]) -> Mapping[str, Any]:
         """With many jobs given by id or reference, one query reads every job
         (``GET /query?type=Job&format=Entities``) instead of one GET each; if EM
         refuses it, each job is read alone."""
@@ -207,6 +212,32 @@ class JobsResource(JobCollection):
     async def sync(self, job: JobLike) -> Task:
         """``POST /jobs/{id}?action=sync`` (backup copy jobs only)."""
         return await self._action(job, "sync")
+
+    async def sync_many(
+        self, jobs: Iterable[J], concurrency: int | None = None, wait: bool = True,
+        poll_policy: PollPolicy | None = None, **options: Any,
+    ) -> builtins.list[ActionOutcome[J]]:  # fmt: skip
+        """Sync every backup copy job: :meth:`act_many` with ``"sync"``."""
+        return await self.act_many("sync", jobs, concurrency, wait, poll_policy, **options)
+
+    async def _plan(self, jobs: builtins.list[Any], action: str, copy_jobs: CopyJobs) -> Plan:
+        """A start of a backup copy job becomes a sync or a skip, as asked; the
+        types of jobs given without their entity come from one query."""
+        if action != "start" or copy_jobs == "start":
+            return [(action, None)] * len(jobs)
+        types: dict[str, str | None] = {}
+        if not all(isinstance(job, Job) for job in jobs):
+            types = {job.id: job.job_type for job in await self.list(entities=True) if job.id}
+        plan: Plan = []
+        for job in jobs:
+            kind = job.job_type if isinstance(job, Job) else types.get(self._id(job))
+            if kind not in COPY_JOB_TYPES:
+                plan.append((action, None))
+            elif copy_jobs == "sync":
+                plan.append(("sync", None))
+            else:
+                plan.append((None, f"{kind} job: EM cannot start it, only sync it"))
+        return plan
 
     async def clone(self, job: JobLike, spec: JobCloneSpec) -> Task:
         """``POST /jobs/{id}?action=clone`` with a :class:`JobCloneSpec` body.
