@@ -1,298 +1,322 @@
-"""The veeam-em command, invoked for real against the simulator."""
+"""The veeam-em command, invoked for real against the simulator: the JSON
+contract of every command (failures included), exit statuses, options before
+and after the subcommand, environment variables, and the totals of bulk actions."""
 
 from __future__ import annotations
 
-import asyncio
-import io
 import json
-import os
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 
 import pytest
 
-from veeam_em_async.cli import main
+from tests.cli_support import SimulatorThread, env_for, run, run_json
+from veeam_em_async.cli.schema import SCHEMAS
 from veeam_em_async.simulator import EMSimulator
 
-
-class SimulatorThread:
-    """The simulator on its own event loop, so the CLI can run asyncio.run()."""
-
-    def __init__(self, **kwargs: object) -> None:
-        self.sim = EMSimulator(**kwargs)  # type: ignore[arg-type]
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-
-    def __enter__(self) -> EMSimulator:
-        self.thread.start()
-        asyncio.run_coroutine_threadsafe(self.sim.start(), self.loop).result(10)
-        return self.sim
-
-    def __exit__(self, *exc: object) -> None:
-        asyncio.run_coroutine_threadsafe(self.sim.stop(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
+COPY_TYPES = ("BackupCopy", "ImmediateBackupCopy")
 
 
 @pytest.fixture
-def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[EMSimulator]:
+def sim(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> Iterator[EMSimulator]:
+    monkeypatch.setenv("VEEAM_EM_CONFIG", str(tmp_path) + "/none.ini")  # no profile of the host
     with SimulatorThread(jobs=12, nas_jobs=2, task_seconds=0.05) as simulator:
-        monkeypatch.setenv("VEEAM_EM_URL", simulator.url)
-        monkeypatch.setenv("VEEAM_EM_USER", simulator.username)
-        monkeypatch.setenv("VEEAM_EM_PASSWORD", simulator.password)
+        for name, value in env_for(simulator).items():
+            monkeypatch.setenv(name, value)
         yield simulator
 
 
-def run(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = main(list(argv), stream=out)
-    return code, out.getvalue()
+def backups(sim: EMSimulator) -> list[object]:
+    return [j for j in sim.state.jobs.values() if j.job_type == "Backup"]
 
 
-def test_demo_end_to_end_with_the_readme_command() -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "veeam_em_async.cli",
-            "demo",
-            "--jobs",
-            "20",
-            "--task-seconds",
-            "0.3",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "TERM": "dumb"},
-    )
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
-    assert "Embedded Enterprise Manager simulator at http://127.0.0.1:" in out
-    assert "20 jobs" in out and "Job 0019" in out and "ImmediateBackupCopy" in out
-    assert "Starting and awaiting jobs: 20/20" in out  # progress as lines: not a terminal
-    assert "Summary" in out and "Requests sent" in out
-    assert "Traceback" not in result.stderr
+def test_every_command_has_a_schema() -> None:
+    from veeam_em_async.cli.app import cli
+
+    def leaves(group: object, prefix: str) -> Iterator[str]:
+        for name, command in group.commands.items():  # type: ignore[attr-defined]
+            if hasattr(command, "commands"):
+                yield from leaves(command, f"{prefix}{name} ")
+            else:
+                yield f"{prefix}{name}"
+
+    local = {"demo", "simulate", "completion", "profile add", "profile remove",
+             "profile set-password"}  # fmt: skip
+    assert set(leaves(cli, "")) - local == set(SCHEMAS)
 
 
-def test_jobs_list_and_show_json(sim: EMSimulator) -> None:
-    code, out = run("jobs", "list", "--json")
+def test_list_and_show_name_every_job_by_id_name_and_type(sim: EMSimulator) -> None:
+    code, doc = run_json("jobs", "list")
+    assert code == 0 and len(doc["items"]) == 12
+    assert {i["type"] for i in doc["items"]} == {"Backup", "Replica", *COPY_TYPES}
+    first = doc["items"][0]
+    code, doc = run_json("jobs", "show", first["id"])
+    assert code == 0 and doc["item"]["name"] == first["name"] and doc["item"]["type"] == "Backup"
+    code, table = run("jobs", "list")
+    assert code == 0 and "JobReference" not in table and "BackupCopy" in table
+    code, wide = run("jobs", "list", "-o", "wide")
+    assert first["id"] in wide and first["id"] not in table
+    for group, count in (("nas-jobs", 2), ("agent-jobs", 3)):
+        code, doc = run_json(group, "list")
+        assert code == 0 and len(doc["items"]) == count and all(i["type"] for i in doc["items"])
+
+
+def test_one_id_or_two_give_the_same_shape_with_id_and_name(sim: EMSimulator) -> None:
+    job = backups(sim)[0]
+    code, one = run_json("jobs", "start", job.id, "--wait")  # type: ignore[attr-defined]
+    assert code == 0 and len(one["results"]) == 1
+    (result,) = one["results"]
+    assert result["job"] == {"id": job.id, "name": job.name, "type": "Backup"}  # type: ignore[attr-defined]
+    assert result["status"] == "finished" and result["task"]["success"] is True
+    code, two = run_json("jobs", "start", "Job 0001", "Job 0002", "--wait")
+    assert code == 0 and [r["job"]["name"] for r in two["results"]] == ["Job 0001", "Job 0002"]
+    assert two["totals"] == {"jobs": 2, "succeeded": 2, "failed": 0, "skipped": 0}
+
+
+def test_a_failed_task_still_prints_json_and_exits_one(sim: EMSimulator) -> None:
+    job = backups(sim)[0]
+    sim.state.session_seconds = 3600
+    assert run_json("jobs", "start", job.id, "--wait")[0] == 0  # type: ignore[attr-defined]
+    code, doc = run_json("jobs", "start", job.id, "--wait")  # type: ignore[attr-defined]
+    assert code == 1 and doc["ok"] is False
+    (result,) = doc["results"]
+    assert result["status"] in ("failed", "error") and "already running" in result["error"]
+    assert result["job"]["name"] == job.name  # type: ignore[attr-defined]
+
+
+def test_bulk_start_skips_copy_jobs_by_default_and_ends_with_totals(sim: EMSimulator) -> None:
+    code, doc = run_json("jobs", "start", "--all")
+    copies = [r for r in doc["results"] if r["job"]["type"] in COPY_TYPES]
+    assert code == 0 and len(copies) == 2
+    assert {r["job"]["name"] for r in copies} == {
+        j.name for j in sim.state.jobs.values() if j.job_type in COPY_TYPES
+    }
+    assert all(r["status"] == "skipped" and "only sync" in r["reason"] for r in copies)
+    assert doc["totals"] == {"jobs": 12, "succeeded": 10, "failed": 0, "skipped": 2}
+    assert sim.counters.requests["POST /api/jobs/{id}"] == 10
+    code, table = run("jobs", "start", "--all", "--copy-jobs", "sync")
     assert code == 0
-    refs = json.loads(out)
-    assert len(refs) == 12 and refs[0]["name"] == "Job 0000"
-    code, out = run("jobs", "show", refs[0]["id"], "--json")
-    assert code == 0
-    job = json.loads(out)
-    assert job["job_type"] == "Backup" and job["id"] == refs[0]["id"]
-    code, out = run("jobs", "show", refs[0]["id"])
-    assert code == 0 and "Job 0000" in out and "job_type" in out
+    assert table.rstrip().splitlines()[-1] == "Totals: 12 jobs, 12 ok, 0 failed, 0 skipped"
+    code, doc = run_json("jobs", "start", "--all", "--copy-jobs", "start")
+    assert code == 5  # partial: EM refused the two copy jobs
+    assert doc["totals"]["failed"] == 2 and doc["totals"]["succeeded"] == 10
 
 
-def test_jobs_start_one_and_wait(sim: EMSimulator) -> None:
-    job_id = next(iter(sim.state.jobs))
-    code, out = run("jobs", "start", job_id, "--wait", "--json")
-    assert code == 0
-    task = json.loads(out)
-    assert task["state"] == "Finished" and task["result"]["success"] is True
+def test_exit_statuses(sim: EMSimulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, doc = run_json("jobs", "show", "00000000-0000-4000-8000-000000000000")
+    assert code == 4 and "no job has the id" in doc["error"]["message"]
+    code, doc = run_json("jobs", "start", "No such job")
+    assert code == 4 and doc["error"]["type"] == "JobNotFoundError"
+    assert sim.counters.requests["POST /api/jobs/{id}"] == 0
+    code, doc = run_json("jobs", "show", "urn:veeam:Job:not-a-uuid")
+    assert code == 2 and "not a Job id" in doc["error"]["message"]
+    code, _ = run("jobs", "show", "Job 00*")
+    assert code == 2  # names several jobs
+    code, _ = run("jobs", "frobnicate")
+    assert code == 2
+    code, doc = run_json("tasks", "show", "task-999")
+    assert code == 4
+    sim.state.scripted = {backups(sim)[1].id: ["Failed"]}  # type: ignore[attr-defined]
+    code, doc = run_json("jobs", "run", "Job 0000", "Job 0001")
+    assert code == 5 and [r["status"] for r in doc["results"]] == ["success", "failed"]
+    code, doc = run_json("jobs", "run", "Job 0001")  # its one scripted failure is spent
+    assert code == 0 and doc["results"][0]["status"] == "success"
+    sim.state.scripted = {backups(sim)[1].id: ["Failed"]}  # type: ignore[attr-defined]
+    code, doc = run_json("jobs", "run", "Job 0001")
+    assert code == 1 and doc["results"][0]["status"] == "failed"  # one job: 1, not 5
+    monkeypatch.setenv("VEEAM_EM_PASSWORD", "wrong")
+    code, doc = run_json("jobs", "list")
+    assert code == 3 and "DOMAIN\\user" in doc["error"]["hint"] and "wrong" not in json.dumps(doc)
 
 
-def test_jobs_start_all_by_name_with_progress(sim: EMSimulator) -> None:
-    code, out = run("jobs", "start", "--all", "--name-like", "Job 000[0-6]", "--wait")
-    assert code == 0
-    assert "start 7 jobs: 7/7" in out
-    assert out.count("Finished") == 7
-    assert sim.counters.requests["POST /api/jobs/{id}"] == 7
-
-
-def test_failed_action_exits_one(sim: EMSimulator) -> None:
-    copy_job = next(j for j in sim.state.jobs.values() if j.job_type == "BackupCopy")
-    code, out = run("jobs", "start", "--all", "--name-like", copy_job.name, "--json")
-    assert code == 1
-    (outcome,) = json.loads(out)
-    assert outcome["ok"] is False and "backup copy" in outcome["error"]
-
-
-def test_nas_jobs_and_tasks(sim: EMSimulator) -> None:
-    code, out = run("nas-jobs", "list", "--json")
-    assert code == 0 and len(json.loads(out)) == 2
-    nas_id = json.loads(out)[0]["id"]
-    code, out = run("nas-jobs", "start", nas_id, "--json")
-    assert code == 0
-    task_id = json.loads(out)["id"]
-    code, out = run("tasks", "show", task_id, "--json")
-    assert code == 0 and json.loads(out)["operation"] == "StartNasJob"
-
-
-def test_errors_print_one_line_and_exit_one(
+def test_errors_are_one_line_with_a_hint_on_stderr(
     sim: EMSimulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    code, _ = run("jobs", "show", "00000000-0000-4000-8000-000000000000")
-    err = capsys.readouterr().err
-    assert code == 1 and err.startswith("error: 404") and err.count("\n") == 1
-    code, _ = run("jobs", "show", "urn:veeam:Job:not-a-uuid")
-    assert code == 1 and "not a Job id" in capsys.readouterr().err
-    code, _ = run("jobs", "show", "not-a-job")  # not an id: a name, and no job has it
-    assert code == 1 and "no job is named 'not-a-job'" in capsys.readouterr().err
     monkeypatch.setenv("VEEAM_EM_PASSWORD", "wrong")
     code, _ = run("jobs", "list")
+    err = capsys.readouterr().err.splitlines()
+    assert code == 3 and len(err) == 2
+    assert err[0].startswith("error: ") and err[1].startswith("hint: ")
+    monkeypatch.setenv("VEEAM_EM_URL", "https://" + sim.url.split("://", 1)[1])
+    code, _ = run("jobs", "list")
     err = capsys.readouterr().err
-    assert code == 1 and "Authentication failed" in err and "wrong" not in err
+    assert code == 1 and "try " + sim.url in err and "aiohttp" not in err
+    assert "Client" not in err and "Traceback" not in err
+    monkeypatch.setenv("VEEAM_EM_URL", "http://127.0.0.1:1")
+    code, _ = run("jobs", "list")
+    err = capsys.readouterr().err
+    assert code == 1 and "connection refused" in err and "9398" in err
     monkeypatch.delenv("VEEAM_EM_URL")
     code, _ = run("jobs", "list")
-    assert code == 1 and "VEEAM_EM_URL" in capsys.readouterr().err
+    assert code == 2 and "VEEAM_EM_URL" in capsys.readouterr().err
 
 
-def test_insecure_warns(sim: EMSimulator, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _ = run("jobs", "list", "--insecure")
-    assert code == 0
+def test_options_work_before_and_after_the_subcommand(
+    sim: EMSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = sim.url
+    monkeypatch.setenv("VEEAM_EM_URL", "http://127.0.0.1:1")  # the command line wins
+    for argv in (
+        ("--url", url, "-o", "json", "jobs", "list"),
+        ("jobs", "list", "--url", url, "--output", "json"),
+        ("--json", "jobs", "list", "--url", url),
+        ("--url", "http://127.0.0.1:1", "jobs", "list", "--url", url, "--json"),  # the last wins
+    ):
+        code, out = run(*argv)
+        assert code == 0, argv
+        assert len(json.loads(out)["items"]) == 12
+
+
+def test_env_vars_cover_what_a_ci_job_sets(
+    sim: EMSimulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("VEEAM_EM_OUTPUT", "json")
+    monkeypatch.setenv("VEEAM_EM_INSECURE", "1")
+    monkeypatch.setenv("VEEAM_EM_TIMEOUT", "30")
+    monkeypatch.setenv("VEEAM_EM_MAX_CONNECTIONS", "2")
+    code, out = run("jobs", "list")
+    assert code == 0 and len(json.loads(out)["items"]) == 12
     assert "verification is disabled" in capsys.readouterr().err
+    monkeypatch.setenv("VEEAM_EM_TIMEOUT", "soon")
+    code, _ = run("jobs", "list")
+    assert code == 2 and "soon" in capsys.readouterr().err
 
 
-def test_a_closed_stdout_stops_the_bulk_start_quietly() -> None:
-    """`veeam-em jobs start --all … | head -1`: issue 9 saw a 77-line traceback,
-    "Task exception was never retrieved", and the jobs still being started. The
-    reader here is gone before the first line, so the result is the same on any
-    machine: the first progress line (at a quarter) fails, and starting stops."""
-    with SimulatorThread(jobs=400, task_seconds=60, job_types=["Backup"]) as sim:
-        env = {
-            **os.environ,
-            "VEEAM_EM_URL": sim.url,
-            "VEEAM_EM_USER": sim.username,
-            "VEEAM_EM_PASSWORD": sim.password,
+def test_a_profile_gives_url_and_user_and_never_holds_a_password(
+    sim: EMSimulator, monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    config = Path(str(tmp_path)) / "veeam-em" / "config.ini"
+    monkeypatch.setenv("VEEAM_EM_CONFIG", str(config))
+    monkeypatch.delenv("VEEAM_EM_URL")
+    monkeypatch.delenv("VEEAM_EM_USER")
+    code, _ = run("profile", "add", "lab", "--url", sim.url, "--user", sim.username)
+    assert code == 0 and config.stat().st_mode & 0o077 == 0  # the owner's only
+    assert "password" not in config.read_text() and sim.password not in config.read_text()
+    code, doc = run_json("--profile", "lab", "jobs", "list")
+    assert code == 0 and len(doc["items"]) == 12
+    monkeypatch.setenv("VEEAM_EM_PROFILE", "lab")
+    assert run_json("jobs", "list")[0] == 0
+    code, doc = run_json("profile", "list")
+    assert [i["name"] for i in doc["items"]] == ["lab"] and doc["items"][0]["url"] == sim.url
+    config.write_text(config.read_text() + f"password = {sim.password}\n")
+    code, _ = run("jobs", "list")
+    assert code == 2  # refused, not read
+    code, _ = run("--profile", "nope", "jobs", "list")
+    assert code == 2
+
+
+def test_a_keyring_password_is_used_when_the_environment_has_none(
+    sim: EMSimulator, monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class MemoryKeyring(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+        store: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.store.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.store[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.store.pop((service, username), None)
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    try:
+        monkeypatch.setenv("VEEAM_EM_CONFIG", f"{tmp_path}/config.ini")
+        assert run("profile", "add", "lab", "--url", sim.url, "--user", sim.username)[0] == 0
+        code, _ = run("profile", "set-password", "lab")  # from VEEAM_EM_PASSWORD
+        assert code == 0 and MemoryKeyring.store == {
+            (f"veeam-em:{sim.url}", sim.username): sim.password
         }
-        read_end, write_end = os.pipe()
-        os.close(read_end)  # nobody will read
-        try:
-            result = subprocess.run(
-                [sys.executable, "-m", "veeam_em_async.cli", "jobs", "start", "--all",
-                 "--max-connections", "4"],
-                stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120, env=env,
-            )  # fmt: skip
-        finally:
-            os.close(write_end)
-        starts = sim.counters.requests["POST /api/jobs/{id}"]
-    assert result.returncode == 1
-    assert result.stderr.count("\n") <= 1 and "Traceback" not in result.stderr, result.stderr
-    assert "never retrieved" not in result.stderr
-    assert 100 <= starts <= 100 + 4  # a quarter, and at most the four in flight
-    assert sim.counters.logoffs == 1  # it still logged off
+        monkeypatch.delenv("VEEAM_EM_PASSWORD")
+        code, doc = run_json("--profile", "lab", "jobs", "list")
+        assert code == 0 and len(doc["items"]) == 12
+        assert run_json("profile", "list")[1]["items"][0]["password_in_keyring"] is True
+    finally:
+        keyring.set_keyring(previous)
 
 
-def test_wait_has_a_default_timeout() -> None:
-    from veeam_em_async.cli import DEFAULT_WAIT_TIMEOUT, build_parser
-
-    args = build_parser().parse_args(["jobs", "start", "x", "--wait"])
-    assert args.wait_timeout == DEFAULT_WAIT_TIMEOUT == 600
-    assert (
-        build_parser().parse_args(["jobs", "start", "x", "--wait-timeout", "5"]).wait_timeout == 5
-    )
+def test_completion_scripts_are_generated() -> None:
+    for shell, marker in (("bash", "complete -o nosort -F"), ("zsh", "#compdef veeam-em"),
+                          ("fish", "complete --no-files --command veeam-em")):  # fmt: skip
+        code, out = run("completion", shell)
+        assert code == 0 and marker in out and "_VEEAM_EM_COMPLETE" in out
 
 
-def test_jobs_run_one_waits_for_the_backups_result(sim: EMSimulator) -> None:
-    job_id = next(j.id for j in sim.state.jobs.values() if j.job_type == "Backup")
-    code, out = run("jobs", "run", job_id, "--json")
+def test_help_has_no_rest_markup_and_every_command_a_description() -> None:
+    from veeam_em_async.cli.app import cli
+
+    code, _ = run("--help")
     assert code == 0
-    (row,) = json.loads(out)
-    assert row["ok"] is True and row["result"] == "Success" and row["vm_reasons"] == []
-    assert row["session"]["id"] == sim.state.jobs[job_id].sessions[-1]
-    assert row["session"]["state"] == "Stopped"
+
+    def walk(group: object) -> Iterator[object]:
+        for command in group.commands.values():  # type: ignore[attr-defined]
+            yield command
+            if hasattr(command, "commands"):
+                yield from walk(command)
+
+    for command in walk(cli):
+        short = command.get_short_help_str()  # type: ignore[attr-defined]
+        assert short and "``" not in short and ":class:" not in short, command
+        for param in command.params:  # type: ignore[attr-defined]
+            if param.param_type_name == "option":
+                assert param.help, (command, param.name)
 
 
-def test_jobs_run_many_shows_the_reasons_of_failed_vms(sim: EMSimulator) -> None:
-    jobs = [j for j in sim.state.jobs.values() if j.job_type == "Backup"][:3]
-    sim.state.scripted = {jobs[1].id: ["Failed"], jobs[2].id: ["Warning"]}
-    code, out = run("jobs", "run", *(j.id for j in jobs), "--json")
-    assert code == 1  # one run failed
-    rows = json.loads(out)
-    assert [r["result"] for r in rows] == ["Success", "Failed", "Warning"]
-    assert [r["ok"] for r in rows] == [True, False, True]
-    assert rows[1]["vm_reasons"] == [
-        f"{jobs[1].name.replace(' ', '-').lower()}-vm1: Error: Failed to create VM snapshot"
-    ]
-    assert "Failed" in rows[1]["error"] and rows[2]["vm_reasons"][0].endswith("is disabled")
-    code, table = run("jobs", "run", jobs[0].id, jobs[2].id)
-    assert code == 0 and "Runs" in table and "Success" in table
-
-
-def test_sessions_list_show_and_stop(sim: EMSimulator) -> None:
-    job_id = next(j.id for j in sim.state.jobs.values() if j.job_type == "Backup")
-    sim.state.session_seconds = 3600
-    code, _ = run("jobs", "start", job_id, "--wait")
-    assert code == 0
-    (session_id,) = sim.state.jobs[job_id].sessions
-    code, out = run("sessions", "list", "--json")
-    assert code == 0 and [s["id"] for s in json.loads(out)] == [session_id]
-    code, out = run("sessions", "show", session_id, "--json")
-    assert code == 0 and json.loads(out)["state"] in ("Starting", "Working")
-    code, out = run("sessions", "stop", session_id, "--json")
-    assert code == 0 and json.loads(out)["session"]["result"] == "Failed"
-    code, out = run("sessions", "show", session_id)
-    assert code == 1 and "Stopped by user" in out  # a Failed session exits 1
-    code, out = run("sessions", "list", "--replica", "--json")
-    assert code == 0 and json.loads(out) == []
-
-
-def test_jobs_are_taken_by_name_where_ids_are(sim: EMSimulator) -> None:
-    code, out = run("jobs", "show", "Job 0003", "--json")
-    assert code == 0 and json.loads(out)["name"] == "Job 0003"
-    code, out = run("jobs", "start", "Job 0000", "Job 0001", "--wait", "--json")
-    assert code == 0 and [o["job"] for o in json.loads(out)] == ["Job 0000", "Job 0001"]
-    code, out = run("jobs", "show", "Job 00*")
-    assert code == 1
-    code, out = run("jobs", "show", "No such job")
-    assert code == 1
-
-
-def test_sessions_list_filters_watch_streams_and_jobs_status(sim: EMSimulator) -> None:
-    backup = [j for j in sim.state.jobs.values() if j.job_type == "Backup"]
-    sim.state.scripted[backup[0].id] = ["Failed"]
-    sim.state.scripted[backup[1].id] = ["Warning"]
-    code, _ = run("jobs", "run", backup[0].id, backup[1].id, backup[2].id, "--json")
-    assert code == 1  # one run failed
-    code, out = run("sessions", "list", "--since", "1h", "--result", "Failed,Warning", "--json")
-    assert code == 0
-    assert sorted(s["result"] for s in json.loads(out)) == ["Failed", "Warning"]
-    code, out = run("sessions", "list", "--job", backup[2].name, "--json")
-    assert code == 0 and [s["job_name"] for s in json.loads(out)] == [backup[2].name]
-    code, out = run(
-        "sessions", "watch", "--since", "1h", "--count", "3", "--interval", "0.05", "--json"
-    )
+def test_sessions_status_repositories_and_tasks(sim: EMSimulator) -> None:
+    jobs = backups(sim)[:3]
+    sim.state.scripted = {jobs[0].id: ["Failed"], jobs[1].id: ["Warning"]}  # type: ignore[attr-defined]
+    code, doc = run_json("jobs", "run", *(j.id for j in jobs))  # type: ignore[attr-defined]
+    assert code == 5
+    assert [r["result"] for r in doc["results"]] == ["Failed", "Warning", "Success"]
+    assert doc["results"][0]["vm_reasons"][0].endswith("Failed to create VM snapshot")
+    task_id = doc["results"][2]["task"]["id"]
+    assert run_json("tasks", "show", task_id)[1]["item"]["operation"] == "StartJob"
+    code, doc = run_json("sessions", "list", "--since", "1h", "--result", "Failed,Warning")
+    assert code == 0 and sorted(s["result"] for s in doc["items"]) == ["Failed", "Warning"]
+    failed_id = next(s["id"] for s in doc["items"] if s["result"] == "Failed")
+    code, doc = run_json("sessions", "show", failed_id)
+    assert code == 1 and doc["item"]["vm_reasons"]
+    code, out = run("sessions", "watch", "--since", "1h", "--count", "3", "--interval", "0.05",
+                    "-o", "json")  # fmt: skip
     lines = [json.loads(line) for line in out.splitlines()]
-    assert code == 0 and len(lines) == 3
-    assert {line["job_name"] for line in lines} == {j.name for j in backup[:3]}
-    code, out = run("jobs", "status", "--json")
-    status = {row["name"]: row["last"] for row in json.loads(out)}
-    assert code == 1  # a job's last run failed
-    assert status[backup[0].name]["result"] == "Failed"
-    assert status[backup[2].name]["result"] == "Success"
-    assert status[backup[3].name] is None and len(status) == 12
-    code, table = run("jobs", "status")
-    assert "no run" in table and "Failed" in table
+    assert code == 0 and {line["job_name"] for line in lines} == {j.name for j in jobs}  # type: ignore[attr-defined]
+    code, doc = run_json("jobs", "status")
+    assert code == 1 and len(doc["items"]) == 12
+    code, doc = run_json("repositories")
+    assert code == 1 and doc["over"] == ["Backup Volume 02"]
+    code, doc = run_json("repositories", "--warn-above", "95")
+    assert code == 0 and [r["used_percent"] for r in doc["items"]] == [38.0, 91.0]
 
 
-def test_agent_jobs_list_show_and_start(sim: EMSimulator) -> None:
-    code, out = run("agent-jobs", "list", "--json")
-    assert code == 0
-    jobs = json.loads(out)
-    assert [j["name"] for j in jobs] == ["Agent Job 00", "Agent Job 01", "Agent Job 02"]
-    code, out = run("agent-jobs", "show", "Agent Job 01", "--json")
-    assert code == 0 and json.loads(out)["platform"] == "AgentForLinux"
-    code, out = run("agent-jobs", "start", "Agent Job 00", "--wait", "--json")
-    assert code == 0 and json.loads(out)["state"] == "Finished"
+def test_sessions_stop(sim: EMSimulator) -> None:
+    job = backups(sim)[0]
+    sim.state.session_seconds = 3600
+    assert run("jobs", "start", job.id, "--wait")[0] == 0  # type: ignore[attr-defined]
+    (session_id,) = sim.state.jobs[job.id].sessions  # type: ignore[attr-defined]
+    code, doc = run_json("sessions", "stop", session_id)
+    assert code == 0 and doc["item"]["result"] == "Failed" and doc["task"]["state"] == "Finished"
 
 
-def test_repositories_table_with_percent_used(sim: EMSimulator) -> None:
-    code, out = run("repositories")
-    assert code == 1  # Backup Volume 02 is 91 % used, over the default 85
-    assert "Backup Volume 01" in out and "38.0 %" in out and "91.0 %" in out
-    assert "8.0 TiB" in out
-    code, out = run("repositories", "--json", "--warn-above", "95")
-    assert code == 0
-    rows = json.loads(out)
-    assert [(r["name"], r["used_percent"]) for r in rows] == [
-        ("Backup Volume 01", 38.0), ("Backup Volume 02", 91.0),
-    ]  # fmt: skip
-    assert all(r["capacity"] == 8 << 40 for r in rows)
+def test_simulate_prints_the_user_as_typed() -> None:
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "veeam_em_async.cli", "simulate", "--port", "0", "--jobs", "1"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(3)]
+    finally:
+        process.terminate()
+        process.wait(30)
+        process.stdout.close()  # type: ignore[union-attr]
+    assert lines[1].strip() == "user: TECH\\simulator"  # one backslash, no quotes

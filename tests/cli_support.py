@@ -1,0 +1,60 @@
+"""Running ``veeam-em`` against a simulator in tests: in-process and as a subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import threading
+from typing import Any
+
+import jsonschema
+
+from veeam_em_async.cli import main
+from veeam_em_async.cli.schema import SCHEMAS
+from veeam_em_async.simulator import EMSimulator
+
+
+class SimulatorThread:
+    """The simulator on its own event loop, so the CLI can run asyncio.run()."""
+
+    def __init__(self, **kwargs: object) -> None:
+        self.sim = EMSimulator(**kwargs)  # type: ignore[arg-type]
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def __enter__(self) -> EMSimulator:
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self.sim.start(), self.loop).result(10)
+        return self.sim
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self.sim.stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+def env_for(sim: EMSimulator) -> dict[str, str]:
+    return {
+        "VEEAM_EM_URL": sim.url,
+        "VEEAM_EM_USER": sim.username,
+        "VEEAM_EM_PASSWORD": sim.password,
+    }
+
+
+def run(*argv: str) -> tuple[int, str]:
+    """``veeam-em argv``: (exit status, stdout)."""
+    out = io.StringIO()
+    code = main(list(argv), stream=out)
+    return code, out.getvalue()
+
+
+def run_json(*argv: str) -> tuple[int, dict[str, Any]]:
+    """``veeam-em argv -o json``: the exit status and the document, checked
+    against its command's schema and against the exit status."""
+    code, text = run(*argv, "-o", "json")
+    document = json.loads(text)
+    jsonschema.validate(document, SCHEMAS[document["command"]])
+    assert document["exit_code"] == code and document["ok"] is (code == 0)
+    return code, document

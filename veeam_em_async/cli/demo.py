@@ -1,0 +1,174 @@
+"""``veeam-em demo`` and ``veeam-em simulate``: the embedded simulator.
+
+The demo starts every VM, NAS and agent job of a simulated EM (backup copy
+jobs are synced, EM's own rule), follows each run to its result, and shows
+where every run went, by kind and type, so that the totals add up. It fits a
+45-line terminal: the header stays on screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from typing import Any
+
+from ..bulk import RunOutcome
+from ..client import EnterpriseManager
+from ..errors import RunFailedError
+from ..policies import PollPolicy
+from .exits import FAILED, OK
+from .output import Output
+
+DEMO_POLLING = PollPolicy(initial_delay=0.3, min_interval=0.2, max_interval=1.0, jitter=0.2)
+#: Failed runs listed by name under the summary; more are counted.
+SHOWN_FAILURES = 5
+
+
+class TwoBars:
+    """ "Starts accepted" and "Runs finished" on one live display (a terminal with
+    rich), or a line at each quarter of each."""
+
+    def __init__(self, out: Output, total: int) -> None:
+        self.out, self.total = out, total
+        self.accepted = 0
+        self.finished: dict[str, int] = {}
+        self._live: Any = None
+        self._quarters = {"accepted": 1, "finished": 1}
+
+    def __enter__(self) -> TwoBars:
+        if self.out.console is not None and self.out.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+            self._live = Progress(
+                "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                TimeElapsedColumn(), console=self.out.console,
+            )  # fmt: skip
+            self._live.__enter__()
+            self._bars = {
+                "accepted": self._live.add_task("Starts accepted", total=self.total),
+                "finished": self._live.add_task("Runs finished  ", total=self.total),
+            }
+        return self
+
+    def _show(self, which: str, done: int) -> None:
+        if self._live is not None:
+            self._live.update(self._bars[which], completed=done)
+        elif done * 4 >= self._quarters[which] * self.total:
+            self._quarters[which] = done * 4 // self.total + 1
+            label = "Starts accepted" if which == "accepted" else "Runs finished"
+            self.out.line(f"{label}: {done}/{self.total}")
+
+    def on_accepted(self, _job: Any, _run: Any) -> None:
+        self.accepted += 1
+        self._show("accepted", self.accepted)
+
+    def on_finished(self, kind: str) -> Any:
+        def report(done: int, _total: int) -> None:
+            self.finished[kind] = done
+            self._show("finished", sum(self.finished.values()))
+
+        return report
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.__exit__(None, None, None)
+
+
+def tally(
+    runs: list[tuple[str, str, RunOutcome[Any]]],
+) -> tuple[list[tuple[Any, ...]], Counter[str]]:
+    """Rows of (kind, type, Success, Warning, Failed, Errors, Runs), and the totals."""
+    counts: dict[tuple[str, str], Counter[str]] = {}
+    for kind, job_type, outcome in runs:
+        if outcome.ok and outcome.session is not None:
+            key = str(outcome.session.result)
+        elif isinstance(outcome.error, RunFailedError):
+            key = "Failed"
+        else:
+            key = "Errors"
+        counts.setdefault((kind, job_type), Counter())[key] += 1
+    totals: Counter[str] = Counter()
+    rows = []
+    for (kind, job_type), c in counts.items():
+        totals.update(c)
+        rows.append(
+            (kind, job_type, c["Success"], c["Warning"], c["Failed"], c["Errors"], c.total())
+        )
+    return rows, totals
+
+
+async def run_demo(out: Output, options: dict[str, Any]) -> int:
+    from ..simulator import EMSimulator
+
+    started = time.perf_counter()
+    async with EMSimulator(**options) as sim:
+        out.line(f"Embedded Enterprise Manager simulator at {sim.url} (user {sim.username})")
+        async with EnterpriseManager(
+            sim.url, sim.username, sim.password, poll_policy=DEMO_POLLING,
+            run_poll_policy=DEMO_POLLING, max_connections=20,
+        ) as em:  # fmt: skip
+            vm, nas, agents = await asyncio.gather(
+                em.jobs.list(entities=True), em.nas_jobs.list(entities=True),
+                em.agent_jobs.list(entities=True),
+            )  # fmt: skip
+            kinds = [("VM", str(j.job_type)) for j in vm] + [("NAS", "File share")] * len(nas)
+            kinds += [("Agent", str(j.platform)) for j in agents]
+            jobs_by_type = Counter(kinds)
+            out.table(
+                f"{len(kinds)} jobs", ["Kind", "Type", "Jobs"],
+                [(k, t, n) for (k, t), n in jobs_by_type.items()],
+            )  # fmt: skip
+            with TwoBars(out, len(kinds)) as bars:
+                vm_runs, nas_runs, agent_runs = await asyncio.gather(
+                    em.jobs.run_many(vm, copy_jobs="sync", accepted=bars.on_accepted,
+                                     progress=bars.on_finished("VM")),
+                    em.nas_jobs.run_many(nas, accepted=bars.on_accepted,
+                                         progress=bars.on_finished("NAS")),
+                    em.agent_jobs.run_many(agents, accepted=bars.on_accepted,
+                                           progress=bars.on_finished("Agent")),
+                )  # fmt: skip
+            requests = em.stats.total()
+        outcomes: list[RunOutcome[Any]] = [*vm_runs, *nas_runs, *agent_runs]
+        runs = [(k, t, o) for (k, t), o in zip(kinds, outcomes, strict=True)]
+        rows, totals = tally(runs)
+        wall = time.perf_counter() - started
+        out.table(
+            "Results", ["Kind", "Type", "Success", "Warning", "Failed", "Errors", "Runs"], rows
+        )
+        out.table(
+            "Summary",
+            ["Runs", "Success", "Warning", "Failed", "Errors", "Wall time", "Requests", "Logons"],
+            [(len(runs), totals["Success"], totals["Warning"], totals["Failed"], totals["Errors"],
+              f"{wall:.2f} s", requests, sim.counters.logons)],
+        )  # fmt: skip
+        expected_failed = sum(
+            1 for r in sim.state.job_sessions.values() if r.final_result == "Failed"
+        )
+    failures = [o for o in outcomes if not o.ok]
+    for outcome in failures[:SHOWN_FAILURES]:
+        out.line(f"  {outcome.job.name}: {outcome.error}")
+    if len(failures) > SHOWN_FAILURES:
+        out.line(f"  … and {len(failures) - SHOWN_FAILURES} more failed runs")
+    if totals["Errors"] or totals["Failed"] != expected_failed:
+        out.line("Unexpected outcome: see the errors above.")
+        return FAILED
+    return OK
+
+
+async def run_simulate(out: Output, options: dict[str, Any]) -> int:
+    from ..simulator import EMSimulator
+
+    sim = EMSimulator(**options)
+    await sim.start()
+    out.line(f"EM simulator serving {sim.api}")
+    out.line(f"  user: {sim.username}")
+    out.line(f"  password: {sim.password}")
+    if sim.ca_file:
+        out.line(f"CA certificate for clients: {sim.ca_file}")
+    out.line("Press Ctrl-C to stop.", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await sim.stop()
+    return OK  # pragma: no cover - only Ctrl-C ends it

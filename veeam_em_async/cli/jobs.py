@@ -1,0 +1,255 @@
+"""``veeam-em jobs|nas-jobs|agent-jobs``: list, show, actions and runs.
+
+Jobs named on the command line are looked up before anything is sent: names
+(``*`` allowed) and ids alike resolve to entities with one query, so an
+unknown job fails the command (exit 4) and no other job is touched, and the
+JSON names every job by id, name and type. Bulk actions print each task id
+EM accepted as it comes (stderr, or the JSON), so that a Ctrl-C still
+leaves a trail, and end with a totals line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import re
+from typing import Any
+
+import attrs
+
+from ..bulk import ActionOutcome, RunOutcome
+from ..client import EnterpriseManager
+from ..errors import RunFailedError, RunTimeoutError, TaskFailedError, TaskTimeoutError
+from ..ids import entity_id
+from .exits import FAILED, OK, JobNotFoundError, UsageError, bulk_status
+from .output import Output, job_summary, session_summary, task_summary, to_json
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+
+
+@attrs.frozen
+class Group:
+    """One of the job groups of the command line: its resource and its words."""
+
+    name: str  # "jobs"
+    kind: str | None  # the type shown for jobs whose entity has none
+    resource: Any
+
+
+def group_of(em: EnterpriseManager, name: str) -> Group:
+    if name == "nas-jobs":
+        return Group(name, "NAS", em.nas_jobs)
+    if name == "agent-jobs":
+        return Group(name, "Agent", em.agent_jobs)
+    return Group(name, None, em.jobs)
+
+
+def looks_like_id(text: str) -> bool:
+    return text.lower().startswith("urn:") or bool(_UUID.fullmatch(text))
+
+
+async def select(
+    group: Group, given: tuple[str, ...], every: bool = False, name_like: str | None = None
+) -> list[Any]:
+    """The job entities named by ids, names or ``*`` patterns, or all of them
+    (``--all``, narrowed by ``--name-like``), read with one query."""
+    if not every and not given:
+        raise UsageError("name at least one job (id or name), or use --all")
+    if every and given:
+        raise UsageError("give job names or ids, or --all, not both")
+    entities = await group.resource.list(entities=True)
+    if every:
+        return [
+            j for j in entities if not name_like or fnmatch.fnmatchcase(j.name or "", name_like)
+        ]
+    by_id = {j.id: j for j in entities}
+    found: list[Any] = []
+    for text in given:
+        if looks_like_id(text):
+            wanted = entity_id(text, group.resource.entity_type)  # a malformed id: exit 2
+            if wanted not in by_id:
+                raise JobNotFoundError(f"no job has the id {text!r}")
+            found.append(by_id[wanted])
+            continue
+        matches = [j for j in entities if fnmatch.fnmatchcase(j.name or "", text)]
+        if not matches:
+            raise JobNotFoundError(f"no job is named {text!r}")
+        found.extend(matches)
+    return found
+
+
+def _entry(group: Group, job: Any) -> dict[str, Any]:
+    return {"job": job_summary(job, group.kind), "action": None, "status": "pending",
+            "task": None, "error": None, "reason": None}  # fmt: skip
+
+
+def _list_row(group: Group, job: Any) -> dict[str, Any]:
+    return {
+        **job_summary(job, group.kind),
+        "platform": getattr(job, "platform", None),
+        "schedule_enabled": job.schedule_enabled,
+        "next_run": to_json(getattr(job, "next_run", None)),
+        "description": job.description,
+    }
+
+
+async def list_jobs(out: Output, em: EnterpriseManager, group_name: str) -> int:
+    group = group_of(em, group_name)
+    rows = [_list_row(group, j) for j in await group.resource.list(entities=True)]
+    out.doc["items"] = rows
+    columns = ["Name", "Type", "Platform", "Schedule"] + (["Next run", "Id"] if out.wide else [])
+    out.table(
+        f"{len(rows)} {group.name}", columns,
+        [
+            [r["name"], r["type"] or "-", r["platform"] or "-",
+             "on" if r["schedule_enabled"] else "off"]
+            + ([r["next_run"] or "-", r["id"]] if out.wide else [])
+            for r in rows
+        ],
+    )  # fmt: skip
+    return OK
+
+
+async def show_job(out: Output, em: EnterpriseManager, group_name: str, ident: str) -> int:
+    group = group_of(em, group_name)
+    matches = await select(group, (ident,))
+    if len(matches) > 1:
+        raise UsageError(f"{ident!r} names {len(matches)} jobs: give one name or an id")
+    data = to_json(matches[0])
+    out.doc["item"] = {**data, **job_summary(matches[0], group.kind)}
+    hidden = {"links", "schedule_options", "info", "includes", "storage_options", "extra"}
+    rows = [(k, v) for k, v in out.doc["item"].items() if out.wide or k not in hidden]
+    out.table(matches[0].name or matches[0].id, ["Field", "Value"], rows)
+    return OK
+
+
+def _action_status(outcome: ActionOutcome[Any], waited: bool) -> str:
+    if outcome.skipped:
+        return "skipped"
+    if outcome.ok:
+        return "finished" if waited else "accepted"
+    if isinstance(outcome.error, TaskFailedError):
+        return "failed"
+    return "timeout" if isinstance(outcome.error, TaskTimeoutError) else "error"
+
+
+def _run_status(outcome: RunOutcome[Any]) -> str:
+    if outcome.skipped:
+        return "skipped"
+    if outcome.ok:
+        return str(outcome.session.result or "success").lower() if outcome.session else "success"
+    if isinstance(outcome.error, RunFailedError):
+        return "failed"
+    return "timeout" if isinstance(outcome.error, RunTimeoutError) else "error"
+
+
+def _totals(out: Output, entries: list[dict[str, Any]], verb: str, copy_hint: bool) -> int:
+    """The totals of a bulk command, in the JSON and as its last line; its exit status."""
+    skipped = sum(1 for e in entries if e["status"] == "skipped")
+    failed = sum(1 for e in entries if e["status"] in ("failed", "error", "timeout"))
+    ok = len(entries) - skipped - failed
+    out.doc["totals"] = {
+        "jobs": len(entries),
+        "succeeded": ok,
+        "failed": failed,
+        "skipped": skipped,
+    }
+    why = " (backup copy jobs: --copy-jobs sync syncs them)" if copy_hint and skipped else ""
+    out.line(f"Totals: {len(entries)} jobs, {ok} {verb}, {failed} failed, {skipped} skipped{why}")
+    if len(entries) == 1:
+        return FAILED if failed else OK
+    return bulk_status(ok, failed)
+
+
+def _tracker(out: Output, group: Group, jobs: list[Any], action: str, **more: Any) -> Any:
+    """The ``accepted`` callback: the entry of each job EM accepted gets its task
+    id at once, and the terminal sees it (stderr)."""
+    entries = [{**_entry(group, job), **more} for job in jobs]
+    index = {id(job): i for i, job in enumerate(jobs)}
+    out.doc.update(action=action, results=entries)
+
+    def accepted(job: Any, handle: Any) -> None:
+        task = getattr(handle, "task", handle)  # a JobRun holds its start's Task
+        entry = entries[index[id(job)]]
+        entry.update(status="accepted", task=task_summary(task.info))
+        if not out.json_mode:
+            out.note(f"accepted: {job.name} ({job.id}): task {task.id}")
+
+    return entries, accepted
+
+
+async def act(
+    out: Output, em: EnterpriseManager, group_name: str, action: str, jobs: list[Any],
+    *, wait: bool, wait_timeout: float, copy_jobs: str,
+) -> int:  # fmt: skip
+    group = group_of(em, group_name)
+    entries, accepted = _tracker(out, group, jobs, action)
+    options: dict[str, Any] = (
+        {"copy_jobs": copy_jobs} if action == "start" and group.name == "jobs" else {}
+    )
+    with out.progress(f"{action} {len(jobs)} jobs", len(jobs)) as progress:
+        outcomes = await group.resource.act_many(
+            action, jobs, None, wait,
+            progress=progress if len(jobs) > 1 else None, timeout=wait_timeout,
+            accepted=accepted, **options,
+        )  # fmt: skip
+    for entry, outcome in zip(entries, outcomes, strict=True):
+        entry.update(
+            action=outcome.action, status=_action_status(outcome, wait),
+            task=task_summary(outcome.task) or entry["task"], reason=outcome.skipped,
+            error=None if outcome.error is None else str(outcome.error),
+        )  # fmt: skip
+    out.table(
+        f"{action}: {len(entries)} jobs",
+        ["Job", "Action", "Status", "Task", "Message / error"],
+        [
+            (e["job"]["name"], e["action"] or "-", e["status"], (e["task"] or {}).get("id") or "-",
+             e["error"] or e["reason"] or (e["task"] or {}).get("message") or "")
+            for e in entries
+        ],
+    )  # fmt: skip
+    return _totals(out, entries, "ok", bool(options))
+
+
+async def vm_reasons(em: EnterpriseManager, session: Any) -> list[str]:
+    """``vm: reason`` for each VM of ``session`` that did not succeed."""
+    if session is None or session.result in (None, "Success"):
+        return []
+    replica = session.job_type == "Replica" or type(session).__name__ == "ReplicaJobSession"
+    resource = em.replica_sessions if replica else em.backup_sessions
+    vms = await resource.task_sessions(session)
+    return [f"{vm.vm_display_name}: {vm.reason}" for vm in vms if vm.reason]
+
+
+async def run(
+    out: Output, em: EnterpriseManager, group_name: str, action: str, jobs: list[Any],
+    *, follow_retries: bool, run_timeout: float, copy_jobs: str,
+) -> int:  # fmt: skip
+    group = group_of(em, group_name)
+    entries, accepted = _tracker(out, group, jobs, action, session=None, result=None, vm_reasons=[])
+    options: dict[str, Any] = (
+        {"copy_jobs": copy_jobs} if action == "start" and group.name == "jobs" else {}
+    )
+    with out.progress(f"run {len(jobs)} jobs", len(jobs)) as progress:
+        outcomes = await group.resource.run_many(
+            jobs, action=action, progress=progress, timeout=run_timeout,
+            follow_retries=follow_retries, accepted=accepted, **options,
+        )  # fmt: skip
+    reasons = await asyncio.gather(*(vm_reasons(em, o.session) for o in outcomes))
+    for entry, outcome, vms in zip(entries, outcomes, reasons, strict=True):
+        entry.update(
+            action=outcome.action, status=_run_status(outcome), reason=outcome.skipped,
+            session=session_summary(outcome.session), vm_reasons=vms,
+            result=outcome.session.result if outcome.session else None,
+            error=None if outcome.ok or outcome.error is None else str(outcome.error),
+        )  # fmt: skip
+    out.table(
+        "Runs", ["Job", "Result", "Session", "State", "VM reasons / error"],
+        [
+            (e["job"]["name"], e["result"] or e["status"], (e["session"] or {}).get("id") or "-",
+             (e["session"] or {}).get("state") or "-",
+             "; ".join(e["vm_reasons"]) or e["error"] or e["reason"] or "")
+            for e in entries
+        ],
+    )  # fmt: skip
+    return _totals(out, entries, "ok", bool(options))

@@ -1,0 +1,227 @@
+"""What ``veeam-em`` prints: one JSON document per command, or tables.
+
+The JSON output is a contract (``docs/cli.md``): every command prints exactly
+one object on stdout, failures included::
+
+    {"command": "jobs start", "ok": false, "exit_code": 5, "interrupted": false,
+     "error": null, ...the command's own keys: "items", "item", "results", "totals"}
+
+Errors also go to stderr as one line, and the exit status tells. Jobs are
+always ``{"id", "name", "type"}``, whatever the user typed. Tables use
+``rich`` when it is installed, plain text otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Literal, TextIO
+
+import attrs
+
+from ..models import EntityRef, TaskInfo
+
+Mode = Literal["table", "wide", "json"]
+
+
+def to_json(value: Any) -> Any:
+    """Models, datetimes and exceptions as JSON-ready data."""
+    if attrs.has(type(value)):
+        data = attrs.asdict(value, recurse=False)
+        if hasattr(value, "id") and "id" not in data:
+            data = {"id": value.id, **data}
+        return {k: to_json(v) for k, v in data.items()}
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def job_summary(job: Any, kind: str | None = None) -> dict[str, Any]:
+    """``{"id", "name", "type"}`` of a job model, reference or id."""
+    if isinstance(job, str):
+        return {"id": job, "name": None, "type": kind}
+    job_type = getattr(job, "job_type", None)
+    if job_type is None and not isinstance(job, EntityRef):
+        job_type = kind
+    return {"id": job.id, "name": job.name, "type": job_type or kind}
+
+
+def task_summary(task: TaskInfo | None) -> dict[str, Any] | None:
+    if task is None:
+        return None
+    result = task.result
+    return {
+        "id": task.id,
+        "operation": task.operation,
+        "state": task.state,
+        "success": None if result is None else result.success,
+        "message": None if result is None else result.message,
+    }
+
+
+def session_summary(session: Any) -> dict[str, Any] | None:
+    if session is None:
+        return None
+    return {
+        "id": session.id,
+        "name": session.name,
+        "job_uid": session.job_uid,
+        "job_name": session.job_name,
+        "job_type": session.job_type,
+        "state": session.state,
+        "result": session.result,
+        "progress": session.progress,
+        "is_retry": session.is_retry,
+        "creation_time": to_json(session.creation_time),
+        "end_time": to_json(session.end_time),
+        "failure_message": session.failure_message,
+    }
+
+
+class Output:
+    """Where a command's results go: the JSON document, or tables and lines.
+
+    ``doc`` holds the command's JSON keys as they become known (a bulk
+    action's accepted tasks, before their outcome), so that an error or a
+    Ctrl-C still prints what EM already accepted.
+    """
+
+    def __init__(
+        self, stream: TextIO, *, mode: Mode = "table", err: TextIO | None = None,
+        color: bool | None = None,
+    ) -> None:  # fmt: skip
+        self.stream = stream
+        self.err = err if err is not None else sys.stderr
+        self.mode: Mode = mode
+        self.command = ""
+        self.doc: dict[str, Any] = {}
+        self.is_terminal = stream.isatty()
+        self.console: Any = None
+        if mode != "json":
+            try:
+                from rich.console import Console
+            except ImportError:
+                pass
+            else:
+                width = None if self.is_terminal else 160
+                self.console = Console(file=stream, force_terminal=color, width=width)
+                # rich would raise SystemExit from inside whatever callback wrote;
+                # a BrokenPipeError takes the same quiet way out as plain output.
+                self.console.on_broken_pipe = _raise_broken_pipe
+
+    @property
+    def json_mode(self) -> bool:
+        return self.mode == "json"
+
+    @property
+    def wide(self) -> bool:
+        return self.mode == "wide"
+
+    def line(self, text: str = "", flush: bool = False) -> None:
+        if self.json_mode:
+            return
+        if self.console is not None:
+            self.console.print(text, highlight=False, markup=False)
+        else:
+            print(text, file=self.stream)
+        if flush:
+            self.stream.flush()
+
+    def note(self, text: str) -> None:
+        """A line for the person at the terminal: stderr, in every mode."""
+        print(text, file=self.err, flush=True)
+
+    def json_line(self, data: Any) -> None:
+        """One compact JSON object on one line (a stream of events, JSON Lines)."""
+        print(json.dumps(data), file=self.stream, flush=True)
+
+    def finish(
+        self, exit_code: int, error: dict[str, Any] | None = None, interrupted: bool = False
+    ) -> None:
+        """Print the JSON document (JSON mode only): the envelope and ``doc``."""
+        streamed = self.doc.pop("streamed", False)
+        if not self.json_mode or (streamed and error is None and not interrupted):
+            return
+        document = {
+            "command": self.command,
+            "ok": exit_code == 0,
+            "exit_code": exit_code,
+            "interrupted": interrupted,
+            "error": error,
+            **self.doc,
+        }
+        # A stream of JSON Lines ends with its envelope on one line too.
+        print(json.dumps(document, indent=None if streamed else 2), file=self.stream, flush=True)
+
+    def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        if self.json_mode:
+            return
+        cells = [["" if c is None else str(c) for c in row] for row in rows]
+        if self.console is not None:
+            from rich.table import Table
+
+            table = Table(title=title)
+            for column in columns:
+                table.add_column(column)
+            for row in cells:
+                table.add_row(*row)
+            self.console.print(table)
+            return
+        widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+        print(title, file=self.stream)
+        print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)), file=self.stream)
+        print("  ".join("-" * w for w in widths), file=self.stream)
+        for row in cells:
+            print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)), file=self.stream)
+
+    def progress(self, description: str, total: int) -> Progress:
+        return Progress(self, description, total)
+
+
+def _raise_broken_pipe() -> None:
+    raise BrokenPipeError("the reader of standard output went away")
+
+
+class Progress:
+    """A live bar on a terminal with rich; otherwise a line at each quarter;
+    nothing in JSON mode. ``bar(done, total)`` moves it."""
+
+    def __init__(self, out: Output, description: str, total: int) -> None:
+        self.out, self.description, self.total = out, description, total
+        self._bar: Any = None
+        self._task: Any = None
+        self._next_quarter = 1
+
+    def __enter__(self) -> Progress:
+        if self.out.console is not None and self.out.is_terminal and not self.out.json_mode:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+            self._bar = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=self.out.console,
+            )
+            self._bar.__enter__()
+            self._task = self._bar.add_task(self.description, total=self.total)
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done, total=total)
+        elif not self.out.json_mode and total and done * 4 >= self._next_quarter * total:
+            self._next_quarter = done * 4 // total + 1
+            self.out.line(f"{self.description}: {done}/{total}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)

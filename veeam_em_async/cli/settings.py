@@ -1,0 +1,233 @@
+"""Connection and output options that work before and after the subcommand,
+their environment variables, profiles, and running one command to its exit status.
+
+``veeam-em --url X jobs list`` and ``veeam-em jobs list --url X`` mean the
+same: every leaf command takes the root's options too. A value comes from the
+command line (the last one given wins), else its environment variable, else
+the profile, else the default.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+import attrs
+import click
+from click.core import ParameterSource
+
+from ..client import EnterpriseManager
+from ..errors import VeeamEMError
+from . import config
+from .exits import INTERRUPTED, JobNotFoundError, UsageError, exit_code, hint, message
+from .output import Mode, Output
+
+F = TypeVar("F", bound=Callable[..., Any])
+_GIVEN = "veeam_em.given"
+
+DEFAULTS: dict[str, Any] = {"timeout": 60.0, "max_connections": 20, "output": "table"}
+
+
+@attrs.frozen
+class Settings:
+    url: str | None = None
+    user: str | None = None
+    ca_file: str | None = None
+    insecure: bool = False
+    timeout: float = 60.0
+    max_connections: int = 20
+    output: Mode = "table"
+    profile: str | None = None
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Keep an option's value for :func:`settings`: a value typed on the command
+    line beats one from the environment; a later one beats an earlier one."""
+    if value is None or value is False or param.name is None:
+        return value
+    name = "output" if param.name == "json" else param.name
+    value = "json" if param.name == "json" else value
+    rank = 2 if ctx.get_parameter_source(param.name) == ParameterSource.COMMANDLINE else 1
+    given = ctx.meta.setdefault(_GIVEN, {})
+    if name not in given or rank >= given[name][1]:
+        given[name] = (value, rank)
+    return value
+
+
+def output_options(command: F) -> F:
+    """``-o``/``--json`` alone, for the commands that need no EM (profiles)."""
+    command = click.option("--json", is_flag=True, default=None, callback=_remember,
+                           expose_value=False, help="the same as -o json")(command)  # fmt: skip
+    return click.option(
+        "-o", "--output", envvar="VEEAM_EM_OUTPUT", type=click.Choice(["table", "wide", "json"]),
+        callback=_remember, expose_value=False, show_envvar=True,
+        help="table, wide (more columns) or json  [default: table]",
+    )(command)  # fmt: skip
+
+
+def connection_options(command: F) -> F:
+    """The options of the root and of every command that talks to EM."""
+    specs: list[tuple[tuple[str, ...], dict[str, Any]]] = [
+        (("--profile",), {"envvar": "VEEAM_EM_PROFILE", "metavar": "NAME",
+                          "help": "named settings from the config file (veeam-em profile list)"}),
+        (("--url",), {"envvar": "VEEAM_EM_URL", "help": "EM's address, e.g. https://em:9398"}),
+        (("--user",), {"envvar": "VEEAM_EM_USER", "help": "user name, DOMAIN\\user for a domain "
+                       "account (the password comes from VEEAM_EM_PASSWORD, the keyring or a "
+                       "prompt)"}),
+        (("--ca-file",), {"envvar": "VEEAM_EM_CA_FILE", "type": click.Path(dir_okay=False),
+                          "help": "CA bundle to verify EM's certificate with"}),
+        (("--insecure",), {"envvar": "VEEAM_EM_INSECURE", "is_flag": True, "default": None,
+                           "help": "do not verify TLS certificates (warns)"}),
+        (("--timeout",), {"envvar": "VEEAM_EM_TIMEOUT", "type": float, "metavar": "SECONDS",
+                          "help": "seconds per request  [default: 60]"}),
+        (("--max-connections",), {"envvar": "VEEAM_EM_MAX_CONNECTIONS", "type": int,
+                                  "metavar": "N",
+                                  "help": "requests in flight at most  [default: 20]"}),
+        (("-o", "--output"), {"envvar": "VEEAM_EM_OUTPUT",
+                              "type": click.Choice(["table", "wide", "json"]),
+                              "help": "table, wide (more columns) or json  [default: table]"}),
+        (("--json",), {"is_flag": True, "default": None, "help": "the same as -o json"}),
+    ]  # fmt: skip
+    for decls, spec in reversed(specs):
+        command = click.option(
+            *decls, callback=_remember, expose_value=False, show_envvar=True, **spec
+        )(command)
+    return command
+
+
+def settings(ctx: click.Context, env: dict[str, str] | None = None) -> Settings:
+    """The options given anywhere on the command line or in the environment,
+    over the profile's, over the defaults."""
+    given = {name: value for name, (value, _rank) in ctx.meta.get(_GIVEN, {}).items()}
+    path = config.config_path(env)
+    profile = config.load_profile(path, given.get("profile"))
+    merged = {**DEFAULTS, **profile, **given}
+    if merged["output"] not in ("table", "wide", "json"):
+        raise UsageError(f"output must be table, wide or json, not {merged['output']!r}")
+    values: dict[str, Any] = {
+        field.name: merged.get(field.name, field.default) for field in attrs.fields(Settings)
+    }
+    return Settings(**values)
+
+
+def password_for(s: Settings, out: Output) -> str:
+    """VEEAM_EM_PASSWORD, else the keyring's, else a prompt on a terminal."""
+    assert s.url is not None and s.user is not None
+    password = os.environ.get("VEEAM_EM_PASSWORD")
+    if password is None:
+        password = config.keyring_password(s.url, s.user)
+    if password is None:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                "no password: set VEEAM_EM_PASSWORD, store one with "
+                "`veeam-em profile set-password`, or run on a terminal to be asked"
+            )
+        password = click.prompt(f"Password for {s.user}", hide_input=True, err=True)
+    return password
+
+
+def connect(s: Settings, out: Output) -> EnterpriseManager:
+    if not s.url:
+        raise UsageError("no EM URL: pass --url, set VEEAM_EM_URL, or use a --profile")
+    if not s.user:
+        raise UsageError("no user: pass --user, set VEEAM_EM_USER, or use a --profile")
+    verify: Any = True
+    if s.insecure:
+        out.note("warning: TLS certificate verification is disabled (--insecure)")
+        verify = False
+    elif s.ca_file:
+        verify = s.ca_file
+    return EnterpriseManager(
+        s.url, s.user, password_for(s, out), verify_ssl=verify,
+        max_connections=s.max_connections, timeout=s.timeout,
+    )  # fmt: skip
+
+
+class UserInterruptError(Exception):
+    """Ctrl-C (SIGINT) cancelled the command."""
+
+
+async def _interruptible(coro: Coroutine[Any, Any, int]) -> int:
+    """Run ``coro``; SIGINT cancels it, so that everything it holds is closed
+    (the logoff is sent) before :class:`UserInterruptError` is raised."""
+    task = asyncio.ensure_future(coro)
+    loop = asyncio.get_running_loop()
+    interrupted = False
+
+    def on_sigint() -> None:
+        nonlocal interrupted
+        interrupted = True
+        task.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_sigint)
+    except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+        pass
+    try:
+        return await task
+    except asyncio.CancelledError:
+        if interrupted:
+            raise UserInterruptError from None
+        raise
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.remove_signal_handler(signal.SIGINT)
+
+
+def execute(
+    ctx: click.Context, command: str, body: Callable[[Settings, Output], Coroutine[Any, Any, int]]
+) -> int:
+    """Run one command: its exit status, one JSON document in JSON mode, and
+    every error as one line on stderr (with a hint when one helps)."""
+    stream = ctx.obj.get("stream") if ctx.obj else None
+    try:
+        s = settings(ctx)
+    except UsageError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return exit_code(exc)
+    out = Output(stream or sys.stdout, mode=s.output)
+    out.command = command
+    try:
+        code = asyncio.run(_interruptible(body(s, out)))
+    except (UserInterruptError, KeyboardInterrupt):
+        out.note("interrupted: what EM accepted keeps running there (see the ids above)")
+        out.finish(INTERRUPTED, interrupted=True)
+        return INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`veeam-em … | head -1`): stop quietly, as Unix tools
+        # do. Every job action in flight was cancelled with the call that wrote.
+        _silence_stdout()
+        return 1
+    except (UsageError, JobNotFoundError, VeeamEMError, ValueError, OSError) as exc:
+        code = exit_code(exc)
+        help_text = hint(exc, s.url)
+        out.note(f"error: {message(exc)}")
+        if help_text:
+            out.note(f"hint: {help_text}")
+        out.finish(
+            code, error={"type": type(exc).__name__, "message": message(exc), "hint": help_text}
+        )
+        return code
+    out.finish(code)
+    return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush cannot
+    print "Exception ignored … BrokenPipeError" (the recipe of Python's
+    signal documentation, "Note on SIGPIPE")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (tests pass a StringIO)
+        pass
+
+
+def execute_local(command: str, body: Callable[[Output], Coroutine[Any, Any, int]]) -> int:
+    """:func:`execute` for a command that needs no EM (the demo, profiles)."""
+    return execute(click.get_current_context(), command, lambda _s, out: body(out))
