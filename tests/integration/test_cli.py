@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import ClassVar
 
 import pytest
 
@@ -214,7 +215,7 @@ def test_a_keyring_password_is_used_when_the_environment_has_none(
 
     class MemoryKeyring(KeyringBackend):
         priority = 1  # type: ignore[assignment]
-        store: dict[tuple[str, str], str] = {}
+        store: ClassVar[dict[tuple[str, str], str]] = {}
 
         def get_password(self, service: str, username: str) -> str | None:
             return self.store.get((service, username))
@@ -320,3 +321,13 @@ def test_simulate_prints_the_user_as_typed() -> None:
         process.wait(30)
         process.stdout.close()  # type: ignore[union-attr]
     assert lines[1].strip() == "user: TECH\\simulator"  # one backslash, no quotes
+
+
+def test_wait_has_a_default_timeout() -> None:
+    from veeam_em_async.cli.app import cli
+    from veeam_em_async.cli.base import DEFAULT_WAIT_TIMEOUT
+
+    for group in ("jobs", "nas-jobs", "agent-jobs"):
+        start = cli.commands[group].commands["start"]  # type: ignore[attr-defined]
+        (param,) = [p for p in start.params if p.name == "wait_timeout"]
+        assert param.default == DEFAULT_WAIT_TIMEOUT == 600

@@ -1,0 +1,41 @@
+"""What every ``veeam-em`` command shares: click's settings, the help epilogs,
+and running a command with a logged-on client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import click
+
+from ..client import EnterpriseManager
+from .output import Output
+from .settings import Settings, connect, execute
+
+#: A start task only carries the command to the backup server: minutes at most.
+DEFAULT_WAIT_TIMEOUT = 600.0
+#: How long ``jobs run`` waits for each run by default: backups take hours.
+DEFAULT_RUN_TIMEOUT = 4 * 3600.0
+
+ENV_HELP = """\b
+Environment: VEEAM_EM_URL, VEEAM_EM_USER, VEEAM_EM_PASSWORD, VEEAM_EM_PROFILE,
+VEEAM_EM_CA_FILE, VEEAM_EM_INSECURE, VEEAM_EM_TIMEOUT, VEEAM_EM_MAX_CONNECTIONS,
+VEEAM_EM_OUTPUT, VEEAM_EM_CONFIG (the profiles file)."""
+
+EXIT_HELP = """\b
+Exit status: 0 ok, 1 failed, 2 usage, 3 authentication, 4 not found,
+5 some jobs of a bulk action failed, 130 interrupted."""
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100, "show_default": True}
+
+
+def on_em(
+    command: str, body: Callable[[Output, EnterpriseManager], Coroutine[Any, Any, int]]
+) -> int:
+    """Run ``body`` with a logged-on client, as ``command``."""
+
+    async def with_client(s: Settings, out: Output) -> int:
+        async with connect(s, out) as em:
+            return await body(out, em)
+
+    return execute(click.get_current_context(), command, with_client)
