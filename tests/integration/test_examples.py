@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
@@ -16,6 +18,8 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def load(name: str) -> ModuleType:
+    if str(EXAMPLES) not in sys.path:  # as when the script runs: its folder comes first
+        sys.path.insert(0, str(EXAMPLES))
     spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -57,3 +61,52 @@ async def test_the_failure_notifier_posts_each_failed_or_warned_run_once() -> No
     expected = [f"{jobs[0].name}: Failed", f"{jobs[2].name}: Warning", f"{jobs[3].name}: Failed"]
     assert [sum(e in p for p in posts) for e in expected] == [1, 1, 1]  # each once
     assert all(jobs[1].name not in p for p in posts)  # its run succeeded
+
+
+def run_example(name: str) -> subprocess.CompletedProcess[str]:
+    """``python examples/<name>.py --simulator``, as a user (and CI) runs it."""
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / f"{name}.py"), "--simulator"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_every_example_runs_against_the_simulator() -> None:
+    examples = sorted(p.stem for p in EXAMPLES.glob("*.py") if not p.stem.startswith("_"))
+    assert examples == ["capacity_check", "failure_notifier", "nightly_report", "start_and_report"]
+
+
+def test_start_and_report_follows_every_run_to_its_result() -> None:
+    result = run_example("start_and_report")
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Starting 20 jobs", result.stderr
+    counts = {word: int(n) for n, word in (part.split() for part in lines[1].split(", "))}
+    assert sum(counts.values()) == 20 and counts.get("Failed", 0) >= 1  # seed 3 fails some
+    assert result.returncode == 1  # a run failed
+    assert "Failed to create VM snapshot" in result.stdout  # each failed VM's reason
+
+
+def test_the_nightly_report_lists_the_failed_and_warned_runs() -> None:
+    result = run_example("nightly_report")
+    assert result.returncode == 1, result.stderr  # a run failed
+    report = result.stdout.splitlines()
+    assert [line.split()[0] for line in report[1:] if not line.startswith(" ")] == [
+        "Failed", "Warning", "Failed",
+    ]  # fmt: skip
+    assert sum("Failed to create VM snapshot" in line for line in report) == 2
+
+
+def test_the_capacity_check_flags_the_full_repository() -> None:
+    result = run_example("capacity_check")
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines() == [
+        "Backup Volume 01: 38% used, 5,079 GiB free",
+        "Backup Volume 02: 91% used, 737 GiB free  <-- over",
+    ]
+
+
+def test_the_notifier_posts_three_runs_to_its_webhook() -> None:
+    result = run_example("failure_notifier")
+    assert result.returncode == 0, result.stderr
+    posted = [line for line in result.stdout.splitlines() if line.startswith("posted: ")]
+    assert len(posted) == 3 and sum("Failed" in p for p in posted) == 2
