@@ -110,3 +110,16 @@ def test_the_notifier_posts_three_runs_to_its_webhook() -> None:
     assert result.returncode == 0, result.stderr
     posted = [line for line in result.stdout.splitlines() if line.startswith("posted: ")]
     assert len(posted) == 3 and sum("Failed" in p for p in posted) == 2
+
+
+async def test_the_tracing_guide_sees_every_request() -> None:
+    """docs/guides/tracing.md's code, run as written against the simulator."""
+    guide = (EXAMPLES.parent / "docs" / "guides" / "tracing.md").read_text()
+    code = guide.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, object] = {}
+    exec(code, namespace)
+    async with EMSimulator(jobs=3) as sim:
+        seen = await namespace["traced"](sim.url, sim.username, sim.password)  # type: ignore[operator]
+    assert [line.split()[0] for line in seen] == ["POST", "GET", "DELETE"]
+    assert seen[1] == "GET /api/jobs 200" and seen[0].startswith("POST /api/sessionMngr")
+    assert sim.password not in " ".join(seen)
