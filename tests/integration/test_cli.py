@@ -331,3 +331,50 @@ def test_wait_has_a_default_timeout() -> None:
         start = cli.commands[group].commands["start"]  # type: ignore[attr-defined]
         (param,) = [p for p in start.params if p.name == "wait_timeout"]
         assert param.default == DEFAULT_WAIT_TIMEOUT == 600
+
+
+def test_every_job_command_prints_its_schema_success_or_failure(sim: EMSimulator) -> None:
+    """The commands the other tests leave out, each validated by ``run_json``; a
+    retry of a job with no failed run fails, and says so in the same shape."""
+    sim.state.session_seconds = 3600
+    expected = {
+        ("jobs", "start", "Job 0000"): ("finished", 0),
+        ("jobs", "stop", "Job 0000"): ("finished", 0),
+        ("jobs", "retry", "Job 0001"): ("failed", 1),  # no failed run to retry
+        ("jobs", "sync", "Job 0008"): ("finished", 0),  # a backup copy job
+        ("nas-jobs", "start", "--all"): ("finished", 0),
+        ("nas-jobs", "stop", "--all"): ("finished", 0),
+        ("agent-jobs", "start", "Agent Job 00"): ("finished", 0),
+        ("agent-jobs", "stop", "Agent Job 00"): ("finished", 0),
+        ("agent-jobs", "retry", "Agent Job 01"): ("failed", 1),
+    }
+    assert sim.state.jobs[list(sim.state.jobs)[8]].job_type == "BackupCopy"
+    for argv, (status, exit_status) in expected.items():
+        code, doc = run_json(*argv, "--wait")
+        assert {r["status"] for r in doc["results"]} == {status}, (argv, doc["results"])
+        assert code == exit_status, argv
+    sim.state.session_seconds = 0.2
+    for group, job in (("nas-jobs", "File Share 01"), ("agent-jobs", "Agent Job 02")):
+        code, doc = run_json(group, "run", job)
+        assert code == 0 and {r["status"] for r in doc["results"]} == {"success"}, doc
+        assert doc["results"][0]["session"]["result"] == "Success"
+        code, doc = run_json(group, "show", job)
+        assert code == 0 and doc["item"]["name"] == job
+    code, doc = run_json("agent-jobs", "show", "Agent Job 01")
+    assert code == 0 and doc["item"]["platform"] == "AgentForLinux"
+    code, doc = run_json("nas-jobs", "show", doc["item"]["id"])
+    assert code == 4  # an agent job's id is no NAS job
+
+
+def test_an_untrusted_certificate_gets_the_ca_file_hint(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("VEEAM_EM_CONFIG", f"{tmp_path}/none.ini")
+    with SimulatorThread(jobs=2, https=True) as sim:
+        for name, value in env_for(sim).items():
+            monkeypatch.setenv(name, value)
+        code, _ = run("jobs", "list")
+        err = capsys.readouterr().err
+        assert code == 1 and "certificate verify failed" in err and "--ca-file" in err
+        code, doc = run_json("jobs", "list", "--ca-file", str(sim.ca_file))
+        assert code == 0 and len(doc["items"]) == 2
