@@ -65,6 +65,10 @@ def exit_code(error: BaseException) -> int:
     return FAILED
 
 
+#: Where the exceptions under aiohttp's come from: they say what happened plainly.
+_STDLIB = ("builtins", "ssl", "socket")
+
+
 def _causes(error: BaseException) -> Iterator[BaseException]:
     seen: set[int] = set()
     current: BaseException | None = error
@@ -95,7 +99,7 @@ def hint(error: BaseException, url: str | None = None) -> str | None:
         return "nothing listens there: EM's REST API listens on port 9398 (https://host:9398)"
     if any(isinstance(c, OSError) and "Name or service not known" in str(c) for c in causes):
         return "the host name does not resolve: check the URL"
-    if any(isinstance(c, TimeoutError) for c in causes):
+    if error.timed_out or any(isinstance(c, TimeoutError) for c in causes):
         return "EM did not answer in time: check the URL, or raise --timeout"
     return None
 
@@ -103,12 +107,14 @@ def hint(error: BaseException, url: str | None = None) -> str | None:
 def message(error: BaseException) -> str:
     """The error in one line, without the internals of the HTTP library."""
     if isinstance(error, TransportError):
+        # The deepest cause the standard library raised says it plainly.
         root = next(
-            (c for c in _causes(error) if type(c).__module__ in ("builtins", "ssl", "socket")), None
+            (c for c in reversed(list(_causes(error))) if type(c).__module__ in _STDLIB), None
         )
-        where = getattr(error, "url", None)
-        reason = _plain(root) if root is not None else str(error)
-        return f"cannot reach EM{f' at {where}' if where else ''}: {reason}"
+        where = f" at {error.url}" if error.url else ""
+        if error.timed_out:
+            return f"EM{where} did not answer within the timeout"
+        return f"cannot reach EM{where}: {_plain(root) if root is not None else error.message}"
     text = str(error) or type(error).__name__
     return " ".join(text.split())
 
@@ -117,9 +123,10 @@ def _plain(error: BaseException) -> str:
     if isinstance(error, ConnectionRefusedError):
         return "connection refused"
     if isinstance(error, ssl.SSLCertVerificationError):
-        return f"certificate verify failed ({error.verify_message})"
+        detail = getattr(error, "verify_message", None)
+        return f"certificate verify failed ({detail})" if detail else "certificate verify failed"
     if isinstance(error, ssl.SSLError):
-        return f"TLS error ({error.reason or error})"
+        return f"TLS error ({getattr(error, 'reason', None) or error})"
     if isinstance(error, TimeoutError):
         return "timed out"
     if isinstance(error, OSError) and error.strerror:

@@ -178,15 +178,18 @@ def _tracker(out: Output, group: Group, jobs: list[Any], action: str, **more: An
     return entries, accepted
 
 
+def _copy_jobs(group: Group, action: str, copy_jobs: str) -> dict[str, Any]:
+    """``copy_jobs=`` for a start of VM jobs (only they have backup copy jobs)."""
+    return {"copy_jobs": copy_jobs} if action == "start" and group.name == "jobs" else {}
+
+
 async def act(
     out: Output, em: EnterpriseManager, group_name: str, action: str, jobs: list[Any],
     *, wait: bool, wait_timeout: float, copy_jobs: str,
 ) -> int:  # fmt: skip
     group = group_of(em, group_name)
     entries, accepted = _tracker(out, group, jobs, action)
-    options: dict[str, Any] = (
-        {"copy_jobs": copy_jobs} if action == "start" and group.name == "jobs" else {}
-    )
+    options = _copy_jobs(group, action, copy_jobs)
     with out.progress(f"{action} {len(jobs)} jobs", len(jobs)) as progress:
         outcomes = await group.resource.act_many(
             action, jobs, None, wait,
@@ -227,9 +230,7 @@ async def run(
 ) -> int:  # fmt: skip
     group = group_of(em, group_name)
     entries, accepted = _tracker(out, group, jobs, action, session=None, result=None, vm_reasons=[])
-    options: dict[str, Any] = (
-        {"copy_jobs": copy_jobs} if action == "start" and group.name == "jobs" else {}
-    )
+    options = _copy_jobs(group, action, copy_jobs)
     with out.progress(f"run {len(jobs)} jobs", len(jobs)) as progress:
         outcomes = await group.resource.run_many(
             jobs, action=action, progress=progress, timeout=run_timeout,
