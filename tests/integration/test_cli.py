@@ -265,6 +265,8 @@ def test_help_has_no_rest_markup_and_every_command_a_description() -> None:
     for command in walk(cli):
         short = command.get_short_help_str()  # type: ignore[attr-defined]
         assert short and "``" not in short and ":class:" not in short, command
+        if not hasattr(command, "commands"):  # a leaf: examples of its own
+            assert "Example" in (command.help or ""), command  # type: ignore[attr-defined]
         for param in command.params:  # type: ignore[attr-defined]
             if param.param_type_name == "option":
                 assert param.help, (command, param.name)

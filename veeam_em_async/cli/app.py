@@ -61,7 +61,13 @@ def sessions_group() -> None:
 @click.option("--replica", is_flag=True, help="replication sessions")
 @connection_options
 def sessions_list(since: str, result: str | None, job: str | None, replica: bool) -> int:
-    """Sessions newest first (one query)."""
+    """Sessions newest first (one query).
+
+    \b
+    Examples:
+      veeam-em sessions list --since 24h --result Failed,Warning
+      veeam-em sessions list --job 'SQL*' --since 7d -o json
+    """
     return on_em("sessions list", lambda out, em: sessions.sessions_list(
         out, em, since=since, result=result, job=job, replica=replica))  # fmt: skip
 
@@ -75,7 +81,13 @@ def sessions_list(since: str, result: str | None, job: str | None, replica: bool
 @click.option("--count", type=int, default=0, help="stop after this many runs (0: never)")
 @connection_options
 def sessions_watch(since: str, result: str | None, interval: float, count: int) -> int:
-    """One line per run as it ends, until Ctrl-C (-o json: JSON Lines)."""
+    """One line per run as it ends, until Ctrl-C (-o json: JSON Lines).
+
+    \b
+    Examples:
+      veeam-em sessions watch --result Failed,Warning
+      veeam-em sessions watch -o json --interval 30 | while read -r run; do …; done
+    """
     return on_em("sessions watch", lambda out, em: sessions.sessions_watch(
         out, em, since=since, result=result, interval=interval, count=count))  # fmt: skip
 
@@ -84,7 +96,12 @@ def sessions_watch(since: str, result: str | None, interval: float, count: int) 
 @click.argument("session_id", metavar="SESSION")
 @connection_options
 def sessions_show(session_id: str) -> int:
-    """One session, with each VM's reason if it did not succeed (exit 1 if Failed)."""
+    """One session, with each VM's reason if it did not succeed (exit 1 if Failed).
+
+    \b
+    Example:
+      veeam-em sessions show 8f1b3c2e-0d6a-4c3f-9e2b-1a2b3c4d5e6f
+    """
     return on_em("sessions show", lambda out, em: sessions.session_show(out, em, session_id))
 
 
@@ -92,7 +109,12 @@ def sessions_show(session_id: str) -> int:
 @click.argument("session_id", metavar="SESSION")
 @connection_options
 def sessions_stop(session_id: str) -> int:
-    """Stop a running session and wait until EM has stopped it."""
+    """Stop a running session and wait until EM has stopped it.
+
+    \b
+    Example:
+      veeam-em sessions stop 8f1b3c2e-0d6a-4c3f-9e2b-1a2b3c4d5e6f
+    """
     return on_em("sessions stop", lambda out, em: sessions.session_stop(out, em, session_id))
 
 

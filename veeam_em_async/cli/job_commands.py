@@ -32,15 +32,29 @@ def job_group(name: str, actions: tuple[str, ...], what: str) -> click.Group:
     @group.command("list", context_settings=CONTEXT)
     @connection_options
     def list_() -> int:
-        """Every job, with its type, platform and schedule (one query per 200 jobs)."""
         return on_em(f"{name} list", lambda out, em: jobs.list_jobs(out, em, name))
+
+    list_.help = f"""Every job, with its type, platform and schedule (one query per 200 jobs).
+
+    \b
+    Examples:
+      veeam-em {name} list -o wide
+      veeam-em {name} list -o json | jq -r '.items[] | select(.schedule_enabled) | .name'
+    """
 
     @group.command("show", context_settings=CONTEXT)
     @click.argument("job", metavar="JOB")
     @connection_options
     def show(job: str) -> int:
-        """One job by id or name: its settings (-o wide or json: all of them)."""
         return on_em(f"{name} show", lambda out, em: jobs.show_job(out, em, name, job))
+
+    show.help = f"""One job by id or name: its settings (-o wide or json: all of them).
+
+    \b
+    Examples:
+      veeam-em {name} show 'Job name'
+      veeam-em {name} show 5658281f-625e-4627-89dd-d2a0c48be99e -o json
+    """
 
     for action in actions:
         group.add_command(action_command(name, action))

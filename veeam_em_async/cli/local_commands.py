@@ -43,6 +43,11 @@ def demo_command(**options: Any) -> int:
 
     Needs no EM: the simulator runs in this process. VM, NAS and agent jobs
     are counted apart; backup copy jobs are synced (EM cannot start them).
+
+    \b
+    Examples:
+      veeam-em demo
+      veeam-em demo --jobs 500 --failure-rate 0.2 --session-seconds 5
     """
     return execute_local("demo", lambda out: demo.run_demo(out, options))
 
@@ -102,7 +107,12 @@ def profile_group() -> None:
 @profile_group.command("list", context_settings=CONTEXT)
 @output_options
 def profile_list() -> int:
-    """The profiles, and whether the keyring holds a password for each."""
+    """The profiles, and whether the keyring holds a password for each.
+
+    \b
+    Example:
+      veeam-em profile list -o json
+    """
 
     async def body(out: Output) -> int:
         path = config.config_path()
@@ -133,7 +143,12 @@ def profile_list() -> int:
 @click.option("--timeout", type=float, help="seconds per request")
 @output_options
 def profile_add(name: str, **settings: Any) -> int:
-    """Write (or replace) a profile; its password is not asked for here."""
+    """Write (or replace) a profile; its password is not asked for here.
+
+    \b
+    Example:
+      veeam-em profile add prod --url https://em.example:9398 --user 'CORP\\bot'
+    """
 
     async def body(out: Output) -> int:
         path = config.config_path()
@@ -149,7 +164,12 @@ def profile_add(name: str, **settings: Any) -> int:
 @click.argument("name")
 @output_options
 def profile_remove(name: str) -> int:
-    """Remove a profile from the file."""
+    """Remove a profile from the file.
+
+    \b
+    Example:
+      veeam-em profile remove lab
+    """
     from .exits import UsageError
 
     async def body(out: Output) -> int:
@@ -168,7 +188,12 @@ def profile_remove(name: str) -> int:
 )
 @output_options
 def profile_set_password(name: str, password: str) -> int:
-    """Store the profile's password in the system keyring (the keyring extra)."""
+    """Store the profile's password in the system keyring (the keyring extra).
+
+    \b
+    Example:
+      veeam-em profile set-password prod      # asks twice, or reads VEEAM_EM_PASSWORD
+    """
 
     async def body(out: Output) -> int:
         p = config.load_profile(config.config_path(), name)
