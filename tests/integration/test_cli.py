@@ -380,3 +380,10 @@ def test_an_untrusted_certificate_gets_the_ca_file_hint(
         assert code == 1 and "certificate verify failed" in err and "--ca-file" in err
         code, doc = run_json("jobs", "list", "--ca-file", str(sim.ca_file))
         assert code == 0 and len(doc["items"]) == 2
+
+
+def test_a_job_named_twice_is_started_once(sim: EMSimulator) -> None:
+    job = backups(sim)[0]
+    code, doc = run_json("jobs", "start", "Job 0000", job.id, "Job 000[01]")  # type: ignore[attr-defined]
+    assert code == 0 and [r["job"]["name"] for r in doc["results"]] == ["Job 0000", "Job 0001"]
+    assert sim.counters.requests["POST /api/jobs/{id}"] == 2

@@ -52,7 +52,8 @@ async def select(
     group: Group, given: tuple[str, ...], every: bool = False, name_like: str | None = None
 ) -> list[Any]:
     """The job entities named by ids, names or ``*`` patterns, or all of them
-    (``--all``, narrowed by ``--name-like``), read with one query."""
+    (``--all``, narrowed by ``--name-like``), read with one query. A job named
+    twice (by a name and a pattern, say) is taken once: it must not be started twice."""
     if not every and not given:
         raise UsageError("name at least one job (id or name), or use --all")
     if every and given:
@@ -75,7 +76,7 @@ async def select(
         if not matches:
             raise JobNotFoundError(f"no job is named {text!r}")
         found.extend(matches)
-    return found
+    return list({job.id: job for job in found}.values())
 
 
 def _entry(group: Group, job: Any) -> dict[str, Any]:

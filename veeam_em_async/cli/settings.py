@@ -100,12 +100,13 @@ def connection_options(command: F) -> F:
     return command
 
 
-def settings(ctx: click.Context, env: dict[str, str] | None = None) -> Settings:
+def settings(ctx: click.Context, *, use_profile: bool = True) -> Settings:
     """The options given anywhere on the command line or in the environment,
-    over the profile's, over the defaults."""
+    over the profile's (unless the command needs no EM), over the defaults."""
     given = {name: value for name, (value, _rank) in ctx.meta.get(_GIVEN, {}).items()}
-    path = config.config_path(env)
-    profile = config.load_profile(path, given.get("profile"))
+    profile = {}
+    if use_profile:
+        profile = config.load_profile(config.config_path(), given.get("profile"))
     merged = {**DEFAULTS, **profile, **given}
     if merged["output"] not in ("table", "wide", "json"):
         raise UsageError(f"output must be table, wide or json, not {merged['output']!r}")
@@ -180,13 +181,16 @@ async def _interruptible(coro: Coroutine[Any, Any, int]) -> int:
 
 
 def execute(
-    ctx: click.Context, command: str, body: Callable[[Settings, Output], Coroutine[Any, Any, int]]
+    ctx: click.Context,
+    command: str,
+    body: Callable[[Settings, Output], Coroutine[Any, Any, int]],
+    use_profile: bool = True,
 ) -> int:
     """Run one command: its exit status, one JSON document in JSON mode, and
     every error as one line on stderr (with a hint when one helps)."""
     stream = ctx.obj.get("stream") if ctx.obj else None
     try:
-        s = settings(ctx)
+        s = settings(ctx, use_profile=use_profile)
     except UsageError as exc:
         click.echo(f"error: {exc}", err=True)
         return exit_code(exc)
@@ -229,5 +233,6 @@ def _silence_stdout() -> None:
 
 
 def execute_local(command: str, body: Callable[[Output], Coroutine[Any, Any, int]]) -> int:
-    """:func:`execute` for a command that needs no EM (the demo, profiles)."""
-    return execute(click.get_current_context(), command, lambda _s, out: body(out))
+    """:func:`execute` for a command that needs no EM (the demo, profiles): a
+    broken or missing profile does not stop it."""
+    return execute(click.get_current_context(), command, lambda _s, out: body(out), False)
