@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from ..bulk import ActionOutcome, RunOutcome
+from ..bulk import Accepted, ActionOutcome, RunOutcome
 from ..client import EnterpriseManager
 from ..errors import RunFailedError, RunTimeoutError, TaskFailedError, TaskTimeoutError
 from ..ids import entity_id
@@ -144,7 +144,7 @@ def _run_status(outcome: RunOutcome[Any]) -> str:
     return "timeout" if isinstance(outcome.error, RunTimeoutError) else "error"
 
 
-def _totals(out: Output, entries: list[dict[str, Any]], verb: str, copy_hint: bool) -> int:
+def _totals(out: Output, entries: list[dict[str, Any]], copy_hint: bool) -> int:
     """The totals of a bulk command, in the JSON and as its last line; its exit status."""
     skipped = sum(1 for e in entries if e["status"] == "skipped")
     failed = sum(1 for e in entries if e["status"] in ("failed", "error", "timeout"))
@@ -156,13 +156,15 @@ def _totals(out: Output, entries: list[dict[str, Any]], verb: str, copy_hint: bo
         "skipped": skipped,
     }
     why = " (backup copy jobs: --copy-jobs sync syncs them)" if copy_hint and skipped else ""
-    out.line(f"Totals: {len(entries)} jobs, {ok} {verb}, {failed} failed, {skipped} skipped{why}")
+    out.line(f"Totals: {len(entries)} jobs, {ok} ok, {failed} failed, {skipped} skipped{why}")
     if len(entries) == 1:
         return FAILED if failed else OK
     return bulk_status(ok, failed)
 
 
-def _tracker(out: Output, group: Group, jobs: list[Any], action: str, **more: Any) -> Any:
+def _tracker(
+    out: Output, group: Group, jobs: list[Any], action: str, **more: Any
+) -> tuple[list[dict[str, Any]], Accepted]:
     """The ``accepted`` callback: the entry of each job EM accepted gets its task
     id at once, and the terminal sees it (stderr)."""
     entries = [{**_entry(group, job), **more} for job in jobs]
@@ -212,7 +214,7 @@ async def act(
             for e in entries
         ],
     )  # fmt: skip
-    return _totals(out, entries, "ok", bool(options))
+    return _totals(out, entries, bool(options))
 
 
 async def vm_reasons(em: EnterpriseManager, session: Any) -> list[str]:
@@ -254,4 +256,4 @@ async def run(
             for e in entries
         ],
     )  # fmt: skip
-    return _totals(out, entries, "ok", bool(options))
+    return _totals(out, entries, bool(options))
