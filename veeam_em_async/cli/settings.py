@@ -30,8 +30,6 @@ from .output import Mode, Output
 F = TypeVar("F", bound=Callable[..., Any])
 _GIVEN = "veeam_em.given"
 
-DEFAULTS: dict[str, Any] = {"timeout": 60.0, "max_connections": 20, "output": "table"}
-
 
 @attrs.frozen
 class Settings:
@@ -107,8 +105,8 @@ def settings(ctx: click.Context, *, use_profile: bool = True) -> Settings:
     profile = {}
     if use_profile:
         profile = config.load_profile(config.config_path(), given.get("profile"))
-    merged = {**DEFAULTS, **profile, **given}
-    if merged["output"] not in ("table", "wide", "json"):
+    merged = {**profile, **given}  # the defaults are Settings'
+    if merged.get("output", "table") not in ("table", "wide", "json"):
         raise UsageError(f"output must be table, wide or json, not {merged['output']!r}")
     values: dict[str, Any] = {
         field.name: merged.get(field.name, field.default) for field in attrs.fields(Settings)
