@@ -8,10 +8,11 @@ import json
 from collections.abc import Iterator
 from typing import ClassVar
 
+import jsonschema
 import pytest
 
 from tests.cli_support import SimulatorThread, env_for, run, run_json
-from veeam_em_async.cli.schema import SCHEMAS
+from veeam_em_async.cli.schema import SCHEMAS, SESSION_LINE
 from veeam_em_async.simulator import EMSimulator
 
 COPY_TYPES = ("BackupCopy", "ImmediateBackupCopy")
@@ -289,6 +290,8 @@ def test_sessions_status_repositories_and_tasks(sim: EMSimulator) -> None:
     code, out = run("sessions", "watch", "--since", "1h", "--count", "3", "--interval", "0.05",
                     "-o", "json")  # fmt: skip
     lines = [json.loads(line) for line in out.splitlines()]
+    for line in lines:  # JSON Lines: each one a session
+        jsonschema.validate(line, SESSION_LINE)
     assert code == 0 and {line["job_name"] for line in lines} == {j.name for j in jobs}  # type: ignore[attr-defined]
     code, doc = run_json("jobs", "status")
     assert code == 1 and len(doc["items"]) == 12
@@ -387,3 +390,40 @@ def test_a_job_named_twice_is_started_once(sim: EMSimulator) -> None:
     code, doc = run_json("jobs", "start", "Job 0000", job.id, "Job 000[01]")  # type: ignore[attr-defined]
     assert code == 0 and [r["job"]["name"] for r in doc["results"]] == ["Job 0000", "Job 0001"]
     assert sim.counters.requests["POST /api/jobs/{id}"] == 2
+
+
+def test_a_bug_is_one_line_unless_debugging(
+    sim: EMSimulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from veeam_em_async.cli import jobs
+
+    async def broken(*_args: object) -> int:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(jobs, "list_jobs", broken)
+    code, doc = run_json("jobs", "list")
+    assert code == 1 and doc["error"]["message"] == "RuntimeError: a bug"
+    err = capsys.readouterr().err
+    assert "VEEAM_EM_DEBUG=1" in err and "Traceback" not in err
+    monkeypatch.setenv("VEEAM_EM_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="a bug"):
+        run("jobs", "list")
+
+
+def test_a_keyring_that_refuses_is_a_usage_error(
+    sim: EMSimulator, monkeypatch: pytest.MonkeyPatch, tmp_path: object,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    import keyring
+    from keyring.backends.fail import Keyring as NoKeyring
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(NoKeyring())
+    try:
+        monkeypatch.setenv("VEEAM_EM_CONFIG", f"{tmp_path}/config.ini")
+        assert run("profile", "add", "lab", "--url", sim.url, "--user", sim.username)[0] == 0
+        code, _ = run("profile", "set-password", "lab")
+        err = capsys.readouterr().err
+        assert code == 2 and "keyring refused" in err and sim.password not in err
+    finally:
+        keyring.set_keyring(previous)

@@ -150,4 +150,7 @@ def store_password(url: str, user: str, password: str) -> None:
         raise UsageError(
             "storing a password needs the keyring: pip install 'veeam_em_async[keyring]'"
         )
-    keyring.set_password(f"{KEYRING_SERVICE}:{url}", user, password)
+    try:
+        keyring.set_password(f"{KEYRING_SERVICE}:{url}", user, password)
+    except Exception as exc:  # no usable backend: say so, without the password
+        raise UsageError(f"the keyring refused the password: {type(exc).__name__}") from None

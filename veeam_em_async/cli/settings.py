@@ -147,6 +147,10 @@ def connect(s: Settings, out: Output) -> EnterpriseManager:
     )  # fmt: skip
 
 
+#: What an error no command expects (a bug) says, instead of a traceback.
+_BUG_HINT = "this is a bug in veeam-em; VEEAM_EM_DEBUG=1 shows its traceback"
+
+
 class UserInterruptError(Exception):
     """Ctrl-C (SIGINT) cancelled the command."""
 
@@ -197,7 +201,7 @@ def execute(
     try:
         code = asyncio.run(_interruptible(body(s, out)))
     except (UserInterruptError, KeyboardInterrupt):
-        out.note("interrupted: what EM accepted keeps running there (see the ids above)")
+        out.note("interrupted: what EM accepted keeps running there (its task ids are printed)")
         out.finish(INTERRUPTED, interrupted=True)
         return INTERRUPTED
     except BrokenPipeError:
@@ -205,15 +209,19 @@ def execute(
         # do. Every job action in flight was cancelled with the call that wrote.
         _silence_stdout()
         return 1
-    except (UsageError, JobNotFoundError, VeeamEMError, ValueError, OSError) as exc:
-        code = exit_code(exc)
-        help_text = hint(exc, s.url)
-        out.note(f"error: {message(exc)}")
+    except Exception as exc:
+        expected = isinstance(
+            exc, (UsageError, JobNotFoundError, VeeamEMError, ValueError, OSError)
+        )
+        if not expected and os.environ.get("VEEAM_EM_DEBUG"):
+            raise
+        text = message(exc) if expected else f"{type(exc).__name__}: {exc}"
+        help_text = hint(exc, s.url) if expected else _BUG_HINT
+        out.note(f"error: {text}")
         if help_text:
             out.note(f"hint: {help_text}")
-        out.finish(
-            code, error={"type": type(exc).__name__, "message": message(exc), "hint": help_text}
-        )
+        code = exit_code(exc)
+        out.finish(code, error={"type": type(exc).__name__, "message": text, "hint": help_text})
         return code
     out.finish(code)
     return code
