@@ -16,6 +16,8 @@ import pytest
 import pytest_asyncio
 from aioresponses import aioresponses
 
+from tests.fakes import FakeClock
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 BASE = "https://em.test:9398"
@@ -31,6 +33,12 @@ LOGON_SESSION_ID = "15a3fc97-0325-4119-b789-5c0367c6c565"
 
 LOGON_URL = re.compile(r"^https://em\.test:9398/api/sessionMngr/\?v=latest$")
 LOGOFF_URL = f"{API}/logonSessions/{LOGON_SESSION_ID}"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The one time source of a test's client and simulator (see ``fakes.sim_on``)."""
+    return FakeClock(start=0.0)
 
 
 def fixture_bytes(name: str) -> bytes:

@@ -42,6 +42,13 @@ class FakeClock:
         return sum(self.sleeps)
 
 
+def sim_on(clock: FakeClock, **options: Any) -> EMSimulator:
+    """An ``EMSimulator(**options)`` whose time is ``clock``'s (not started)."""
+    sim = EMSimulator(**options)
+    sim.state.clock = clock.now
+    return sim
+
+
 def sim_client(sim: EMSimulator, clock: FakeClock, **kwargs: Any) -> EnterpriseManager:
     """A client of the simulator, logging on as its user, on ``clock``."""
     return EnterpriseManager(sim.url, sim.username, sim.password, clock=clock, **kwargs)

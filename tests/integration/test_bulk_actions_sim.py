@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakes import FakeClock, sim_client
+from tests.fakes import FakeClock, sim_client, sim_on
 from veeam_em_async import ActionOutcome, BadRequestError, EntityRef, Job
 from veeam_em_async.simulator import EMSimulator
 
@@ -17,14 +17,8 @@ COPY_TYPES = ("BackupCopy", "ImmediateBackupCopy")
 
 
 @pytest.fixture
-async def clock() -> FakeClock:
-    return FakeClock(start=0.0)
-
-
-@pytest.fixture
 async def sim(clock: FakeClock) -> AsyncIterator[EMSimulator]:
-    sim = EMSimulator(jobs=10, nas_jobs=1, agent_jobs=2, task_seconds=1, session_seconds=10)
-    sim.state.clock = clock.now
+    sim = sim_on(clock, jobs=10, nas_jobs=1, agent_jobs=2, task_seconds=1, session_seconds=10)
     async with sim:
         yield sim
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.fakes import FakeClock, sim_client
+from tests.fakes import FakeClock, sim_client, sim_on
 from veeam_em_async.simulator import EMSimulator
 from veeam_em_async.simulator.server import Faults
 from veeam_em_async.simulator.state import SimJob
@@ -39,9 +39,7 @@ class TickingClock(FakeClock):
 
 
 def simulator(clock: FakeClock, jobs: int = 20, **kwargs: object) -> EMSimulator:
-    sim = EMSimulator(jobs=jobs, nas_jobs=0, session_seconds=30, **kwargs)  # type: ignore[arg-type]
-    sim.state.clock = clock.now
-    return sim
+    return sim_on(clock, jobs=jobs, nas_jobs=0, session_seconds=30, **kwargs)
 
 
 def jobs_of(sim: EMSimulator) -> list[SimJob]:

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.fakes import FakeClock, sim_client
+from tests.fakes import FakeClock, sim_client, sim_on
 from veeam_em_async import (
     AgentBackupJob,
     ObjectInJob,
@@ -17,14 +17,8 @@ from veeam_em_async.simulator import EMSimulator
 
 
 @pytest.fixture
-async def clock() -> FakeClock:
-    return FakeClock(start=0.0)
-
-
-@pytest.fixture
 async def sim(clock: FakeClock) -> AsyncIterator[EMSimulator]:
-    sim = EMSimulator(jobs=4, nas_jobs=1, agent_jobs=3, task_seconds=1, session_seconds=10)
-    sim.state.clock = clock.now
+    sim = sim_on(clock, jobs=4, nas_jobs=1, agent_jobs=3, task_seconds=1, session_seconds=10)
     async with sim:
         yield sim
 

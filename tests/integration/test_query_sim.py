@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.fakes import FakeClock, sim_client
+from tests.fakes import FakeClock, sim_client, sim_on
 from veeam_em_async import (
     BackupJobSession,
     BackupTaskSession,
@@ -25,14 +25,8 @@ from veeam_em_async.simulator import EMSimulator
 
 
 @pytest.fixture
-async def clock() -> FakeClock:
-    return FakeClock(start=0.0)
-
-
-@pytest.fixture
 async def sim(clock: FakeClock) -> AsyncIterator[EMSimulator]:
-    sim = EMSimulator(jobs=40, nas_jobs=3, task_seconds=1, session_seconds=10)
-    sim.state.clock = clock.now
+    sim = sim_on(clock, jobs=40, nas_jobs=3, task_seconds=1, session_seconds=10)
     async with sim:
         yield sim
 
@@ -71,8 +65,7 @@ async def test_break_after_the_first_item_costs_one_request(
 async def test_without_a_page_size_em_pages_by_100_and_every_page_is_read(
     clock: FakeClock,
 ) -> None:
-    sim = EMSimulator(jobs=250, nas_jobs=0)
-    sim.state.clock = clock.now
+    sim = sim_on(clock, jobs=250, nas_jobs=0)
     async with sim, sim_client(sim, clock) as em:
         refs = await em.query("Job", entities=False).all()
         assert len({ref.uid for ref in refs}) == 250
@@ -122,8 +115,7 @@ async def test_names_that_need_quoting_are_found_through_the_url(
 async def test_jobs_list_entities_reads_every_job_in_pages(
     clock: FakeClock,
 ) -> None:
-    sim = EMSimulator(jobs=450, nas_jobs=5)
-    sim.state.clock = clock.now
+    sim = sim_on(clock, jobs=450, nas_jobs=5)
     async with sim, sim_client(sim, clock) as em:
         jobs = await em.jobs.list(entities=True)
         assert len(jobs) == 450 and all(isinstance(j, Job) for j in jobs)

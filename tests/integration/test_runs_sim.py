@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.fakes import FakeClock, sim_client
+from tests.fakes import FakeClock, sim_client, sim_on
 from veeam_em_async import (
     BackupJobSession,
     EnterpriseManager,
@@ -27,17 +27,11 @@ TASKS = PollPolicy(initial_delay=1, min_interval=1, max_interval=1, jitter=0)
 RUNS = PollPolicy(initial_delay=5, min_interval=5, max_interval=5, jitter=0)
 
 
-@pytest.fixture
-async def clock() -> FakeClock:
-    return FakeClock(start=0.0)
-
-
 def simulator(clock: FakeClock, **kwargs: object) -> EMSimulator:
     options: dict[str, object] = {"jobs": 10, "nas_jobs": 2, "task_seconds": 2}
     options.setdefault("session_seconds", 100)
     options.update(kwargs)
-    sim = EMSimulator(**options)  # type: ignore[arg-type]
-    sim.state.clock = clock.now
+    sim = sim_on(clock, **options)
     return sim
 
 
