@@ -40,6 +40,12 @@ _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 _TASK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
+def looks_like_id(text: str) -> bool:
+    """Whether a caller's text is meant as an id (a UID or a UUID) rather than
+    a name; :func:`entity_id` then says whether it is a valid one."""
+    return text.lower().startswith("urn:") or bool(_UUID.match(text))
+
+
 def entity_id(value: JobLike | SessionLike | TaskSessionLike | Repository, kind: str) -> str:
     """The UUID of an entity of ``kind`` (``"Job"``, ``"NasJob"``, ``"BackupJobSession"``…)."""
     if isinstance(value, _WITH_UID):

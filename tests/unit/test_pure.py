@@ -153,3 +153,11 @@ def test_retry_policy_logon_pause_doubles_after_refusals_up_to_its_cap() -> None
     assert policy.resends(503, idempotent=True) and not policy.resends(503, idempotent=False)
     assert RetryPolicy(retry_refused_actions=True).resends(429, idempotent=False)
     assert not RetryPolicy(retry_refused_actions=True).resends(502, idempotent=False)
+
+
+def test_text_meant_as_an_id_is_told_from_a_name() -> None:
+    from veeam_em_async.ids import looks_like_id
+
+    assert looks_like_id("5658281f-625e-4627-89dd-d2a0c48be99e")
+    assert looks_like_id("urn:veeam:Job:not-a-uuid")  # meant as an id; entity_id refuses it
+    assert not looks_like_id("SQL Backup") and not looks_like_id("5658281f")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
-import re
 from typing import Any
 
 import attrs
@@ -20,11 +19,9 @@ import attrs
 from ..bulk import Accepted, ActionOutcome, RunOutcome
 from ..client import EnterpriseManager
 from ..errors import RunFailedError, RunTimeoutError, TaskFailedError, TaskTimeoutError
-from ..ids import entity_id
+from ..ids import entity_id, looks_like_id
 from .exits import FAILED, OK, JobNotFoundError, UsageError, bulk_status
 from .output import Output, job_summary, session_summary, task_summary, to_json
-
-_UUID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 
 
 @attrs.frozen
@@ -42,10 +39,6 @@ def group_of(em: EnterpriseManager, name: str) -> Group:
     if name == "agent-jobs":
         return Group(name, "Agent", em.agent_jobs)
     return Group(name, None, em.jobs)
-
-
-def looks_like_id(text: str) -> bool:
-    return text.lower().startswith("urn:") or bool(_UUID.fullmatch(text))
 
 
 async def select(
