@@ -10,7 +10,7 @@ from aiohttp import web
 
 from ..xmlio import parse_document
 from . import documents
-from .responses import error, not_found, xml
+from .responses import by_id, error, not_found, xml
 from .state import SimJob
 
 if TYPE_CHECKING:
@@ -25,10 +25,7 @@ def add_more_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
     state = sim.state
 
     def agent_job(request: web.Request) -> SimJob:
-        job = state.agent_jobs.get(request.match_info["id"].lower())
-        if job is None:
-            raise not_found("Agent job", request.match_info["id"])
-        return job
+        return by_id(state.agent_jobs, request, "Agent job")
 
     async def agent_jobs(request: web.Request) -> web.Response:
         refs = "".join(
@@ -72,19 +69,14 @@ def add_more_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
         return xml(f"<EntityReferences {documents.NS}>{refs}</EntityReferences>")
 
     async def repository(request: web.Request) -> web.Response:
-        repo = state.repositories.get(request.match_info["id"].lower())
-        if repo is None:
-            raise not_found("Repository", request.match_info["id"])
+        repo = by_id(state.repositories, request, "Repository")
         body = documents.repository(
             sim.api, repo.id, repo.name, repo.capacity, repo.free, repo.kind
         )
         return xml(body.replace("<Repository ", f"<Repository {documents.NS} ", 1))
 
     def vm_job(request: web.Request) -> SimJob:
-        job = state.jobs.get(request.match_info["id"].lower())
-        if job is None:
-            raise not_found("Job", request.match_info["id"])
-        return job
+        return by_id(state.jobs, request, "Job")
 
     async def includes(request: web.Request) -> web.Response:
         job = vm_job(request)

@@ -6,11 +6,16 @@ the rest), so an answer's content type and error shape cannot drift apart.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
 from aiohttp import web
 
 from . import documents
 
-__all__ = ["error", "not_found", "xml"]
+__all__ = ["by_id", "error", "not_found", "xml"]
+
+T = TypeVar("T")
 
 
 def xml(body: str, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -29,3 +34,12 @@ def not_found(what: str, ident: str) -> web.HTTPNotFound:
         text=documents.error(404, f"{what} {ident} was not found"),
         content_type="application/xml",
     )
+
+
+def by_id(table: Mapping[str, T], request: web.Request, what: str) -> T:
+    """The ``what`` (a job, a session…) the URL's ``{id}`` names, in ``table``
+    (keyed by lower-case id), or EM's 404 raised."""
+    found = table.get(request.match_info["id"].lower())
+    if found is None:
+        raise not_found(what, request.match_info["id"])
+    return found

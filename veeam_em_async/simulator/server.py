@@ -25,8 +25,8 @@ from . import documents
 from .more_routes import add_more_routes
 from .query_routes import add_query_routes
 from .query_types import job_ref_links
+from .responses import by_id
 from .responses import error as _error
-from .responses import not_found
 from .responses import xml as _xml
 from .session_routes import add_session_routes
 from .state import EMState, SimJob, SimSession, SimTask
@@ -371,11 +371,7 @@ class EMSimulator:
 
     def _find(self, table: dict[str, SimJob], request: web.Request) -> SimJob:
         """The job the URL names, or EM's 404 ``<Error>`` answer raised."""
-        job = table.get(request.match_info["id"].lower())
-        if job is None:
-            kind = "NAS job" if table is self.state.nas_jobs else "Job"
-            raise not_found(kind, request.match_info["id"])
-        return job
+        return by_id(table, request, "NAS job" if table is self.state.nas_jobs else "Job")
 
     async def _jobs(self, request: web.Request) -> web.Response:
         return _xml(self._refs(self.state.jobs.values(), "jobs", "JobReference"))

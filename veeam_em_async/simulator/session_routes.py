@@ -9,7 +9,7 @@ from aiohttp import web
 
 from . import documents
 from .job_sessions import SimJobSession
-from .responses import error, not_found, xml
+from .responses import by_id, error, not_found, xml
 
 if TYPE_CHECKING:
     from .server import EMSimulator
@@ -92,9 +92,7 @@ def add_session_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
         table = state.nas_jobs if nas else state.jobs
 
         async def sessions_of_job(request: web.Request) -> web.Response:
-            job = table.get(request.match_info["id"].lower())
-            if job is None:
-                raise not_found("NAS job" if nas else "Job", request.match_info["id"])
+            job = by_id(table, request, "NAS job" if nas else "Job")
             now = state.clock()
             runs = [state.job_sessions[s] for s in job.sessions]
             return references([r for r in runs if r.listed(now)])
