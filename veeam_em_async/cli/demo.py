@@ -18,61 +18,34 @@ from ..client import EnterpriseManager
 from ..errors import RunFailedError
 from ..policies import PollPolicy
 from .exits import FAILED, OK
-from .output import Output
+from .output import Output, Progress
 
 DEMO_POLLING = PollPolicy(initial_delay=0.3, min_interval=0.2, max_interval=1.0, jitter=0.2)
 #: Failed runs listed by name under the summary; more are counted.
 SHOWN_FAILURES = 5
 
 
-class TwoBars:
-    """ "Starts accepted" and "Runs finished" on one live display (a terminal with
-    rich), or a line at each quarter of each."""
+class BarCounts:
+    """Moves the demo's two bars: starts EM accepted, and runs that ended, summed
+    over the three kinds' ``run_many`` calls (each counts only its own)."""
 
-    def __init__(self, out: Output, total: int) -> None:
-        self.out, self.total = out, total
+    ACCEPTED, FINISHED = "Starts accepted", "Runs finished"
+
+    def __init__(self, bars: Progress) -> None:
+        self.bars = bars
         self.accepted = 0
         self.finished: dict[str, int] = {}
-        self._live: Any = None
-        self._quarters = {"accepted": 1, "finished": 1}
-
-    def __enter__(self) -> TwoBars:
-        if self.out.console is not None and self.out.is_terminal:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-            self._live = Progress(
-                "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), console=self.out.console,
-            )  # fmt: skip
-            self._live.__enter__()
-            self._bars = {
-                "accepted": self._live.add_task("Starts accepted", total=self.total),
-                "finished": self._live.add_task("Runs finished  ", total=self.total),
-            }
-        return self
-
-    def _show(self, which: str, done: int) -> None:
-        if self._live is not None:
-            self._live.update(self._bars[which], completed=done)
-        elif done * 4 >= self._quarters[which] * self.total:
-            self._quarters[which] = done * 4 // self.total + 1
-            label = "Starts accepted" if which == "accepted" else "Runs finished"
-            self.out.line(f"{label}: {done}/{self.total}")
 
     def on_accepted(self, _job: Any, _run: Any) -> None:
         self.accepted += 1
-        self._show("accepted", self.accepted)
+        self.bars.move(self.ACCEPTED, self.accepted)
 
     def on_finished(self, kind: str) -> Any:
         def report(done: int, _total: int) -> None:
             self.finished[kind] = done
-            self._show("finished", sum(self.finished.values()))
+            self.bars.move(self.FINISHED, sum(self.finished.values()))
 
         return report
-
-    def __exit__(self, *exc: object) -> None:
-        if self._live is not None:
-            self._live.__exit__(None, None, None)
 
 
 def tally(
@@ -119,7 +92,8 @@ async def run_demo(out: Output, options: dict[str, Any]) -> int:
                 f"{len(kinds)} jobs", ["Kind", "Type", "Jobs"],
                 [(k, t, n) for (k, t), n in jobs_by_type.items()],
             )  # fmt: skip
-            with TwoBars(out, len(kinds)) as bars:
+            with out.progress(BarCounts.ACCEPTED, BarCounts.FINISHED, total=len(kinds)) as progress:
+                bars = BarCounts(progress)
                 vm_runs, nas_runs, agent_runs = await asyncio.gather(
                     em.jobs.run_many(vm, copy_jobs="sync", accepted=bars.on_accepted,
                                      progress=bars.on_finished("VM")),

@@ -186,7 +186,7 @@ async def act(
     group = group_of(em, group_name)
     entries, accepted = _tracker(out, group, jobs, action)
     options = _copy_jobs(group, action, copy_jobs)
-    with out.progress(f"{action} jobs", len(jobs)) as progress:
+    with out.progress(f"{action} jobs", total=len(jobs)) as progress:
         outcomes = await group.resource.act_many(
             action, jobs, None, wait,
             progress=progress if len(jobs) > 1 else None, timeout=wait_timeout,
@@ -227,7 +227,7 @@ async def run(
     group = group_of(em, group_name)
     entries, accepted = _tracker(out, group, jobs, action, session=None, result=None, vm_reasons=[])
     options = _copy_jobs(group, action, copy_jobs)
-    with out.progress("runs finished", len(jobs)) as progress:
+    with out.progress("runs finished", total=len(jobs)) as progress:
         outcomes = await group.resource.run_many(
             jobs, action=action, progress=progress, timeout=run_timeout,
             follow_retries=follow_retries, accepted=accepted, **options,

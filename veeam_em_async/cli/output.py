@@ -182,8 +182,9 @@ class Output:
         for row in cells:
             print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)), file=self.stream)
 
-    def progress(self, description: str, total: int) -> Progress:
-        return Progress(self, description, total)
+    def progress(self, *labels: str, total: int) -> Progress:
+        """One bar per label (at least one), each out of ``total``."""
+        return Progress(self, labels, total)
 
 
 def _raise_broken_pipe() -> None:
@@ -191,14 +192,16 @@ def _raise_broken_pipe() -> None:
 
 
 class Progress:
-    """A live bar on a terminal with rich; otherwise a line at each quarter;
-    nothing in JSON mode. ``bar(done, total)`` moves it."""
+    """Live bars on a terminal with rich; otherwise a line at each quarter of
+    each bar; nothing in JSON mode. ``progress(done, total)`` moves the first
+    bar (a bulk call's ``progress`` callback); ``progress.move(label, done)``
+    any of them."""
 
-    def __init__(self, out: Output, description: str, total: int) -> None:
-        self.out, self.description, self.total = out, description, total
+    def __init__(self, out: Output, labels: Sequence[str], total: int) -> None:
+        self.out, self.labels, self.total = out, tuple(labels), total
         self._bar: Any = None
-        self._task: Any = None
-        self._next_quarter = 1
+        self._tasks: dict[str, Any] = {}
+        self._next_quarter = dict.fromkeys(self.labels, 1)
 
     def __enter__(self) -> Progress:
         if self.out.console is not None and self.out.is_terminal and not self.out.json_mode:
@@ -212,15 +215,20 @@ class Progress:
                 console=self.out.console,
             )
             self._bar.__enter__()
-            self._task = self._bar.add_task(self.description, total=self.total)
+            for label in self.labels:
+                self._tasks[label] = self._bar.add_task(label, total=self.total)
         return self
 
     def __call__(self, done: int, total: int) -> None:
+        self.move(self.labels[0], done, total)
+
+    def move(self, label: str, done: int, total: int | None = None) -> None:
+        total = self.total if total is None else total
         if self._bar is not None:
-            self._bar.update(self._task, completed=done, total=total)
-        elif not self.out.json_mode and total and done * 4 >= self._next_quarter * total:
-            self._next_quarter = done * 4 // total + 1
-            self.out.line(f"{self.description}: {done}/{total}")
+            self._bar.update(self._tasks[label], completed=done, total=total)
+        elif not self.out.json_mode and total and done * 4 >= self._next_quarter[label] * total:
+            self._next_quarter[label] = done * 4 // total + 1
+            self.out.line(f"{label}: {done}/{total}")
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
