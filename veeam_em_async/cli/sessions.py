@@ -126,8 +126,9 @@ async def session_stop(out: Output, em: EnterpriseManager, ident: str) -> int:
 
 
 async def job_status(out: Output, em: EnterpriseManager, since: str) -> int:
-    """The last result of every job: ``GET /jobs`` for the names, then
-    ``last_results`` (three queries for the whole installation)."""
+    """The last result of every job: the job entities for names and types (one
+    query per 200 jobs), then ``last_results`` (which lists the jobs again, as
+    references, and reads the sessions: three queries)."""
     refs = sorted(await em.jobs.list(entities=True), key=lambda r: r.name or "")
     last = await em.jobs.last_results(since=parse_since(since))
     items = [{"job": job_summary(ref), "last": session_summary(last.get(ref.uid))} for ref in refs]
