@@ -44,9 +44,7 @@ class FakeClock:
 
 def sim_on(clock: FakeClock, **options: Any) -> EMSimulator:
     """An ``EMSimulator(**options)`` whose time is ``clock``'s (not started)."""
-    sim = EMSimulator(**options)
-    sim.state.clock = clock.now
-    return sim
+    return EMSimulator(clock=clock.now, **options)
 
 
 def sim_client(sim: EMSimulator, clock: FakeClock, **kwargs: Any) -> EnterpriseManager:

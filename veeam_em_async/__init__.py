@@ -2,6 +2,7 @@
 
 import logging
 
+from .bodies import BodyBudget
 from .bulk import ActionOutcome, RunOutcome
 from .client import EnterpriseManager
 from .clock import Clock, LoopClock
@@ -9,6 +10,7 @@ from .errors import (
     APIError,
     AuthenticationError,
     BadRequestError,
+    BodyBudgetExceededError,
     ClientClosedError,
     InvalidIdentifierError,
     NotFoundError,
@@ -19,15 +21,19 @@ from .errors import (
     RunTimeoutError,
     ServerError,
     TaskFailedError,
+    TaskLostError,
     TaskTimeoutError,
     TransportError,
     UnsupportedVersionError,
     VeeamEMError,
 )
+from .feed import SessionFeed
 from .filters import F, Filter
 from .handles import Task
 from .models import (
     AgentBackupJob,
+    AgentJob,
+    ApiRoot,
     BackupJobSession,
     BackupTaskSession,
     EntityRef,
@@ -44,6 +50,7 @@ from .models import (
     Repository,
     SessionResult,
     SessionState,
+    SupportedVersion,
     TaskInfo,
     TaskResult,
     TaskState,
@@ -52,7 +59,10 @@ from .models import (
 )
 from .models.requests import JobCloneSpec, JobEdit
 from .policies import RUN_POLL_POLICY, PollPolicy, RetryPolicy
+from .query import Query
 from .runs import JobRun
+from .sansio import TransportStats
+from .session_source import JobSession
 
 __version__ = "0.2.0"
 
@@ -62,57 +72,67 @@ __version__ = "0.2.0"
 logging.getLogger("veeam_em_async").addHandler(logging.NullHandler())
 
 __all__ = [
-    "AgentBackupJob",
-    "ObjectInJob",
-    "Repository",
-    "UnknownJobInfo",
-    "ActionOutcome",
-    "F",
-    "Filter",
-    "JobRun",
     "RUN_POLL_POLICY",
-    "RunFailedError",
-    "RunOutcome",
-    "RunTimeoutError",
-    "JobCloneSpec",
-    "JobEdit",
-    "Task",
     "APIError",
+    "ActionOutcome",
+    "AgentBackupJob",
+    "AgentJob",
+    "ApiRoot",
     "AuthenticationError",
     "BackupJobSession",
     "BackupTaskSession",
     "BadRequestError",
+    "BodyBudget",
+    "BodyBudgetExceededError",
     "ClientClosedError",
     "Clock",
     "EnterpriseManager",
     "EntityRef",
     "ErrorInfo",
+    "F",
+    "Filter",
     "InvalidIdentifierError",
-    "UnsupportedVersionError",
     "Job",
+    "JobCloneSpec",
+    "JobEdit",
+    "JobRun",
+    "JobSession",
     "JobType",
     "Link",
     "LogonSession",
     "LoopClock",
     "NasJob",
     "NotFoundError",
+    "ObjectInJob",
     "PermissionDeniedError",
     "Platform",
     "PollPolicy",
+    "Query",
     "ReplicaJobSession",
     "ReplicaTaskSession",
+    "Repository",
     "ResponseParseError",
     "ResponseTooLargeError",
     "RetryPolicy",
+    "RunFailedError",
+    "RunOutcome",
+    "RunTimeoutError",
     "ServerError",
+    "SessionFeed",
     "SessionResult",
     "SessionState",
+    "SupportedVersion",
+    "Task",
     "TaskFailedError",
     "TaskInfo",
+    "TaskLostError",
     "TaskResult",
     "TaskState",
     "TaskTimeoutError",
     "TransportError",
+    "TransportStats",
+    "UnknownJobInfo",
+    "UnsupportedVersionError",
     "VeeamEMError",
     "__version__",
     "from_xml",

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from .bodies import BodyBudget
 from .clock import Clock, as_clock
 from .handles import TaskWatcher
 from .models import (
@@ -86,6 +87,10 @@ class EnterpriseManager(QueryMethods):
             ``now`` callable with a ``sleep`` coroutine function is still accepted.)
         max_body_bytes: the bound on each response body, decompressed: a larger
             one raises :class:`ResponseTooLargeError` and is not read further.
+        body_budget: the bound on the bytes of all bodies being read at once
+            (:class:`BodyBudget`, 128 MiB by default, one per client). Give
+            several clients one budget to bound them together; a body that
+            would pass it raises :class:`BodyBudgetExceededError`.
     """
 
     def __init__(
@@ -105,6 +110,7 @@ class EnterpriseManager(QueryMethods):
         sleep: Callable[[float], Awaitable[None]] | None = None,
         clock: Clock | Callable[[], float] | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
+        body_budget: BodyBudget | None = None,
     ) -> None:
         self.clock = as_clock(clock, sleep)
         sender = AiohttpSender(
@@ -113,6 +119,7 @@ class EnterpriseManager(QueryMethods):
             timeout=timeout,
             session=session,
             max_body_bytes=max_body_bytes,
+            body_budget=body_budget,
         )
         self._transport = Transport(
             url, username, password, sender,
@@ -146,6 +153,7 @@ class EnterpriseManager(QueryMethods):
         runs.sessions.update(
             BackupJobSession=self.backup_sessions, ReplicaJobSession=self.replica_sessions
         )
+        runs.jobs.update(Job=self.jobs, NasJob=self.nas_jobs, AgentBackupJob=self.agent_jobs)
 
     def __repr__(self) -> str:
         state = (

@@ -7,14 +7,20 @@ exception says the status, and what the body said when it said anything.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
-from .errors import APIError, ResponseParseError, error_class, reason_phrase
+from .errors import APIError, ResponseParseError, TaskLostError, error_class, reason_phrase
 from .models import ErrorInfo, from_xml
 
 __all__ = ["api_error"]
 
 _HINT_CHARS = 120
+
+# A real EM's answer to GET /tasks/{id} for a task of an earlier logon session:
+# HTTP 500, "There is no backup task with id [task-297] in current rest session"
+# (quoted by a production integration that polls EM tasks; see docs/reliability.md).
+_LOST_TASK = re.compile(r"no\s.*?\btask with id \[([^\]]+)\][^.]*\bsession", re.I)
 
 
 def _describe(body: bytes | bytearray) -> tuple[str | None, str | None]:
@@ -45,6 +51,9 @@ def api_error(
     a refused logon); ``default`` is the text when EM sent no message.
     """
     message, excerpt = _describe(body)
+    lost = _LOST_TASK.search(message) if message is not None and status >= 500 else None
+    if lost is not None:
+        return TaskLostError(status, message or "", url, lost.group(1))
     if message is None:
         message = default or reason_phrase(status)
         if 300 <= status < 400:

@@ -19,6 +19,7 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "BadRequestError",
+    "BodyBudgetExceededError",
     "ClientClosedError",
     "InvalidIdentifierError",
     "NotFoundError",
@@ -29,6 +30,7 @@ __all__ = [
     "RunTimeoutError",
     "ServerError",
     "TaskFailedError",
+    "TaskLostError",
     "TaskTimeoutError",
     "TransportError",
     "VeeamEMError",
@@ -101,6 +103,19 @@ class ServerError(APIError):
     """5xx from EM."""
 
 
+class TaskLostError(NotFoundError):
+    """EM dropped the task with the logon session that created it (after a re-logon,
+    ``GET /tasks/{id}`` answers 500 "There is no backup task with id [task-297] in
+    current rest session"). Polling cannot cure it. The action was sent once and
+    may have run: its outcome is in what it acted on (a job's sessions)."""
+
+    def __init__(self, status: int, message: str, url: str, task_id: str) -> None:
+        self.task_id = task_id
+        why = f"EM dropped task {task_id} with the logon session that created it ({message})"
+        how = "the action was sent once; its outcome is in what it acted on (a job's sessions)"
+        super().__init__(status, f"{why}; {how}", url)
+
+
 class TransportError(VeeamEMError):
     """The request got no HTTP answer: refused, reset, TLS failure or timeout.
 
@@ -165,11 +180,21 @@ class ResponseTooLargeError(ResponseParseError):
     the limit, so a hostile server (a gzip bomb) costs at most that much memory.
     """
 
-    def __init__(self, limit: int, url: str | None = None) -> None:
+    def __init__(self, limit: int, url: str | None = None, why: str | None = None) -> None:
         self.limit = limit
         self.url = url
         where = f" from {url}" if url else ""
-        super().__init__(f"response body{where} exceeds the limit of {limit} bytes")
+        super().__init__(f"response body{where} {why or f'exceeds the limit of {limit} bytes'}")
+
+
+class BodyBudgetExceededError(ResponseTooLargeError):
+    """The bodies being read at once would pass the shared ``BodyBudget`` (many large
+    answers at once, or hostile ones). Not retried; its bytes are given back at once."""
+
+    def __init__(self, limit: int, held: int, url: str | None = None) -> None:
+        self.held = held
+        why = f"not read whole: bodies being read hold {held} of the shared {limit} bytes"
+        super().__init__(limit, url, f"{why} (body_budget)")
 
 
 class TaskFailedError(VeeamEMError):

@@ -7,7 +7,9 @@ watermark is the latest ``EndTime`` seen, so it moves on EM's clock, never
 ours. EM lists some runs late (it collects from the backup servers on its
 own schedule): a run that appears after later ones were yielded is still in
 the window if it ended within ``overlap`` of the watermark, and its UID not
-having been seen is what yields it, once. UIDs are remembered only while
+having been seen is what yields it, once. The overlap never reaches back
+before ``since`` (by default, the moment the feed was made): a run that ended
+before it is never yielded. UIDs are remembered only while
 their end is inside the window, so memory follows the runs of one overlap
 window, not the days the feed has been running.
 
@@ -67,6 +69,9 @@ class SessionFeed:
         self._clock = clock
         #: The latest EndTime seen (EM's clock); the window starts ``overlap`` before it.
         self.watermark = window_start(clock, timedelta(0) if since is None else since)
+        #: The floor: a run that ended before ``since`` is never yielded, overlap or not
+        #: (a bot restarted "from now" must not post the last 15 minutes again).
+        self.since = self.watermark
         self.results = tuple(results) if results else ()
         self.interval = interval
         self.overlap = overlap
@@ -87,7 +92,8 @@ class SessionFeed:
         return len(self._seen)
 
     def _filter(self) -> Filter:
-        ended = (F.State == "Stopped") & (F.EndTime >= self.watermark - self.overlap)
+        low = max(self.since, self.watermark - self.overlap)
+        ended = (F.State == "Stopped") & (F.EndTime >= low)
         return ended & one_of("Result", self.results) if self.results else ended
 
     async def poll(self) -> list[JobSession]:
@@ -103,7 +109,11 @@ class SessionFeed:
                 listed.extend(await query.all())
             finally:
                 self.queries += query.requests
-        fresh = [s for s in listed if s.uid and s.end_time and s.uid not in self._seen]
+        fresh = [
+            s
+            for s in listed
+            if s.uid and s.end_time and s.end_time >= self.since and s.uid not in self._seen
+        ]
         fresh.sort(key=_end_key)
         for session in fresh:
             assert session.uid is not None and session.end_time is not None

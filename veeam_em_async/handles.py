@@ -28,7 +28,8 @@ class Task:
     ``Result Success="false"`` (or an end state other than ``Finished`` with
     no result), :class:`TaskTimeoutError` when the timeout runs out (the task
     keeps running on EM), or the error that made polling impossible (for
-    example :class:`NotFoundError` if EM no longer knows it).
+    example :class:`TaskLostError`, a :class:`NotFoundError`, when EM dropped
+    the task with the logon session that created it after a re-logon).
 
     Only ``Running`` and ``OperationFinished`` keep a wait going:
     ``OperationFinished`` means the backup server is done but EM has not yet

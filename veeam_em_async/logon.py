@@ -81,7 +81,7 @@ class Logon:
         self.token: str | None = None
         self.generation = 0
         self.session: LogonSession | None = None
-        self._lock = asyncio.Lock()
+        self._attempt_task: asyncio.Task[LogonSession] | None = None
         self._closed = False
         self._last_relogon_at: float | None = None
         # The throttle: the last failed logon's error, and when the next may be tried.
@@ -90,8 +90,10 @@ class Logon:
         self._refusals = 0
 
     def close(self) -> None:
-        """No logon from now on (the client is closing)."""
+        """No logon from now on (the client is closing); one under way is stopped."""
         self._closed = True
+        if self._attempt_task is not None:
+            self._attempt_task.cancel()
 
     def _check_open(self) -> None:
         if self._closed:
@@ -103,11 +105,13 @@ class Logon:
 
     async def login(self) -> LogonSession:
         """Log on; within the pause after a failed logon, raise its error again
-        without sending the password."""
-        async with self._lock:
-            self._check_open()
+        without sending the password. Joins a logon already under way."""
+        self._check_open()
+        attempt = self._attempt_task
+        if attempt is None:
             self._raise_if_throttled()
-            return await self._attempt()
+            attempt = self._start_attempt()
+        return await self._join(attempt)
 
     async def relogon(self, generation: int, refused: APIError | None = None) -> None:
         """Log on again unless another request already did since ``generation``.
@@ -115,11 +119,16 @@ class Logon:
         ``refused`` is the 401 that asked for this. Re-logons are rate-bound: within
         ``logon_retry_interval`` of the last one, that 401 is raised instead (EM
         refuses the request, not the session, when a fresh session gets 401).
+
+        Every caller waits on one shared attempt, shielded from each caller's
+        cancellation: a caller that gives up (a bot's command timed out) leaves
+        the logon to finish for the others, and a cancelled wait is not a refusal.
         """
-        async with self._lock:
-            self._check_open()
-            if self.generation != generation:
-                return
+        self._check_open()
+        if self.generation != generation:
+            return
+        attempt = self._attempt_task
+        if attempt is None:
             self._raise_if_throttled()
             last = self._last_relogon_at
             if (
@@ -130,11 +139,37 @@ class Logon:
                 raise refused
             log.info("EM session expired; logging on again")
             self._last_relogon_at = self.clock.now()
-            await self._attempt()
+            attempt = self._start_attempt()
+        await self._join(attempt)
+
+    async def _join(self, attempt: asyncio.Task[LogonSession]) -> LogonSession:
+        """Wait for the shared attempt; cancelling this wait leaves it running."""
+        try:
+            return await asyncio.shield(attempt)
+        except asyncio.CancelledError:
+            if attempt.cancelled() and self._closed:  # close() stopped it, not our caller
+                raise ClientClosedError("the client was closed during the logon") from None
+            raise
+
+    def _start_attempt(self) -> asyncio.Task[LogonSession]:
+        """The one logon under way: a task of its own, so that it finishes (or
+        fails) for every waiter whatever happens to the caller that started it."""
+        loop = asyncio.get_running_loop()
+        attempt = loop.create_task(self._attempt(), name="veeam_em_async logon")
+        self._attempt_task = attempt
+
+        def done(task: asyncio.Task[LogonSession]) -> None:
+            if self._attempt_task is task:
+                self._attempt_task = None
+            if not task.cancelled():
+                task.exception()  # retrieved: its waiters (if any are left) got it
+
+        attempt.add_done_callback(done)
+        return attempt
 
     async def _attempt(self) -> LogonSession:
         """One logon (with the policy's retries for 503s and drops), recorded for
-        the throttle. The caller holds the lock."""
+        the throttle. Only one runs at a time (``_attempt_task``)."""
         started = self.clock.now()
         try:
             token, session = await self._post_logon()

@@ -5,8 +5,11 @@ a thousand ``GET …/{id}`` per tick. The watcher instead keeps one schedule;
 on each tick it takes every entry that is due and, when several are, asks EM
 once for all of them (``GET /tasks`` lists every task of the logon session;
 a query can name many job sessions), and fetches by id only what that answer
-lacks (after a re-logon, older tasks belong to the previous session and are
-not listed). Every pending entry the answer reports is updated and
+lacks. (After a re-logon, older tasks belong to the previous logon session:
+EM lists them no more and answers their ``GET /tasks/{id}`` with a 500 the
+source turns into :class:`~veeam_em_async.errors.TaskLostError`, which, like
+every error polling again cannot cure, settles the entry for all its waiters
+at once.) Every pending entry the answer reports is updated and
 rescheduled from now, due or not, so the whole set moves in step and later
 ticks serve all of it with one request.
 

@@ -7,7 +7,7 @@ from typing import Any, Optional, Protocol
 
 from .clock import Clock
 from .handles import Task
-from .models import JOB, NAS_JOB, RetryOptions, TaskInfo
+from .models import RetryOptions, TaskInfo
 from .policies import PollPolicy
 from .polling import Watcher
 from .session_source import JobSession, SessionSource, newest_session
@@ -26,6 +26,12 @@ class SessionActions(Protocol):
     async def stop(self, session: Any) -> Task: ...
 
 
+class JobOwner(Protocol):
+    """What a run asks of ``em.jobs`` / ``em.nas_jobs`` / ``em.agent_jobs``."""
+
+    async def retry_options(self, job: Any) -> RetryOptions | None: ...
+
+
 class RunContext:
     """What every run of one client shares: the transport, the run watcher, the
     clock, and the session resources (by session type) for ``stop`` and
@@ -38,16 +44,17 @@ class RunContext:
         self.watcher = watcher
         self.policy = policy
         self.sessions: dict[str, SessionActions] = {}
+        #: The job resources by the entity type of their UIDs (``Job``, ``NasJob``…).
+        self.jobs: dict[str, JobOwner] = {}
 
     async def retry_options(self, job_uid: str) -> RetryOptions | None:
-        """The job's ``RetryOptions`` (``GET /jobs/{id}?format=Entity``, or the NAS job)."""
-        kind, uuid = job_uid.split(":")[2:4]
-        path, doc = ("nas/jobs", NAS_JOB) if kind == "NasJob" else ("jobs", JOB)
-        response = await self.transport.request(
-            "GET", f"{path}/{uuid}", params={"format": "Entity"}
-        )
-        job = doc.parse(response.body)
-        return job.schedule_options.retry_options if job.schedule_options else None
+        """The job's ``RetryOptions``, read by the resource that owns the job
+        (``em.jobs``, ``em.nas_jobs`` or ``em.agent_jobs``, by the UID's type)."""
+        kind = job_uid.split(":")[2] if job_uid.count(":") >= 3 else ""
+        owner = self.jobs.get(kind)
+        if owner is None:
+            raise ValueError(f"no job resource reads {job_uid!r}")
+        return await owner.retry_options(job_uid)
 
     @property
     def clock(self) -> Clock:

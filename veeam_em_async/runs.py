@@ -10,7 +10,9 @@ Finding the session, the part that must never attach a run to an older one:
 
 1. Newer EM builds put a ``Link Rel="Related"`` to the session on the
    finished start task: that link names it.
-2. Otherwise the job's newest session was read *before* the start was sent
+2. Otherwise (or when EM dropped the start task with its logon session after
+   a re-logon: the start was accepted all the same), the job's newest session
+   was read *before* the start was sent
    (the baseline). After the task finished, the job's newest session is
    asked for again until it is one that is not the baseline and not older
    than it. EM may list a new run seconds late, so this keeps looking, within
@@ -29,9 +31,9 @@ import asyncio
 from collections.abc import Generator
 from typing import Any
 
-from .errors import RunFailedError, RunTimeoutError, TaskTimeoutError, VeeamEMError
+from .errors import RunFailedError, RunTimeoutError, TaskLostError, TaskTimeoutError, VeeamEMError
 from .handles import Task
-from .models import BackupTaskSession, ReplicaTaskSession
+from .models import BackupTaskSession, ReplicaTaskSession, TaskInfo
 from .policies import PollPolicy
 from .polling import DeadlinePassedError
 from .run_context import RetryOptionsLoader, RunContext, is_newer, look, related_session
@@ -80,6 +82,7 @@ class JobRun:
         self._retries_followed = 0
         self._final = False
         self._finding: asyncio.Lock | None = None
+        self._deadline: float | None = None  # of the latest wait(timeout=…), on the clock
         if session is not None:
             context.source.remember(session)
 
@@ -116,14 +119,33 @@ class JobRun:
         result = await self._context.sessions[self.kind].task_sessions(session)
         return result
 
-    async def stop(self) -> Task:
-        """``POST /backupSessions/{id}?action=stop`` (or ``/replicaSessions``)."""
-        session = await self._need_session()
+    async def stop(self, timeout: float | None = None) -> Task:
+        """``POST /backupSessions/{id}?action=stop`` (or ``/replicaSessions``).
+
+        Right after :meth:`JobsResource.run` the start may still be on its way to
+        the backup server, and EM lists the run's session only after that: the
+        stop first waits for the session, as ``await run`` finds it, within
+        ``timeout`` seconds (default: what is left of a running ``wait(timeout=…)``
+        of this run, else no bound), then sends the stop once. A session not
+        found in time raises :class:`RunTimeoutError` and nothing is sent.
+        """
+        if timeout is None and self._deadline is not None:
+            timeout = max(0.0, self._deadline - self._context.clock.now())
+        session = await self._need_session(wait=True, timeout=timeout)
         return await self._context.sessions[self.kind].stop(session)
 
-    async def _need_session(self) -> JobSession:
-        if self._uid is None and self.task is not None and self.task.done():
-            await self._find(None, self._context.policy, None, once=True)
+    async def _need_session(
+        self, *, wait: bool = False, timeout: float | None = None
+    ) -> JobSession:
+        """The run's session; with ``wait``, found within ``timeout`` (see :meth:`stop`),
+        else only if the start task has ended and EM lists it now."""
+        if self._uid is None and self.task is not None:
+            policy = self._context.policy
+            if wait:
+                deadline = None if timeout is None else self._context.clock.now() + timeout
+                await self._find(deadline, policy, timeout)
+            elif self.task.done():
+                await self._find(None, policy, None, once=True)
         if self._uid is None:
             raise VeeamEMError("EM has not listed this run's job session yet")
         session = self.session
@@ -138,6 +160,8 @@ class JobRun:
         """Wait for the run's final session (see the class)."""
         clock = self._context.clock
         deadline = None if timeout is None else clock.now() + timeout
+        if deadline is not None:
+            self._deadline = deadline  # a stop() meanwhile waits for the session as long
         policy = poll_policy or self._context.policy
         if self._uid is None:
             await self._find(deadline, policy, timeout)
@@ -200,10 +224,12 @@ class JobRun:
             clock = self._context.clock
             left = None if deadline is None else max(0.0, deadline - clock.now())
             try:
-                info = await self.task.wait(timeout=left)
+                info: TaskInfo | None = await self.task.wait(timeout=left)
             except TaskTimeoutError:
                 raise RunTimeoutError(timeout or 0.0, None, self._what()) from None
-            related = related_session(info)
+            except TaskLostError:  # EM dropped it with its logon session; the start stands
+                info = None
+            related = related_session(info) if info is not None else None
             if related is not None:
                 self.kind = session_kind(related)
                 self._uid = related

@@ -18,7 +18,7 @@ from typing import Protocol
 
 import aiohttp
 
-from .bodies import ACCEPT_ENCODING, CHUNK_BYTES, BodyDecoder
+from .bodies import ACCEPT_ENCODING, CHUNK_BYTES, BodyBudget, BodyDecoder
 from .errors import ClientClosedError, ResponseTooLargeError, TransportError
 from .sansio import TOKEN_HEADER, Response, SslSetting, TransportStats, ssl_setting
 from .slots import Slots
@@ -70,6 +70,7 @@ class AiohttpSender:
         session: aiohttp.ClientSession | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
         stats: TransportStats | None = None,
+        body_budget: BodyBudget | None = None,
     ) -> None:
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
@@ -79,6 +80,8 @@ class AiohttpSender:
             raise ValueError("max_body_bytes must be positive")
         self.max_connections = max_connections
         self.max_body_bytes = max_body_bytes
+        #: The bound on the bytes of every body being read at once (maybe shared).
+        self.body_budget = body_budget if body_budget is not None else BodyBudget()
         self.timeout = timeout
         self.stats = stats or TransportStats()
         self._ssl = ssl_setting(verify_ssl)
@@ -132,7 +135,7 @@ class AiohttpSender:
                 allow_redirects=False,
                 auto_decompress=False,  # bodies.py inflates, within the size bound
             ) as resp:
-                data = await _read_body(resp, self.max_body_bytes, url)
+                data = await _read_body(resp, self.max_body_bytes, url, self.body_budget)
                 status, resp_headers = resp.status, resp.headers
         except asyncio.TimeoutError:
             raise TransportError(
@@ -159,15 +162,22 @@ class AiohttpSender:
         self._session = None
 
 
-async def _read_body(resp: aiohttp.ClientResponse, limit: int, url: str) -> bytes | bytearray:
+async def _read_body(
+    resp: aiohttp.ClientResponse, limit: int, url: str, budget: BodyBudget
+) -> bytes | bytearray:
     """Read ``resp`` (opened with ``auto_decompress=False``) into at most ``limit``
-    bytes, stopping as soon as the decoded size passes the limit."""
-    decoder = BodyDecoder(resp.headers.get("Content-Encoding"), limit, url)
-    length = resp.content_length
-    if not decoder.compressed and length is not None:
-        if length > limit:
-            raise ResponseTooLargeError(limit, url)
-        return await resp.read()  # plain and announced within the limit: one read
-    async for chunk in resp.content.iter_chunked(CHUNK_BYTES):
-        decoder.feed(chunk)
-    return decoder.finish()
+    bytes, stopping as soon as the decoded size passes the limit or the bodies
+    being read at once would pass ``budget``."""
+    decoder = BodyDecoder(resp.headers.get("Content-Encoding"), limit, url, budget)
+    try:
+        length = resp.content_length
+        if not decoder.compressed and length is not None:
+            if length > limit:
+                raise ResponseTooLargeError(limit, url)
+            decoder.reserve(length)
+            return await resp.read()  # plain and announced within the limit: one read
+        async for chunk in resp.content.iter_chunked(CHUNK_BYTES):
+            decoder.feed(chunk)
+        return decoder.finish()
+    finally:
+        decoder.release()

@@ -14,6 +14,7 @@ from veeam_em_async import (
     UnsupportedVersionError,
 )
 from veeam_em_async.simulator import EMSimulator
+from veeam_em_async.simulator.job_sessions import vm_names
 
 
 @pytest.fixture
@@ -61,14 +62,30 @@ async def test_repositories_list_and_get(sim: EMSimulator, clock: FakeClock) -> 
 async def test_includes_add_and_remove(sim: EMSimulator, clock: FakeClock) -> None:
     async with sim_client(sim, clock) as em:
         job = (await em.jobs.list())[0]
-        assert await em.jobs.includes(job) == []
+        protected = vm_names(sim.state.jobs[job.id].name)
+        # A simulated job protects the VMs its runs report (issue 22: the README's
+        # snippet took objects[0] of a job that had none).
+        before = await em.jobs.includes(job)
+        assert [(i.name, i.order) for i in before] == [(vm, n) for n, vm in enumerate(protected)]
         await (await em.jobs.add_include(job, "urn:VMware:Vm:sim.vm-7", "vm-7", order=0))
         await (await em.jobs.add_include(job, "urn:VMware:Vm:sim.vm-8", "vm-8"))
         items = await em.jobs.includes(job)
-        assert [(i.name, i.order) for i in items] == [("vm-7", 0), ("vm-8", 1)]
+        assert [(i.name, i.order) for i in items][3:] == [("vm-7", 3), ("vm-8", 4)]
         assert all(isinstance(i, ObjectInJob) for i in items)
         await (await em.jobs.remove_include(job, items[0]))
-        assert [i.name for i in await em.jobs.includes(job)] == ["vm-8"]
+        assert [i.name for i in await em.jobs.includes(job)] == [*protected[1:], "vm-7", "vm-8"]
+        entity = await em.jobs.get(job)  # the entity's Includes are the same VMs
+        assert entity.info is not None
+        assert [i.name for i in entity.info.includes] == [*protected[1:], "vm-7", "vm-8"]
+
+
+async def test_a_runs_vms_are_the_jobs_includes(sim: EMSimulator, clock: FakeClock) -> None:
+    async with sim_client(sim, clock) as em:
+        job = next(j for j in await em.jobs.list(entities=True) if j.job_type == "Backup")
+        run = await em.jobs.run(job)
+        await run
+        reported = sorted(t.vm_display_name or "" for t in await run.task_sessions())
+        assert reported == sorted(i.name for i in await em.jobs.includes(job))
 
 
 async def test_api_versions_and_the_version_check(clock: FakeClock) -> None:

@@ -129,6 +129,10 @@ def tasks_group() -> None:
 def tasks_show(task_id: str) -> int:
     """One task: its state and result (exit 1 if it failed).
 
+    EM keeps a task only within the logon session that created it, and every
+    veeam-em command logs on anew: a task id printed by an earlier command is
+    gone (exit 4, TaskLostError). Its outcome is in the job's sessions.
+
     \b
     Example:
       veeam-em tasks show task-7

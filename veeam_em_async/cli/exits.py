@@ -15,6 +15,7 @@ from ..errors import (
     InvalidIdentifierError,
     NotFoundError,
     PermissionDeniedError,
+    TaskLostError,
     TransportError,
     UnsupportedVersionError,
 )
@@ -88,6 +89,11 @@ def hint(error: BaseException, url: str | None = None) -> str | None:
         )
     if isinstance(error, PermissionDeniedError):
         return "the user needs a Portal Administrator or Portal User role in Enterprise Manager"
+    if isinstance(error, TaskLostError):
+        return (
+            "EM keeps a task only within its logon session, and each veeam-em command logs "
+            "on anew: see the job's runs with 'veeam-em sessions list --since 1h'"
+        )
     if not isinstance(error, TransportError):
         return None
     if any(isinstance(c, ssl.SSLCertVerificationError) for c in causes):

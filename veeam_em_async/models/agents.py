@@ -40,3 +40,7 @@ class AgentBackupJob(JobEntity):
     """A Veeam Agent backup job entity (``GET /agents/jobs/{id}?format=Entity``)."""
 
     info: AgentJobInfo | None = xml("JobInfo", default=None)
+
+
+#: The name API.md gives the agent job model; ``AgentBackupJob`` (EM's element name) stays.
+AgentJob = AgentBackupJob

@@ -4,7 +4,9 @@ references, and ``PagingInfo`` to the others.
 ``format=Entities`` nests the items twice (``<Entities><BackupJobSessions>
 <BackupJobSession/>…``, and ``<NASJobs><NASJob/>`` for ``type=NasJob``: the
 element names are not always the type's), so the items are whatever single
-group ``<Entities>`` holds; references come as ``<Refs><Ref/>…``. EM escapes
+group ``<Entities>`` holds. EM's non-key resources come in ``<Resources>``
+instead (``<Resources><Tasks><Task/>…`` for ``type=Task``, the vendor's whole
+13.1 example), read the same way; references come as ``<Refs><Ref/>…``. EM escapes
 the ``&`` of ``PagingInfo`` links as ``&amp;``; the XML parser unescapes it.
 Both shapes are the vendor's (``tests/fixtures/query_*.xml``).
 """
@@ -110,14 +112,16 @@ def _children(node: Any) -> list[Any]:
 
 
 def parse_query_page(data: Body, model: type[T] | None) -> QueryPage[Any]:
-    """Parse a ``<QueryResult>``: ``format=Entities`` items as ``model``, or with
-    ``model=None`` the ``<Refs>`` as :class:`EntityRef`."""
+    """Parse a ``<QueryResult>``: ``format=Entities`` items (in ``<Entities>`` or
+    ``<Resources>``) as ``model``, or with ``model=None`` the ``<Refs>`` as
+    :class:`EntityRef`."""
     content = _content(data, "QueryResult")
     raw: list[Any] = []
     if model is not None:
-        for group in _children(content.get("Entities")):
-            for items in _children(group):
-                raw.extend(_as_list(items))
+        for container in ("Entities", "Resources"):
+            for group in _children(content.get(container)):
+                for items in _children(group):
+                    raw.extend(_as_list(items))
         items_out: list[Any] = _structure("QueryResult", raw, list[model], data)  # type: ignore[valid-type]
     else:
         refs = content.get("Refs") or {}

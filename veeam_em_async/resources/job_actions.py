@@ -48,6 +48,16 @@ class JobCollection(BulkActions):
         """Enable the job's schedule if disabled, disable it if enabled."""
         return await self._action(job, "toggleScheduleEnabled")
 
+    async def get(self, job: JobLike) -> Any:
+        """The job's entity (each collection reads its own URL)."""
+        raise NotImplementedError
+
+    async def retry_options(self, job: JobLike) -> RetryOptions | None:
+        """The job's ``RetryOptions``, from its entity (one GET, at this collection's URL)."""
+        entity = await self.get(job)
+        schedule = getattr(entity, "schedule_options", None)
+        return schedule.retry_options if schedule is not None else None
+
     #: The actions that start a run of a job of this collection.
     run_actions: tuple[str, ...] = ("start", "retry")
 
@@ -111,7 +121,7 @@ class JobCollection(BulkActions):
         task = await self._action(job, action)
 
         async def retry_options() -> RetryOptions | None:
-            return options if known else await self._runs.retry_options(job_uid)
+            return options if known else await self.retry_options(job_uid)
 
         return JobRun(
             self._runs, kind=kind, job_uid=job_uid, task=task, baseline=baseline,

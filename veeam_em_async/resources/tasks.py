@@ -112,10 +112,15 @@ class TasksResource(Resource):
     def handle(self, task: TaskLike) -> Task:
         """A handle on a task known only by its id (no request is sent).
 
-        For a service that restarted while a task ran: ``await
-        em.tasks.handle("task-7")`` resumes waiting. Note that EM lists only
-        the current logon session's tasks in ``GET /tasks``; the watcher then
-        fetches such a task by id.
+        A task can only be followed within the EM logon session that created
+        it: EM keeps tasks per logon session, and answers any other session's
+        ``GET /tasks/{id}`` with HTTP 500 ("There is no backup task with id
+        [task-7] in current rest session"), which the handle raises as
+        :class:`TaskLostError`. So this resumes a wait within the same client
+        (another coroutine's task, or a task id from a log line of this
+        process), not across a restart or a re-logon. To learn what a lost
+        task did, look at what it acted on: a job start's outcome is in the
+        job's sessions (``em.jobs.backup_sessions(job)``, ``em.jobs.last_results()``).
         """
         if isinstance(task, TaskInfo):
             return Task(self._tasks, self._tasks.entry(task_id(task), task))

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from xml.sax.saxutils import escape, quoteattr
 
 from ..xmlio import EM_NAMESPACE
-from .job_sessions import RETRY_TIMEOUT_MINUTES, RETRY_TIMES, SimJobSession
+from .job_sessions import RETRY_TIMEOUT_MINUTES, RETRY_TIMES, SimJobSession, vm_names
 
 NS = f'xmlns="{EM_NAMESPACE}"'
 BACKUP_SERVER = "00000000-0000-4000-8000-0000000000b5"  # the one server every job is on
@@ -136,12 +136,16 @@ def _standard_schedule(hour: int) -> str:
     )
 
 
-def _include(api_job: str, index: int, vm: str) -> str:
-    object_id = f"{index:08x}-0000-4000-8000-000000000000"
+#: An include of a simulated job: (ObjectInJobId, HierarchyObjRef, name, order).
+Include = tuple[str, str, str, int]
+
+
+def _include(api_job: str, include: Include) -> str:
+    object_id, ref, vm, _ = include
     return (
         f'<ObjectInJob Type="ObjectInJob" Href={_a(f"{api_job}/includes/{object_id}")}>'
         f"<ObjectInJobId>{object_id}</ObjectInJobId>"
-        f"<HierarchyObjRef>urn:VMware:Vm:sim.{index}</HierarchyObjRef>"
+        f"<HierarchyObjRef>{_t(ref)}</HierarchyObjRef>"
         f"<Name>{_t(vm)}</Name><DisplayName>{_t(vm)}</DisplayName>"
         "<GuestProcessingOptions><VssSnapshotOptions><VssSnapshotMode>RequireSuccess"
         "</VssSnapshotMode><IsCopyOnly>false</IsCopyOnly></VssSnapshotOptions>"
@@ -159,6 +163,7 @@ def job_entity(
     schedule_enabled: bool,
     next_run: datetime | None,
     index: int,
+    includes: Iterable[Include] = (),
 ) -> str:
     """A ``<Job>`` entity; schedule and info follow the documented body of each type."""
     href = f"{api}/jobs/{job_id}"
@@ -177,7 +182,7 @@ def job_entity(
     if job_type in ("Backup", "Replica"):
         links += [link(rel, f"{href}?action={rel.lower()}") for rel in ("Start", "Stop", "Retry")]
         schedule = _standard_schedule(index % 24)
-        include = _include(href, index, f"vm-{index:04d}")
+        include = "".join(_include(href, item) for item in includes)
         gpo = (
             "<GuestProcessingOptions><VssSnapshotOptions><VssSnapshotMode>Disabled"
             "</VssSnapshotMode><IsCopyOnly>false</IsCopyOnly></VssSnapshotOptions>"
@@ -305,7 +310,7 @@ def task_session(api: str, run: SimJobSession, index: int, now: float) -> str:
     kind = "ReplicaTaskSession" if run.replica else "BackupTaskSession"
     collection = "replicaTaskSessions" if run.replica else "backupTaskSessions"
     task_id = run.task_ids[index]
-    vm = f"{run.job_name.replace(' ', '-').lower()}-vm{index + 1}"
+    vm = vm_names(run.job_name)[index]
     name = f"{vm}@{_utc(run.created)}"
     result, reason = run.task_result(index, now)
     done = result is not None

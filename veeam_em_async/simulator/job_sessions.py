@@ -25,6 +25,17 @@ RETRY_TIMES = 3
 RETRY_TIMEOUT_MINUTES = 10
 
 
+def vm_names(job_name: str) -> list[str]:
+    """The VMs a job protects: its includes, and the task sessions of each of its runs."""
+    slug = job_name.replace(" ", "-").lower()
+    return [f"{slug}-vm{index + 1}" for index in range(VMS_PER_JOB)]
+
+
+def vm_ref(job_id: str, index: int) -> str:
+    """The ``HierarchyObjRef`` of a job's VM ``index`` (one vCenter, ``sim``)."""
+    return f"urn:VMware:Vm:sim.{job_id[:8]}-{index + 1}"
+
+
 @dataclass
 class SimJobSession:
     id: str

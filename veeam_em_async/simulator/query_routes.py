@@ -89,7 +89,7 @@ def add_query_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
         )
         if request.query.get("format", "").lower() == "entities":
             items = "".join(kind.entity(sim, item, now) for item, _ in rows)
-            body = f"<Entities><{kind.group}>{items}</{kind.group}></Entities>"
+            body = f"<{kind.container}><{kind.group}>{items}</{kind.group}></{kind.container}>"
         else:
             body = "<Refs>" + "".join(kind.ref(sim, item, now) for item, _ in rows) + "</Refs>"
         return xml(f"<QueryResult {documents.NS}>{body}{paging}</QueryResult>")

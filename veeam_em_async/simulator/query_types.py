@@ -32,6 +32,10 @@ class QueryType:
     rows: Callable[[EMSimulator, float, SimSession], list[tuple[Any, Row]]]
     entity: Callable[[EMSimulator, Any, float], str]
     ref: Callable[[EMSimulator, Any, float], str]
+    #: ``<Entities>`` for EM's key resources; ``<Resources>`` for the others, such as
+    #: tasks: the vendor's whole ``GET /query?type=Task&format=Entities`` example
+    #: (13.1 help center) is ``<QueryResult><Resources><Tasks><Task>…``.
+    container: str = "Entities"
 
 
 def _instant(seconds: float) -> datetime:
@@ -242,6 +246,7 @@ QUERY_TYPES: dict[str, QueryType] = {
         _task_rows,
         lambda sim, task, now: sim.task_xml(task, root=False),
         _task_ref,
+        container="Resources",
     ),
     "repository": QueryType("Repositories", _repository_rows, _repository_entity, _repository_ref),
     "agentbackupjob": QueryType(

@@ -29,7 +29,7 @@ from .responses import by_id
 from .responses import error as _error
 from .responses import xml as _xml
 from .session_routes import add_session_routes
-from .state import EMState, SimJob, SimSession, SimTask
+from .state import EMState, SimJob, SimSession, SimTask, wall_seconds
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 TOKEN = "X-RestSvcSessionId"  # noqa: S105 - a header name
@@ -96,7 +96,11 @@ class EMSimulator:
     results of a job's next runs instead), and a Failed run is retried per
     the job's RetryOptions (3 times, 10 minutes apart, on the simulator's
     clock). ``start_failure_rate`` is the share of start tasks that fail
-    instead. ``session_links=False`` leaves out the start task's Related link
+    instead. Tasks belong to the logon session that created them, as on a real
+    EM: another session's ``GET /tasks/{id}`` gets EM's HTTP 500 "There is no
+    backup task with id [task-N] in current rest session" (``session_tasks=False``
+    serves every task to every session, as older builds of this simulator did).
+    ``session_links=False`` leaves out the start task's Related link
     to its session, as older EM builds do; ``list_delay`` lists a new run that
     many seconds after its start task ended; ``history_sessions`` gives every
     job that many finished runs, one a day. ``https=True``
@@ -129,9 +133,13 @@ class EMSimulator:
         history_sessions: int = 0,
         agent_jobs: int = 3,
         api_versions: Sequence[str] = ("v1_5", "v1_6", "v1_7"),
+        session_tasks: bool = True,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.api_versions = tuple(api_versions)
         self.state = EMState(
+            clock=clock or wall_seconds,
+            session_tasks=session_tasks,
             agent_jobs=agent_jobs,
             history_tasks=history_tasks,
             warning_rate=warning_rate,
@@ -398,6 +406,7 @@ class EMSimulator:
         return documents.job_entity(
             self.api, job.id, job.name, job.job_type, job.platform, job.description,
             job.schedule_enabled, next_run if job.schedule_enabled else None, job.index,
+            self.state.includes.get(job.id, ()),
         )  # fmt: skip
 
     async def _nas_job(self, request: web.Request) -> web.Response:
@@ -490,9 +499,18 @@ class EMSimulator:
         return item
 
     async def _task(self, request: web.Request) -> web.Response:
-        task = self.state.tasks.get(request.match_info["id"])
+        task_id = request.match_info["id"]
+        task = self.state.tasks.get(task_id)
+        session: SimSession = request[SESSION]
+        if self.state.session_tasks and (task is None or task.session_id != session.id):
+            # A real EM keeps a task within the logon session that created it and
+            # answers any other with this 500 (the message as a production
+            # integration that polls EM tasks quotes it; issue 22).
+            return _error(
+                500, f"There is no backup task with id [{task_id}] in current rest session"
+            )
         if task is None:
-            return _error(404, f"Task {request.match_info['id']} was not found")
+            return _error(404, f"Task {task_id} was not found")
         return _xml(self.task_xml(task))
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .documents import EPOCH
-from .job_sessions import RETRY_TIMES, VMS_PER_JOB, SimJobSession
+from .job_sessions import RETRY_TIMES, VMS_PER_JOB, SimJobSession, vm_names, vm_ref
 
 JOB_TYPES = ("Backup", "Replica", "BackupCopy", "ImmediateBackupCopy")
 PLATFORMS = ("VMware", "HyperV", "vCloud")
@@ -108,6 +108,7 @@ class EMState:
         list_delay: float = 0.0,
         history_sessions: int = 0,
         agent_jobs: int = 0,
+        session_tasks: bool = True,
     ) -> None:
         self.rng = random.Random(seed)  # noqa: S311 - reproducible fakes, not secrets
         self.clock = clock
@@ -120,6 +121,8 @@ class EMState:
         self.scripted: dict[str, list[str]] = {}
         self._retry_candidates: list[SimJobSession] = []
         self.session_timeout = session_timeout
+        # A task belongs to the logon session that created it, as on a real EM.
+        self.session_tasks = session_tasks
         self.history_tasks = history_tasks  # finished tasks every new logon session starts with
         self.warning_rate = warning_rate  # share of successful runs that end with Warning
         self.session_seconds = task_seconds if session_seconds is None else session_seconds
@@ -156,10 +159,18 @@ class EMState:
             repo = SimRepository(self._uuid(), f"Backup Volume {i + 1:02d}", 8 * tib, 0, kind)
             repo.free = int(repo.capacity * free)
             self.repositories[repo.id] = repo
+        now = self.clock()
         for job in [*self.jobs.values(), *self.nas_jobs.values(), *self.agent_jobs.values()]:
-            for day in range(history_sessions, 0, -1):  # one finished run a day, oldest first
-                run = self._new_job_session(job, "Success", is_retry=False, at=-86_400.0 * day)
-                run.retried = True
+            # One finished run a day, oldest first, the newest a day before now: on
+            # the wall clock too, so that `last_results()`' 7-day window sees them.
+            for day in range(history_sessions, 0, -1):
+                self.record_run(job, "Success", now - 86_400.0 * day)
+        for job in self.jobs.values():
+            if job.job_type in ("Backup", "Replica"):  # the VMs its runs report
+                self.includes[job.id] = [
+                    (self._uuid(), vm_ref(job.id, i), name, i)
+                    for i, name in enumerate(vm_names(job.name))
+                ]
 
     def _uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
