@@ -135,7 +135,7 @@ class BodyDecoder:
         data = chunk
         try:
             while data and not self._inflate.eof:
-                room = self.limit - len(self.body) + 1  # one byte more tells "too large"
+                room = min(self.limit - len(self.body) + 1, CHUNK_BYTES)  # +1 tells "too large"
                 self._append(self._inflate.decompress(data, room))
                 data = self._inflate.unconsumed_tail
         except zlib.error as exc:

@@ -179,5 +179,10 @@ async def _read_body(
         async for chunk in resp.content.iter_chunked(CHUNK_BYTES):
             decoder.feed(chunk)
         return decoder.finish()
+    except BaseException:
+        # The exception's traceback keeps the decoder alive for as long as the caller
+        # keeps the exception (a bulk call keeps twenty): drop the body now.
+        decoder.body = bytearray()
+        raise
     finally:
         decoder.release()

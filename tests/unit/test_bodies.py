@@ -12,8 +12,14 @@ import pytest
 from aiohttp import web
 
 from tests.conftest import fixture_bytes
-from veeam_em_async import EnterpriseManager, ResponseParseError, ResponseTooLargeError
-from veeam_em_async.bodies import BodyDecoder
+from veeam_em_async import (
+    BodyBudget,
+    BodyBudgetExceededError,
+    EnterpriseManager,
+    ResponseParseError,
+    ResponseTooLargeError,
+)
+from veeam_em_async.bodies import MAX_TOTAL_BODY_BYTES, BodyDecoder
 from veeam_em_async.simulator import EMSimulator
 
 MiB = 1024 * 1024
@@ -85,11 +91,22 @@ async def bomb_server() -> AsyncIterator[tuple[str, list[int]]]:
         body = fixture_bytes("logon_session.xml")
         return web.Response(status=201, body=body, headers={"X-RestSvcSessionId": "tok-12345"})
 
-    async def bombs(request: web.Request) -> web.Response:
+    async def bombs(request: web.Request) -> web.StreamResponse:
+        # Streamed in small pieces, as over a real network: the twenty bodies grow
+        # side by side instead of one after the other.
         served.append(1)
-        return web.Response(
-            body=bomb, headers={"Content-Encoding": "gzip", "Content-Type": "application/xml"}
+        response = web.StreamResponse(
+            headers={"Content-Encoding": "gzip", "Content-Type": "application/xml"}
         )
+        await response.prepare(request)
+        try:
+            for start in range(0, len(bomb), 2048):
+                await response.write(bomb[start : start + 2048])
+                await asyncio.sleep(0)
+            await response.write_eof()
+        except (ConnectionResetError, RuntimeError):
+            pass  # the client stopped reading at its bound
+        return response
 
     async def logoff(request: web.Request) -> web.Response:
         return web.Response(status=204)
@@ -136,3 +153,48 @@ async def test_the_simulator_answers_pass_through_the_bounded_reader() -> None:
             with pytest.raises(ResponseTooLargeError):
                 await em.jobs.list()  # twenty references: about 12,600 bytes
         assert sim.counters.requests["GET /api/jobs"] == 1
+
+
+async def test_twenty_concurrent_bombs_with_the_defaults_cost_one_shared_budget(
+    bomb_server: tuple[str, list[int]],
+) -> None:
+    # Issue 22: with only the per-body bound, 20 bombs grew the process by 676 MB
+    # (32 MiB each); the client's one BodyBudget bounds the bodies read at once.
+    url, served = bomb_server
+    async with EnterpriseManager(url, "u", "p") as em:  # every bound at its default
+        budget = em._transport.sender.body_budget  # type: ignore[attr-defined]
+        tracemalloc.start()
+        try:
+            results = await asyncio.gather(
+                *(em.jobs.list() for _ in range(20)), return_exceptions=True
+            )
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert all(isinstance(r, ResponseTooLargeError) for r in results), results[:2]
+    assert any(isinstance(r, BodyBudgetExceededError) for r in results)
+    assert len(served) == 20 and budget.held == 0
+    assert budget.peak <= MAX_TOTAL_BODY_BYTES
+    assert peak < MAX_TOTAL_BODY_BYTES + 20 * MiB < 400 * 1000 * 1000
+
+
+async def test_clients_that_share_a_budget_are_bounded_together(
+    bomb_server: tuple[str, list[int]],
+) -> None:
+    url, served = bomb_server
+    shared = BodyBudget(limit=8 * MiB)
+    clients = [
+        EnterpriseManager(url, "u", "p", max_body_bytes=6 * MiB, body_budget=shared)
+        for _ in range(2)
+    ]
+    for em in clients:
+        await em.login()
+    try:
+        results = await asyncio.gather(
+            *(em.jobs.list() for em in clients for _ in range(5)), return_exceptions=True
+        )
+    finally:
+        for em in clients:
+            await em.close()
+    assert len(served) == 10 and all(isinstance(r, ResponseTooLargeError) for r in results)
+    assert shared.peak <= 8 * MiB < 2 * 6 * MiB and shared.held == 0

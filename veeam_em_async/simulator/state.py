@@ -245,6 +245,10 @@ class EMState:
 
     # -- job actions (EM's rules) ------------------------------------------------
 
+    def _job(self, job_id: str) -> SimJob | None:
+        """A VM, NAS or agent job by id."""
+        return self.jobs.get(job_id) or self.nas_jobs.get(job_id) or self.agent_jobs.get(job_id)
+
     def last_run(self, job: SimJob) -> SimJobSession | None:
         return self.job_sessions[job.sessions[-1]] if job.sessions else None
 
@@ -361,7 +365,7 @@ class EMState:
                 return started
             for run, at in due:
                 run.retried = True
-                job = self.jobs.get(run.job_id) or self.nas_jobs.get(run.job_id)
+                job = self._job(run.job_id)
                 if job is None or self.last_run(job) is not run:
                     continue  # the job ran again since: no retry of this one
                 retry = self._new_job_session(job, self._next_result(job), is_retry=True, at=at)
