@@ -124,20 +124,24 @@ async def bomb_server() -> AsyncIterator[tuple[str, list[int]]]:
     await runner.cleanup()
 
 
+async def twenty_lists(em: EnterpriseManager) -> tuple[list[object], int]:
+    """Twenty concurrent ``GET /jobs`` (each a bomb): what each raised, and the peak
+    of Python's allocations meanwhile."""
+    tracemalloc.start()
+    try:
+        results = await asyncio.gather(*(em.jobs.list() for _ in range(20)), return_exceptions=True)
+        return list(results), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 async def test_twenty_concurrent_gzip_bombs_cost_at_most_the_limit_each_and_are_not_retried(
     bomb_server: tuple[str, list[int]],
 ) -> None:
     url, served = bomb_server
     limit = 2 * MiB
     async with EnterpriseManager(url, "u", "p", max_connections=20, max_body_bytes=limit) as em:
-        tracemalloc.start()
-        try:
-            results = await asyncio.gather(
-                *(em.jobs.list() for _ in range(20)), return_exceptions=True
-            )
-            _, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
+        results, peak = await twenty_lists(em)
     assert all(isinstance(r, ResponseTooLargeError) for r in results), results[:2]
     assert len(served) == 20  # each read once: a body over the limit is not retried
     # 20 x 64 MiB = 1.25 GiB inflated without the bound; with it, about 20 x the limit.
@@ -163,14 +167,7 @@ async def test_twenty_concurrent_bombs_with_the_defaults_cost_one_shared_budget(
     url, served = bomb_server
     async with EnterpriseManager(url, "u", "p") as em:  # every bound at its default
         budget = em._transport.sender.body_budget  # type: ignore[attr-defined]
-        tracemalloc.start()
-        try:
-            results = await asyncio.gather(
-                *(em.jobs.list() for _ in range(20)), return_exceptions=True
-            )
-            _, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
+        results, peak = await twenty_lists(em)
     assert all(isinstance(r, ResponseTooLargeError) for r in results), results[:2]
     assert any(isinstance(r, BodyBudgetExceededError) for r in results)
     assert len(served) == 20 and budget.held == 0

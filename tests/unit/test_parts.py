@@ -11,7 +11,7 @@ import pytest
 from aioresponses import aioresponses
 
 from tests.conftest import API, PASSWORD, TOKEN, USER, error_body, fixture_bytes
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, FakeSender
 from veeam_em_async import (
     AuthenticationError,
     ClientClosedError,
@@ -21,7 +21,7 @@ from veeam_em_async import (
 )
 from veeam_em_async.logon import Logon
 from veeam_em_async.retry import send_with_retries
-from veeam_em_async.sansio import Response, TransportStats
+from veeam_em_async.sansio import Response
 from veeam_em_async.sender import AiohttpSender
 
 POLICY = RetryPolicy(retries=3, backoff_base=1.0, backoff_factor=2.0, jitter=0.0)
@@ -86,49 +86,30 @@ async def test_a_dropped_get_is_retried_a_timed_out_one_is_not() -> None:
 # -- the logon session over a fake sender ----------------------------------------------
 
 
-class FakeSender:
-    """The Sender protocol over canned logon answers; records every request."""
-
-    max_connections = 4
+class LogonSender(FakeSender):
+    """The Sender protocol over canned logon answers."""
 
     def __init__(self, *logon_answers: Response) -> None:
-        self.stats = TransportStats()
+        super().__init__()
         self.answers = list(logon_answers)
-        self.sent: list[tuple[str, str, Mapping[str, str]]] = []
 
-    async def send(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        body: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-        privileged: bool = False,
-    ) -> Response:
-        self.sent.append((method, url, dict(headers or {})))
+    async def answer(self, method: str, url: str, headers: Mapping[str, str]) -> Response:
         await asyncio.sleep(0)
         if method == "DELETE":
             return answer(204)
         return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
-
-    def close_queue(self) -> int:
-        return 0
-
-    async def aclose(self) -> None:
-        return None
 
 
 def logged_on(token: str = TOKEN) -> Response:
     return answer(201, fixture_bytes("logon_session.xml"), **{"X-RestSvcSessionId": token})
 
 
-def make_logon(sender: FakeSender, clock: FakeClock) -> Logon:
+def make_logon(sender: LogonSender, clock: FakeClock) -> Logon:
     return Logon(sender, API, USER, PASSWORD, api_version="latest", policy=POLICY, clock=clock)
 
 
 async def test_logon_generations_make_fifty_401s_one_relogon() -> None:
-    sender, clock = FakeSender(logged_on("one"), logged_on("two")), FakeClock()
+    sender, clock = LogonSender(logged_on("one"), logged_on("two")), FakeClock()
     logon = make_logon(sender, clock)
     await logon.login()
     assert (logon.token, logon.generation) == ("one", 1)
@@ -140,7 +121,7 @@ async def test_logon_generations_make_fifty_401s_one_relogon() -> None:
 
 async def test_logon_refusals_are_shared_and_paused() -> None:
     refused = answer(401, error_body(401, "Authentication failed").encode())
-    sender, clock = FakeSender(logged_on(), refused), FakeClock()
+    sender, clock = LogonSender(logged_on(), refused), FakeClock()
     logon = make_logon(sender, clock)
     await logon.login()
     results = await asyncio.gather(*(logon.relogon(1) for _ in range(20)), return_exceptions=True)
@@ -160,16 +141,18 @@ async def test_logon_refusals_are_shared_and_paused() -> None:
 async def test_a_logon_answer_without_a_token_or_with_a_forged_id_is_refused() -> None:
     clock = FakeClock()
     with pytest.raises(ResponseParseError, match="X-RestSvcSessionId"):
-        await make_logon(FakeSender(answer(201, fixture_bytes("logon_session.xml"))), clock).login()
+        await make_logon(
+            LogonSender(answer(201, fixture_bytes("logon_session.xml"))), clock
+        ).login()
     forged = fixture_bytes("logon_session.xml").replace(b"15a3fc97", b"../../a")
     with pytest.raises(ResponseParseError, match="SessionId"):
         await make_logon(
-            FakeSender(answer(201, forged, **{"X-RestSvcSessionId": "t"})), clock
+            LogonSender(answer(201, forged, **{"X-RestSvcSessionId": "t"})), clock
         ).login()
 
 
 async def test_logoff_is_privileged_and_after_close_nothing_logs_on() -> None:
-    sender, clock = FakeSender(logged_on()), FakeClock()
+    sender, clock = LogonSender(logged_on()), FakeClock()
     logon = make_logon(sender, clock)
     await logon.login()
     logon.close()

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import pytest
 
 from tests.conftest import API, PASSWORD, USER, error_body, fixture_bytes
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, FakeSender
 from veeam_em_async import (
     AgentBackupJob,
     AgentJob,
@@ -25,7 +25,7 @@ from veeam_em_async import (
 from veeam_em_async.bodies import BodyDecoder
 from veeam_em_async.error_map import api_error
 from veeam_em_async.models.query import parse_query_page
-from veeam_em_async.sansio import TOKEN_HEADER, Response, TransportStats
+from veeam_em_async.sansio import TOKEN_HEADER, Response
 from veeam_em_async.transport import Transport
 
 LOST = "There is no backup task with id [task-297] in current rest session"
@@ -114,29 +114,20 @@ def test_a_shared_budget_bounds_bodies_across_decoders_and_gives_bytes_back() ->
 # -- 9. a cancelled caller must not poison the re-logon ----------------------------------
 
 
-class SlowLogonSender:
+class SlowLogonSender(FakeSender):
     """A fake EM: ``GET`` answers 401 to any token but the newest; the logon hands
     out a new token after waiting for ``gate`` (EM slow to answer the logon)."""
 
     max_connections = 20
 
     def __init__(self) -> None:
-        self.stats = TransportStats()
+        super().__init__()
         self.gate = asyncio.Event()
         self.logon_started = asyncio.Event()
         self.logons = 0
         self.token = "token-0"
 
-    async def send(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        body: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-        privileged: bool = False,
-    ) -> Response:
+    async def answer(self, method: str, url: str, headers: Mapping[str, str]) -> Response:
         if method == "POST" and url.endswith("/sessionMngr/"):
             self.logons += 1
             if self.logons > 1:  # the re-logon is slow
@@ -148,14 +139,8 @@ class SlowLogonSender:
         if method == "DELETE":
             return Response(204, {}, b"", url)
         await asyncio.sleep(0)
-        ok = (headers or {}).get(TOKEN_HEADER) == self.token
+        ok = headers.get(TOKEN_HEADER) == self.token
         return Response(200 if ok else 401, {}, b"", url)
-
-    def close_queue(self) -> int:
-        return 0
-
-    async def aclose(self) -> None:
-        return None
 
 
 async def test_a_cancelled_caller_leaves_the_relogon_to_finish_for_the_others() -> None:
