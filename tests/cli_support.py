@@ -10,6 +10,7 @@ from typing import Any
 
 import jsonschema
 
+from veeam_em_async import PollPolicy
 from veeam_em_async.cli import main
 from veeam_em_async.cli.schema import SCHEMAS
 from veeam_em_async.simulator import EMSimulator
@@ -43,10 +44,17 @@ def env_for(sim: EMSimulator) -> dict[str, str]:
     }
 
 
+#: The CLI's clients in tests poll at the pace of the simulator's short tasks
+#: (0.05 s), not EM's (0.5 s to the first task poll, 2 s for runs): through
+#: ``main(client_options=…)``, the seam a program embedding the CLI has too.
+FAST = PollPolicy(initial_delay=0.02, min_interval=0.02, max_interval=0.1, jitter=0.0)
+FAST_CLIENT = {"poll_policy": FAST, "run_poll_policy": FAST}
+
+
 def run(*argv: str) -> tuple[int, str]:
     """``veeam-em argv``: (exit status, stdout)."""
     out = io.StringIO()
-    code = main(list(argv), stream=out)
+    code = main(list(argv), stream=out, client_options=FAST_CLIENT)
     return code, out.getvalue()
 
 

@@ -38,7 +38,9 @@ def start(argv: list[str], sim: EMSimulator, **kwargs: object) -> subprocess.Pop
         env={**os.environ, **env_for(sim)},
         **kwargs,  # type: ignore[call-overload]
     )
-    threading.Timer(WATCHDOG, process.kill).start()
+    watchdog = threading.Timer(WATCHDOG, process.kill)
+    watchdog.daemon = True  # never keeps the test run alive once pytest is done
+    watchdog.start()
     return process
 
 

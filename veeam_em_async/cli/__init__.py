@@ -8,17 +8,25 @@ the JSON contract in :mod:`.output`, the exit statuses in :mod:`.exits`.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from typing import TextIO
+from collections.abc import Mapping, Sequence
+from typing import Any, TextIO
 
 from .exits import EXIT_CODES, INTERRUPTED, USAGE
 
 __all__ = ["EXIT_CODES", "main"]
 
 
-def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    stream: TextIO | None = None,
+    *,
+    client_options: Mapping[str, Any] | None = None,
+) -> int:
     """Run ``veeam-em`` with ``argv`` (default: ``sys.argv[1:]``); return its exit
-    status. ``stream`` receives the command's output instead of stdout (tests)."""
+    status. ``stream`` receives the command's output instead of stdout, and
+    ``client_options`` go to every ``EnterpriseManager`` the command makes
+    (``clock=``, ``poll_policy=``…): the seam that lets tests, or a program that
+    embeds the CLI, run it on their own clock and pace."""
     try:
         import click
 
@@ -32,7 +40,7 @@ def main(argv: Sequence[str] | None = None, stream: TextIO | None = None) -> int
     try:
         result = cli.main(
             args=list(sys.argv[1:] if argv is None else argv), prog_name="veeam-em",
-            standalone_mode=False, obj={"stream": stream},
+            standalone_mode=False, obj={"stream": stream, "client_options": client_options},
         )  # fmt: skip
     except click.exceptions.Abort:
         print("interrupted", file=sys.stderr)

@@ -34,8 +34,11 @@ def on_em(
 ) -> int:
     """Run ``body`` with a logged-on client, as ``command``."""
 
+    ctx = click.get_current_context()
+    options = (ctx.obj or {}).get("client_options")
+
     async def with_client(s: Settings, out: Output) -> int:
-        async with connect(s, out) as em:
+        async with connect(s, out, options) as em:
             return await body(out, em)
 
-    return execute(click.get_current_context(), command, with_client)
+    return execute(ctx, command, with_client)

@@ -14,7 +14,7 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
 import attrs
@@ -130,7 +130,9 @@ def password_for(s: Settings, out: Output) -> str:
     return password
 
 
-def connect(s: Settings, out: Output) -> EnterpriseManager:
+def connect(
+    s: Settings, out: Output, client_options: Mapping[str, Any] | None = None
+) -> EnterpriseManager:
     if not s.url:
         raise UsageError("no EM URL: pass --url, set VEEAM_EM_URL, or use a --profile")
     if not s.user:
@@ -143,7 +145,7 @@ def connect(s: Settings, out: Output) -> EnterpriseManager:
         verify = s.ca_file
     return EnterpriseManager(
         s.url, s.user, password_for(s, out), verify_ssl=verify,
-        max_connections=s.max_connections, timeout=s.timeout,
+        max_connections=s.max_connections, timeout=s.timeout, **(client_options or {}),
     )  # fmt: skip
 
 
