@@ -208,6 +208,20 @@ class EnterpriseManager(QueryMethods):
         """Log on (``POST /sessionMngr/?v=…``). ``async with`` does this for you."""
         return await self._transport.login()
 
+    async def drain(self, grace: float = 5.0) -> int:
+        """Stop sending, and let what was sent be answered: for a Ctrl-C or a
+        shutdown that wants a true record of what EM accepted.
+
+        From now on no request is sent (queued ones and new ones fail with
+        :class:`ClientClosedError`: not sent; polls too, so waiters end with it).
+        Requests in flight get ``grace`` seconds of the client's clock to be
+        answered; those still in flight then fail with :class:`TransportError`
+        (sent, outcome unknown), and their number is returned. A bulk call that
+        was running returns its outcomes as these arrive. :meth:`close` still
+        logs off.
+        """
+        return await self._transport.drain(grace)
+
     async def close(self) -> None:
         """Stop polling (waiters get ``ClientClosedError``), log off, and release
         the connection pool (unless the caller owns it)."""

@@ -53,6 +53,11 @@ class Sender(Protocol):
         """Fail every request waiting for a slot, refuse new ones; return how many."""
         ...
 
+    async def abort(self) -> None:
+        """Fail the requests in flight (their callers get :class:`TransportError`);
+        a privileged request (the logoff) may still be sent afterwards."""
+        ...
+
     async def aclose(self) -> None:
         """Release the connection pool (if this sender made it)."""
         ...
@@ -97,9 +102,9 @@ class AiohttpSender:
                 "response. Pass cookie_jar=aiohttp.DummyCookieJar() to avoid the race."
             )
 
-    def _get_session(self) -> aiohttp.ClientSession:
+    def _get_session(self, privileged: bool = False) -> aiohttp.ClientSession:
         if self._session is None:
-            if self._closed:
+            if self._closed and not privileged:
                 raise ClientClosedError("the EnterpriseManager client is closed")
             connector = aiohttp.TCPConnector(limit=self.max_connections, ssl=self._ssl)
             self._session = aiohttp.ClientSession(
@@ -121,7 +126,7 @@ class AiohttpSender:
         stats = self.stats
         stats.in_flight += 1
         try:
-            session = self._get_session()
+            session = self._get_session(privileged)
             stats.requests[method] += 1
             stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
             started = time.monotonic()
@@ -154,6 +159,11 @@ class AiohttpSender:
     def close_queue(self) -> int:
         self._closed = True
         return self._slots.close()
+
+    async def abort(self) -> None:
+        if self._own_session and self._session is not None:
+            session, self._session = self._session, None
+            await session.close()  # its connections close: the reads in flight fail
 
     async def aclose(self) -> None:
         self.close_queue()

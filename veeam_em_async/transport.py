@@ -39,6 +39,9 @@ __all__ = ["Response", "Transport", "TransportStats"]
 
 log = logging.getLogger("veeam_em_async")
 
+#: How often :meth:`Transport.drain` looks whether the requests in flight were answered.
+_DRAIN_STEP = 0.05
+
 
 class Transport:
     """Every request of one client to one EM goes through here."""
@@ -113,6 +116,23 @@ class Transport:
             await self.logon.logout()
         finally:
             await self.sender.aclose()
+
+    async def drain(self, grace: float) -> int:
+        """Send nothing more: refuse new requests and fail the queued ones; give
+        those in flight ``grace`` seconds of the clock to be answered, then fail
+        them (:class:`TransportError`: sent, outcome unknown). Returns how many were
+        failed so. The logoff of :meth:`close` still goes out. For a Ctrl-C: every
+        action already sent gets its answer if EM gives one in time."""
+        self.sender.close_queue()
+        waited = 0.0
+        while self.stats.in_flight and waited < grace:
+            step = min(_DRAIN_STEP, grace - waited)
+            await self.clock.sleep(step)
+            waited += step
+        left = self.stats.in_flight
+        if left:
+            await self.sender.abort()
+        return left
 
     # -- requests ------------------------------------------------------------
 

@@ -16,6 +16,8 @@ from veeam_em_async.cli.schema import SCHEMAS, SESSION_LINE
 from veeam_em_async.simulator import EMSimulator
 
 COPY_TYPES = ("BackupCopy", "ImmediateBackupCopy")
+#: The totals of an interrupt's trail, none when nothing interrupted the command.
+NO_TRAIL = {"not_sent": 0, "unknown": 0, "interrupted": 0}
 
 
 @pytest.fixture
@@ -71,7 +73,7 @@ def test_one_id_or_two_give_the_same_shape_with_id_and_name(sim: EMSimulator) ->
     assert result["status"] == "finished" and result["task"]["success"] is True
     code, two = run_json("jobs", "start", "Job 0001", "Job 0002", "--wait")
     assert code == 0 and [r["job"]["name"] for r in two["results"]] == ["Job 0001", "Job 0002"]
-    assert two["totals"] == {"jobs": 2, "succeeded": 2, "failed": 0, "skipped": 0}
+    assert two["totals"] == {"jobs": 2, "succeeded": 2, "failed": 0, "skipped": 0, **NO_TRAIL}
 
 
 def test_a_failed_task_still_prints_json_and_exits_one(sim: EMSimulator) -> None:
@@ -93,7 +95,7 @@ def test_bulk_start_skips_copy_jobs_by_default_and_ends_with_totals(sim: EMSimul
         j.name for j in sim.state.jobs.values() if j.job_type in COPY_TYPES
     }
     assert all(r["status"] == "skipped" and "only sync" in r["reason"] for r in copies)
-    assert doc["totals"] == {"jobs": 12, "succeeded": 10, "failed": 0, "skipped": 2}
+    assert doc["totals"] == {"jobs": 12, "succeeded": 10, "failed": 0, "skipped": 2, **NO_TRAIL}
     assert sim.counters.requests["POST /api/jobs/{id}"] == 10
     code, table = run("jobs", "start", "--all", "--copy-jobs", "sync")
     assert code == 0

@@ -22,10 +22,11 @@ from collections.abc import Iterator
 
 import jsonschema
 import pyte
+import pytest
 
 from tests.cli_support import SimulatorThread, env_for
 from veeam_em_async.cli.schema import SCHEMAS
-from veeam_em_async.simulator import EMSimulator
+from veeam_em_async.simulator import EMSimulator, Faults
 
 CLI = [sys.executable, "-m", "veeam_em_async.cli"]
 WATCHDOG = 120.0  # a hung command fails its test instead of hanging the suite
@@ -92,12 +93,77 @@ def test_ctrl_c_in_json_mode_prints_the_document_with_the_ids() -> None:
     assert result["status"] == "accepted" and result["task"]["id"] in tasks
 
 
-def test_a_closed_stdout_stops_the_bulk_start_quietly() -> None:
-    """`veeam-em jobs start --all … | head -1`: issue 9 saw a 77-line traceback,
-    "Task exception was never retrieved", and the jobs still being started. The
-    reader here is gone before the first line, so the result is the same on any
-    machine: the first progress line (at a quarter) fails, and starting stops."""
-    with SimulatorThread(jobs=400, task_seconds=60, job_types=["Backup"]) as sim:
+@pytest.mark.parametrize("mode", ["table", "json"])
+def test_ctrl_c_while_starts_are_in_flight_leaves_a_true_trail(mode: str) -> None:
+    """Issue 23: 500 jobs at 0.2 s latency, Ctrl-C: EM had started 138 runs and the
+    trail named 120. Now every start EM accepted is in the trail with its task id,
+    every job the trail calls not sent was not started, and the totals add up."""
+    faults = Faults(latency=0.2)
+    with SimulatorThread(jobs=60, task_seconds=3600, job_types=["Backup"], faults=faults) as sim:
+        argv = ["jobs", "run", "--all", *(["-o", "json"] if mode == "json" else [])]
+        process = start(argv, sim, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # Starts are going out (20 at a time, each answered after 0.2 s): Ctrl-C now.
+        wait_for(lambda: sim.counters.requests["POST /api/jobs/{id}"] >= 25)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate()
+        started = {t.job.id: t.id for t in list(sim.state.tasks.values()) if t.job is not None}
+        logoffs = sim.counters.logoffs
+    assert process.returncode == 130 and "Traceback" not in err, err
+    assert 25 <= len(started) < 60 and logoffs == 1
+    if mode == "json":
+        document = json.loads(out)
+        jsonschema.validate(document, SCHEMAS["jobs run"])
+        trail = {r["job"]["id"]: (r["status"], (r["task"] or {}).get("id"))
+                 for r in document["results"]}  # fmt: skip
+        totals = document["totals"]
+    else:
+        trail = {job: ("not_sent", None) for job in sim.state.jobs}
+        for line in err.splitlines():  # accepted: Job 0003 (<id>): task task-9
+            if line.startswith("accepted: "):
+                job_id = line.split("(", 1)[1].split(")", 1)[0]
+                trail[job_id] = ("accepted", line.rsplit("task ", 1)[1])
+        totals_line = next(line for line in out.splitlines() if line.startswith("Totals: "))
+        totals = {"jobs": int(totals_line.split()[1]), "line": totals_line}
+        assert "interrupted: nothing more was sent" in err
+    for job_id, task_id in started.items():  # one by one: what EM started is in the trail
+        assert trail[job_id] in (("accepted", task_id), ("unknown", None)), job_id
+    for job_id, (status, _task) in trail.items():
+        if status == "not_sent":
+            assert job_id not in started
+    assert totals["jobs"] == 60
+    if mode == "json":
+        accepted = sum(1 for status, _ in trail.values() if status == "accepted")
+        assert totals["interrupted"] == accepted and accepted + totals["unknown"] >= len(started)
+        assert sum(v for k, v in totals.items() if k != "jobs") == 60
+    else:
+        assert f"{len(started)} accepted, wait interrupted" in totals["line"]
+
+
+def test_ctrl_c_on_commands_that_send_no_action_just_says_interrupted() -> None:
+    with SimulatorThread(jobs=1, job_types=["Backup"]) as sim:
+        watch = start(["sessions", "watch", "--interval", "0.1"], sim,
+                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        wait_for(lambda: sim.counters.requests["GET /api/query"] >= 2)  # watching
+        watch.send_signal(signal.SIGINT)
+        _out, watch_err = watch.communicate()
+    simulate = start(["simulate", "--port", "0"], sim,
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    assert simulate.stdout is not None
+    while "Press Ctrl-C" not in simulate.stdout.readline():
+        pass
+    simulate.send_signal(signal.SIGINT)
+    _out, simulate_err = simulate.communicate()
+    for code, err in ((watch.returncode, watch_err), (simulate.returncode, simulate_err)):
+        assert code == 130 and err.strip().splitlines()[-1] == "interrupted", err
+        assert "keeps running" not in err and "Traceback" not in err
+
+
+def test_a_closed_stdout_ends_the_bulk_start_quietly() -> None:
+    """`veeam-em jobs start --all … | head -1`: issue 9 saw a 77-line traceback and
+    "Task exception was never retrieved". Progress and the trail go to stderr (issue
+    23, as gh and kubectl), so stdout is first written with the results table: the
+    starts all go out once, and the closed pipe then ends the command quietly."""
+    with SimulatorThread(jobs=40, task_seconds=60, job_types=["Backup"]) as sim:
         read_end, write_end = os.pipe()
         os.close(read_end)  # nobody will read
         try:
@@ -107,11 +173,16 @@ def test_a_closed_stdout_stops_the_bulk_start_quietly() -> None:
         finally:
             os.close(write_end)
         starts = sim.counters.requests["POST /api/jobs/{id}"]
+        started = sum(1 for job in sim.state.jobs.values() if job.sessions)
         logoffs = sim.counters.logoffs
     assert process.returncode == 1
     assert "Traceback" not in err and "never retrieved" not in err and "Error" not in err, err
-    assert all(line.startswith("accepted: ") for line in err.splitlines())
-    assert 100 <= starts <= 100 + 4  # a quarter, and at most the four in flight
+    lines = err.splitlines()
+    assert sum(line.startswith("accepted: ") for line in lines) == 40
+    assert {line for line in lines if not line.startswith("accepted: ")} == {
+        f"start jobs: {n}/40" for n in (10, 20, 30, 40)
+    }  # the progress, on stderr
+    assert starts == started == 40  # each sent once
     assert logoffs == 1  # it still logged off
 
 
@@ -124,7 +195,8 @@ def test_the_demo_without_a_terminal_adds_up() -> None:
     out = result.stdout
     assert "Embedded Enterprise Manager simulator at http://127.0.0.1:" in out
     assert "(user TECH\\simulator)" in out
-    assert "Starts accepted: 28/28" in out and "Runs finished: 28/28" in out  # 20 + 5 + 3
+    assert "Starts accepted" not in out  # progress goes to stderr, not into the report
+    assert "Starts accepted: 28/28" in result.stderr and "Runs finished: 28/28" in result.stderr
     runs, by_kind = summary_and_results(out)
     assert runs[0] == 28 == sum(runs[1:5])  # Runs = Success + Warning + Failed + Errors
     assert by_kind == {"VM": 20, "NAS": 5, "Agent": 3}

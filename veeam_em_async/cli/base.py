@@ -10,7 +10,7 @@ import click
 
 from ..client import EnterpriseManager
 from .output import Output
-from .settings import Settings, connect, execute
+from .settings import INTERRUPT_GRACE, Settings, connect, execute
 
 #: A start task only carries the command to the backup server: minutes at most.
 DEFAULT_WAIT_TIMEOUT = 600.0
@@ -39,6 +39,9 @@ def on_em(
 
     async def with_client(s: Settings, out: Output) -> int:
         async with connect(s, out, options) as em:
+            interrupt = (ctx.obj or {}).get("interrupt")
+            if interrupt is not None:  # Ctrl-C: send nothing more, let the sent be answered
+                interrupt.wind_down.append(lambda: em.drain(INTERRUPT_GRACE))
             return await body(out, em)
 
     return execute(ctx, command, with_client)

@@ -12,13 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+from collections import Counter
 from typing import Any
 
 import attrs
 
 from ..bulk import Accepted, ActionOutcome, RunOutcome
 from ..client import EnterpriseManager
-from ..errors import RunFailedError, RunTimeoutError, TaskFailedError, TaskTimeoutError
+from ..errors import (
+    ClientClosedError,
+    RunFailedError,
+    RunTimeoutError,
+    TaskFailedError,
+    TaskTimeoutError,
+    TransportError,
+)
 from ..ids import entity_id, looks_like_id
 from .exits import FAILED, OK, JobNotFoundError, UsageError, bulk_status
 from .output import Output, job_summary, session_summary, task_summary, to_json
@@ -117,42 +125,82 @@ async def show_job(out: Output, em: EnterpriseManager, group_name: str, ident: s
     return OK
 
 
-def _action_status(outcome: ActionOutcome[Any], waited: bool) -> str:
+def _trail_status(entry: dict[str, Any], error: BaseException | None) -> str | None:
+    """What an interrupted (or unanswered) action says, or ``None``: refused before
+    sending, sent without an answer, or accepted with its wait cut short."""
+    if isinstance(error, ClientClosedError):
+        return "accepted" if entry["task"] else "not_sent"
+    if isinstance(error, TransportError) and not entry["task"]:
+        return "unknown"  # the POST went out and no answer came: EM may have acted
+    return None
+
+
+def _action_status(entry: dict[str, Any], outcome: ActionOutcome[Any], waited: bool) -> str:
     if outcome.skipped:
         return "skipped"
     if outcome.ok:
         return "finished" if waited else "accepted"
+    trail = _trail_status(entry, outcome.error)
+    if trail is not None:
+        return trail
     if isinstance(outcome.error, TaskFailedError):
         return "failed"
     return "timeout" if isinstance(outcome.error, TaskTimeoutError) else "error"
 
 
-def _run_status(outcome: RunOutcome[Any]) -> str:
+def _run_status(entry: dict[str, Any], outcome: RunOutcome[Any]) -> str:
     if outcome.skipped:
         return "skipped"
     if outcome.ok:
         return str(outcome.session.result or "success").lower() if outcome.session else "success"
+    trail = _trail_status(entry, outcome.error)
+    if trail is not None:
+        return trail
     if isinstance(outcome.error, RunFailedError):
         return "failed"
     return "timeout" if isinstance(outcome.error, RunTimeoutError) else "error"
 
 
-def _totals(out: Output, entries: list[dict[str, Any]], copy_hint: bool) -> int:
+#: Statuses counted as "ok" in the totals (``accepted`` only where nothing is awaited).
+_OK = {"finished", "success", "warning"}
+
+
+def _totals(out: Output, entries: list[dict[str, Any]], copy_hint: bool, waited: bool) -> int:
     """The totals of a bulk command, in the JSON and as its last line; its exit status."""
-    skipped = sum(1 for e in entries if e["status"] == "skipped")
-    failed = sum(1 for e in entries if e["status"] in ("failed", "error", "timeout"))
-    ok = len(entries) - skipped - failed
-    out.doc["totals"] = {
-        "jobs": len(entries),
-        "succeeded": ok,
-        "failed": failed,
-        "skipped": skipped,
+    count = Counter(e["status"] for e in entries)
+    ok = sum(count[s] for s in (_OK | ({"accepted"} if not waited else set())))
+    trail = {
+        "not_sent": count["not_sent"],
+        "unknown": count["unknown"],
+        "interrupted": count["accepted"] if waited else 0,
     }
-    why = " (backup copy jobs: --copy-jobs sync syncs them)" if copy_hint and skipped else ""
-    out.line(f"Totals: {len(entries)} jobs, {ok} ok, {failed} failed, {skipped} skipped{why}")
+    failed = len(entries) - ok - count["skipped"] - sum(trail.values())
+    out.doc["totals"] = {
+        "jobs": len(entries), "succeeded": ok, "failed": failed, "skipped": count["skipped"],
+        **trail,
+    }  # fmt: skip
+    why = (
+        " (backup copy jobs: --copy-jobs sync syncs them)" if copy_hint and count["skipped"] else ""
+    )
+    words = {"not_sent": "not sent", "unknown": "with no answer (EM may have acted)",
+             "interrupted": "accepted, wait interrupted"}  # fmt: skip
+    more = "".join(f", {n} {words[k]}" for k, n in trail.items() if n)
+    out.line(
+        f"Totals: {len(entries)} jobs, {ok} ok, {failed} failed, {count['skipped']} skipped"
+        f"{more}{why}"
+    )
     if len(entries) == 1:
         return FAILED if failed else OK
     return bulk_status(ok, failed)
+
+
+def _cut_short(out: Output, entries: list[dict[str, Any]], copy_hint: bool, waited: bool) -> None:
+    """A bulk command cancelled outright (a second Ctrl-C): a job with no answer
+    yet may or may not have been sent, so its status is ``unknown``."""
+    for entry in entries:
+        if entry["status"] == "pending":
+            entry["status"] = "unknown"
+    _totals(out, entries, copy_hint, waited)
 
 
 def _tracker(
@@ -186,6 +234,7 @@ async def act(
     group = group_of(em, group_name)
     entries, accepted = _tracker(out, group, jobs, action)
     options = _copy_jobs(group, action, copy_jobs)
+    out.on_interrupt.append(lambda: _cut_short(out, entries, bool(options), wait))
     with out.progress(f"{action} jobs", total=len(jobs)) as progress:
         outcomes = await group.resource.act_many(
             action, jobs, None, wait,
@@ -194,7 +243,7 @@ async def act(
         )  # fmt: skip
     for entry, outcome in zip(entries, outcomes, strict=True):
         entry.update(
-            action=outcome.action, status=_action_status(outcome, wait),
+            action=outcome.action, status=_action_status(entry, outcome, wait),
             task=task_summary(outcome.task) or entry["task"], reason=outcome.skipped,
             error=None if outcome.error is None else str(outcome.error),
         )  # fmt: skip
@@ -207,7 +256,7 @@ async def act(
             for e in entries
         ],
     )  # fmt: skip
-    return _totals(out, entries, bool(options))
+    return _totals(out, entries, bool(options), wait)
 
 
 async def vm_reasons(em: EnterpriseManager, session: Any) -> list[str]:
@@ -227,6 +276,7 @@ async def run(
     group = group_of(em, group_name)
     entries, accepted = _tracker(out, group, jobs, action, session=None, result=None, vm_reasons=[])
     options = _copy_jobs(group, action, copy_jobs)
+    out.on_interrupt.append(lambda: _cut_short(out, entries, bool(options), True))
     with out.progress("runs finished", total=len(jobs)) as progress:
         outcomes = await group.resource.run_many(
             jobs, action=action, progress=progress, timeout=run_timeout,
@@ -235,7 +285,7 @@ async def run(
     reasons = await asyncio.gather(*(vm_reasons(em, o.session) for o in outcomes))
     for entry, outcome, vms in zip(entries, outcomes, reasons, strict=True):
         entry.update(
-            action=outcome.action, status=_run_status(outcome), reason=outcome.skipped,
+            action=outcome.action, status=_run_status(entry, outcome), reason=outcome.skipped,
             session=session_summary(outcome.session), vm_reasons=vms,
             result=outcome.session.result if outcome.session else None,
             error=None if outcome.ok or outcome.error is None else str(outcome.error),
@@ -249,4 +299,4 @@ async def run(
             for e in entries
         ],
     )  # fmt: skip
-    return _totals(out, entries, bool(options))
+    return _totals(out, entries, bool(options), True)

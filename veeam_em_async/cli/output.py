@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal, TextIO
 
@@ -103,19 +103,26 @@ class Output:
         self.mode: Mode = mode
         self.command = ""
         self.doc: dict[str, Any] = {}
+        #: What a command cancelled by Ctrl-C still records (its totals).
+        self.on_interrupt: list[Callable[[], object]] = []
         self.is_terminal = stream.isatty()
         self.console: Any = None
-        if mode != "json":
-            try:
-                from rich.console import Console
-            except ImportError:
-                pass
-            else:
+        #: stderr's console: notes, "accepted:" lines and the progress bars, as gh and
+        #: kubectl keep progress off stdout; a note printed while a bar is live goes
+        #: above it instead of through it.
+        self.err_console: Any = None
+        try:
+            from rich.console import Console
+        except ImportError:
+            pass
+        else:
+            if mode != "json":
                 width = None if self.is_terminal else 160
                 self.console = Console(file=stream, force_terminal=color, width=width)
                 # rich would raise SystemExit from inside whatever callback wrote;
                 # a BrokenPipeError takes the same quiet way out as plain output.
                 self.console.on_broken_pipe = _raise_broken_pipe
+            self.err_console = Console(file=self.err, force_terminal=color, soft_wrap=True)
 
     @property
     def json_mode(self) -> bool:
@@ -137,7 +144,11 @@ class Output:
 
     def note(self, text: str) -> None:
         """A line for the person at the terminal: stderr, in every mode."""
-        print(text, file=self.err, flush=True)
+        if self.err_console is not None:
+            self.err_console.print(text, highlight=False, markup=False)
+            self.err.flush()
+        else:
+            print(text, file=self.err, flush=True)
 
     def json_line(self, data: Any) -> None:
         """One compact JSON object on one line (a stream of events, JSON Lines)."""
@@ -192,10 +203,10 @@ def _raise_broken_pipe() -> None:
 
 
 class Progress:
-    """Live bars on a terminal with rich; otherwise a line at each quarter of
-    each bar; nothing in JSON mode. ``progress(done, total)`` moves the first
-    bar (a bulk call's ``progress`` callback); ``progress.move(label, done)``
-    any of them."""
+    """Live bars on stderr when it is a terminal (with rich); otherwise a line on
+    stderr at each quarter of each bar; nothing in JSON mode. ``progress(done,
+    total)`` moves the first bar (a bulk call's ``progress`` callback);
+    ``progress.move(label, done)`` any of them."""
 
     def __init__(self, out: Output, labels: Sequence[str], total: int) -> None:
         self.out, self.labels, self.total = out, tuple(labels), total
@@ -204,7 +215,8 @@ class Progress:
         self._next_quarter = dict.fromkeys(self.labels, 1)
 
     def __enter__(self) -> Progress:
-        if self.out.console is not None and self.out.is_terminal and not self.out.json_mode:
+        console = self.out.err_console
+        if console is not None and console.is_terminal and not self.out.json_mode:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
             self._bar = Progress(
@@ -212,7 +224,7 @@ class Progress:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
-                console=self.out.console,
+                console=console,
             )
             self._bar.__enter__()
             for label in self.labels:
@@ -228,7 +240,7 @@ class Progress:
             self._bar.update(self._tasks[label], completed=done, total=total)
         elif not self.out.json_mode and total and done * 4 >= self._next_quarter[label] * total:
             self._next_quarter[label] = done * 4 // total + 1
-            self.out.line(f"{label}: {done}/{total}")
+            self.out.note(f"{label}: {done}/{total}")
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:

@@ -40,9 +40,16 @@ SESSION = obj(
     },
     nullable=True,
 )  # fmt: skip
-TOTALS = obj({k: {"type": "integer"} for k in ("jobs", "succeeded", "failed", "skipped")})
-ACTION_STATUS = ["pending", "accepted", "finished", "failed", "timeout", "error", "skipped"]
-RUN_STATUS = ["pending", "accepted", "success", "warning", "failed", "timeout", "error", "skipped"]
+#: ``not_sent``: nothing was sent for the job (an interrupt came first); ``unknown``: the
+#: action was sent and no answer came (EM may have acted on it); ``interrupted``: EM
+#: accepted it, and the wait for its end was cut short.
+TOTALS = obj(
+    {k: {"type": "integer"} for k in ("jobs", "succeeded", "failed", "skipped", "not_sent",
+                                      "unknown", "interrupted")}
+)  # fmt: skip
+_TRAIL = ["pending", "accepted", "not_sent", "unknown"]
+ACTION_STATUS = [*_TRAIL, "finished", "failed", "timeout", "error", "skipped"]
+RUN_STATUS = [*_TRAIL, "success", "warning", "failed", "timeout", "error", "skipped"]
 ACTION_RESULT = obj(
     {
         "job": JOB, "action": OPT_STR, "status": {"enum": ACTION_STATUS}, "task": TASK,

@@ -153,30 +153,53 @@ def connect(
 _BUG_HINT = "this is a bug in veeam-em; VEEAM_EM_DEBUG=1 shows its traceback"
 
 
+#: Seconds a Ctrl-C gives the actions already sent to be answered (a second Ctrl-C
+#: stops at once): each then shows as accepted with its task id, or as sent with no
+#: answer; nothing more is sent meanwhile.
+INTERRUPT_GRACE = 5.0
+
+
 class UserInterruptError(Exception):
     """Ctrl-C (SIGINT) cancelled the command."""
 
 
-async def _interruptible(coro: Coroutine[Any, Any, int]) -> int:
-    """Run ``coro``; SIGINT cancels it, so that everything it holds is closed
-    (the logoff is sent) before :class:`UserInterruptError` is raised."""
+class Interrupt:
+    """What Ctrl-C does to the running command. The first asks it to wind down
+    (every ``wind_down`` coroutine function is started: the client's ``drain``,
+    so that nothing more is sent and what was sent is answered) and lets it
+    finish with a true record; with nothing to wind down, or at the second
+    Ctrl-C, the command is cancelled."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.wind_down: list[Callable[[], Coroutine[Any, Any, Any]]] = []
+        self._running: set[asyncio.Future[Any]] = set()
+
+    def __call__(self, task: asyncio.Future[int]) -> None:
+        if self.requested or not self.wind_down:
+            self.requested = True
+            task.cancel()
+            return
+        self.requested = True
+        for start in self.wind_down:
+            future = asyncio.ensure_future(start())
+            self._running.add(future)
+            future.add_done_callback(self._running.discard)
+
+
+async def _interruptible(coro: Coroutine[Any, Any, int], interrupt: Interrupt) -> int:
+    """Run ``coro``; SIGINT goes to ``interrupt``. A cancelled command has closed
+    everything it held (the logoff is sent) before :class:`UserInterruptError`."""
     task = asyncio.ensure_future(coro)
     loop = asyncio.get_running_loop()
-    interrupted = False
-
-    def on_sigint() -> None:
-        nonlocal interrupted
-        interrupted = True
-        task.cancel()
-
     try:
-        loop.add_signal_handler(signal.SIGINT, on_sigint)
+        loop.add_signal_handler(signal.SIGINT, interrupt, task)
     except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
         pass
     try:
         return await task
     except asyncio.CancelledError:
-        if interrupted:
+        if interrupt.requested:
             raise UserInterruptError from None
         raise
     finally:
@@ -200,18 +223,21 @@ def execute(
         return exit_code(exc)
     out = Output(stream or sys.stdout, mode=s.output)
     out.command = command
+    interrupt = Interrupt()
+    if ctx.obj is not None:
+        ctx.obj["interrupt"] = interrupt
     try:
-        code = asyncio.run(_interruptible(body(s, out)))
+        code = asyncio.run(_interruptible(body(s, out), interrupt))
     except (UserInterruptError, KeyboardInterrupt):
-        out.note("interrupted: what EM accepted keeps running there (its task ids are printed)")
-        out.finish(INTERRUPTED, interrupted=True)
-        return INTERRUPTED
+        return _interrupted(out, cancelled=True)
     except BrokenPipeError:
         # The reader went away (`veeam-em … | head -1`): stop quietly, as Unix tools
         # do. Every job action in flight was cancelled with the call that wrote.
         _silence_stdout()
         return 1
     except Exception as exc:
+        if interrupt.requested:  # what winding down refused (a query cut short)
+            return _interrupted(out, cancelled=True)
         expected = isinstance(
             exc, (UsageError, JobNotFoundError, VeeamEMError, ValueError, OSError)
         )
@@ -225,8 +251,25 @@ def execute(
         code = exit_code(exc)
         out.finish(code, error={"type": type(exc).__name__, "message": text, "hint": help_text})
         return code
+    if interrupt.requested:
+        return _interrupted(out, cancelled=False)
     out.finish(code)
     return code
+
+
+def _interrupted(out: Output, *, cancelled: bool) -> int:
+    """A command ended by Ctrl-C: say so (and, if it sent actions, that EM goes on
+    with what it accepted), and print the document it has. A command that was
+    ``cancelled`` (not wound down to its end) records its totals here."""
+    if cancelled:
+        for record in out.on_interrupt:
+            record()
+    if "results" in out.doc:
+        out.note("interrupted: nothing more was sent; what EM accepted keeps running there")
+    else:
+        out.note("interrupted")
+    out.finish(INTERRUPTED, interrupted=True)
+    return INTERRUPTED
 
 
 def _silence_stdout() -> None:
