@@ -77,6 +77,17 @@ class RunOutcome(Generic[J]):
     error: BaseException | None = None
     action: str | None = None
     skipped: str | None = None
+    #: The :class:`~veeam_em_async.runs.JobRun` (``None`` if nothing was started).
+    run: Any = attrs.field(default=None, repr=False, eq=False)
+
+    async def failed_vms(self) -> list[Any]:
+        """The task sessions of the VMs that did not succeed (``reason`` says why),
+        one request for the list and one per VM; ``[]`` for a Success run or when
+        no session was found."""
+        session = self.session
+        if self.run is None or session is None or session.result in (None, "Success"):
+            return []
+        return [vm for vm in await self.run.task_sessions() if vm.result != "Success"]
 
 
 def _note(error: BaseException, text: str) -> None:

@@ -59,9 +59,21 @@ async def test_a_bulk_start_syncs_backup_copy_jobs_when_asked(
     ]
 
 
-async def test_the_default_start_sends_what_was_asked(sim: EMSimulator, clock: FakeClock) -> None:
+async def test_the_default_skips_copy_jobs_as_the_cli_does(
+    sim: EMSimulator, clock: FakeClock
+) -> None:
+    # Issue 23: one default for the library and veeam-em (it was "start" here).
     async with sim_client(sim, clock) as em:
         outcomes = await em.jobs.start_many(await em.jobs.list(), wait=False)
+    skipped = [o for o in outcomes if not o.ok]
+    assert {o.job.name for o in skipped} == copies(sim)
+    assert all(o.error is None and "only sync it" in (o.skipped or "") for o in skipped)
+    assert sim.counters.requests[STARTS] == 8
+
+
+async def test_start_sends_what_was_asked(sim: EMSimulator, clock: FakeClock) -> None:
+    async with sim_client(sim, clock) as em:
+        outcomes = await em.jobs.start_many(await em.jobs.list(), wait=False, copy_jobs="start")
     refused = [o for o in outcomes if not o.ok]
     assert {o.job.name for o in refused} == copies(sim)
     assert all(isinstance(o.error, BadRequestError) for o in refused)

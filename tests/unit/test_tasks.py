@@ -470,9 +470,11 @@ async def test_start_many_two_hundred_jobs_with_failures(
     mock.get(f"{API}/tasks", callback=all_tasks, repeat=True)
     progress: list[tuple[int, int]] = []
     jobs: list[Any] = [job_uuid(i) for i in range(200)]
+    # copy_jobs="start": ids alone, no lookup of their types (tested in test_bulk_actions_sim).
     outcomes = await em.jobs.start_many(
-        jobs, concurrency=8, progress=lambda done, total: progress.append((done, total))
-    )
+        jobs, concurrency=8, progress=lambda done, total: progress.append((done, total)),
+        copy_jobs="start",
+    )  # fmt: skip
     assert [o.job for o in outcomes] == jobs
     assert sorted(started) == list(range(200))  # each job started exactly once
     assert peak <= 8
@@ -499,13 +501,15 @@ async def test_start_many_without_wait_and_raise_on_error(
     ok_id, bad_id = job_uuid(1), job_uuid(2)
     mock.post(f"{API}/jobs/{ok_id}?action=start", status=202, body=task_xml("task-1", "Running"))
     mock.post(f"{API}/jobs/{bad_id}?action=start", status=404, body=error_body(404, "gone"))
-    outcomes = await em.jobs.start_many([ok_id, bad_id], wait=False)
+    outcomes = await em.jobs.start_many([ok_id, bad_id], wait=False, copy_jobs="start")
     assert outcomes[0].ok and outcomes[0].task is not None and outcomes[0].task.state == "Running"
     assert not outcomes[1].ok
     mock.post(f"{API}/jobs/{ok_id}?action=start", status=202, body=task_xml("task-2", "Running"))
     mock.post(f"{API}/jobs/{bad_id}?action=start", status=404, body=error_body(404, "gone"))
     with pytest.raises(ExceptionGroup) as caught:
-        await em.jobs.start_many([ok_id, bad_id], wait=False, raise_on_error=True)
+        await em.jobs.start_many(
+            [ok_id, bad_id], wait=False, raise_on_error=True, copy_jobs="start"
+        )
     (error,) = caught.value.exceptions
     assert isinstance(error, NotFoundError)
     assert f"job: '{bad_id}'" in getattr(error, "__notes__", [])

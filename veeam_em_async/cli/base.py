@@ -9,8 +9,9 @@ from typing import Any
 import click
 
 from ..client import EnterpriseManager
+from .interrupt import INTERRUPT_GRACE
 from .output import Output
-from .settings import INTERRUPT_GRACE, Settings, connect, execute
+from .settings import Settings, connect, execute
 
 #: A start task only carries the command to the backup server: minutes at most.
 DEFAULT_WAIT_TIMEOUT = 600.0

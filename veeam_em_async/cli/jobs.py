@@ -12,23 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
-from collections import Counter
 from typing import Any
 
 import attrs
 
-from ..bulk import Accepted, ActionOutcome, RunOutcome
 from ..client import EnterpriseManager
-from ..errors import (
-    ClientClosedError,
-    RunFailedError,
-    RunTimeoutError,
-    TaskFailedError,
-    TaskTimeoutError,
-    TransportError,
-)
 from ..ids import entity_id, looks_like_id
-from .exits import FAILED, OK, JobNotFoundError, UsageError, bulk_status
+from . import trail
+from .exits import OK, JobNotFoundError, UsageError
 from .output import Output, job_summary, session_summary, task_summary, to_json
 
 
@@ -80,11 +71,6 @@ async def select(
     return list({job.id: job for job in found}.values())
 
 
-def _entry(group: Group, job: Any) -> dict[str, Any]:
-    return {"job": job_summary(job, group.kind), "action": None, "status": "pending",
-            "task": None, "error": None, "reason": None}  # fmt: skip
-
-
 def _list_row(group: Group, job: Any) -> dict[str, Any]:
     return {
         **job_summary(job, group.kind),
@@ -125,103 +111,6 @@ async def show_job(out: Output, em: EnterpriseManager, group_name: str, ident: s
     return OK
 
 
-def _trail_status(entry: dict[str, Any], error: BaseException | None) -> str | None:
-    """What an interrupted (or unanswered) action says, or ``None``: refused before
-    sending, sent without an answer, or accepted with its wait cut short."""
-    if isinstance(error, ClientClosedError):
-        return "accepted" if entry["task"] else "not_sent"
-    if isinstance(error, TransportError) and not entry["task"]:
-        return "unknown"  # the POST went out and no answer came: EM may have acted
-    return None
-
-
-def _action_status(entry: dict[str, Any], outcome: ActionOutcome[Any], waited: bool) -> str:
-    if outcome.skipped:
-        return "skipped"
-    if outcome.ok:
-        return "finished" if waited else "accepted"
-    trail = _trail_status(entry, outcome.error)
-    if trail is not None:
-        return trail
-    if isinstance(outcome.error, TaskFailedError):
-        return "failed"
-    return "timeout" if isinstance(outcome.error, TaskTimeoutError) else "error"
-
-
-def _run_status(entry: dict[str, Any], outcome: RunOutcome[Any]) -> str:
-    if outcome.skipped:
-        return "skipped"
-    if outcome.ok:
-        return str(outcome.session.result or "success").lower() if outcome.session else "success"
-    trail = _trail_status(entry, outcome.error)
-    if trail is not None:
-        return trail
-    if isinstance(outcome.error, RunFailedError):
-        return "failed"
-    return "timeout" if isinstance(outcome.error, RunTimeoutError) else "error"
-
-
-#: Statuses counted as "ok" in the totals (``accepted`` only where nothing is awaited).
-_OK = {"finished", "success", "warning"}
-
-
-def _totals(out: Output, entries: list[dict[str, Any]], copy_hint: bool, waited: bool) -> int:
-    """The totals of a bulk command, in the JSON and as its last line; its exit status."""
-    count = Counter(e["status"] for e in entries)
-    ok = sum(count[s] for s in (_OK | ({"accepted"} if not waited else set())))
-    trail = {
-        "not_sent": count["not_sent"],
-        "unknown": count["unknown"],
-        "interrupted": count["accepted"] if waited else 0,
-    }
-    failed = len(entries) - ok - count["skipped"] - sum(trail.values())
-    out.doc["totals"] = {
-        "jobs": len(entries), "succeeded": ok, "failed": failed, "skipped": count["skipped"],
-        **trail,
-    }  # fmt: skip
-    why = (
-        " (backup copy jobs: --copy-jobs sync syncs them)" if copy_hint and count["skipped"] else ""
-    )
-    words = {"not_sent": "not sent", "unknown": "with no answer (EM may have acted)",
-             "interrupted": "accepted, wait interrupted"}  # fmt: skip
-    more = "".join(f", {n} {words[k]}" for k, n in trail.items() if n)
-    out.line(
-        f"Totals: {len(entries)} jobs, {ok} ok, {failed} failed, {count['skipped']} skipped"
-        f"{more}{why}"
-    )
-    if len(entries) == 1:
-        return FAILED if failed else OK
-    return bulk_status(ok, failed)
-
-
-def _cut_short(out: Output, entries: list[dict[str, Any]], copy_hint: bool, waited: bool) -> None:
-    """A bulk command cancelled outright (a second Ctrl-C): a job with no answer
-    yet may or may not have been sent, so its status is ``unknown``."""
-    for entry in entries:
-        if entry["status"] == "pending":
-            entry["status"] = "unknown"
-    _totals(out, entries, copy_hint, waited)
-
-
-def _tracker(
-    out: Output, group: Group, jobs: list[Any], action: str, **more: Any
-) -> tuple[list[dict[str, Any]], Accepted]:
-    """The ``accepted`` callback: the entry of each job EM accepted gets its task
-    id at once, and the terminal sees it (stderr)."""
-    entries = [{**_entry(group, job), **more} for job in jobs]
-    index = {id(job): i for i, job in enumerate(jobs)}
-    out.doc.update(action=action, results=entries)
-
-    def accepted(job: Any, handle: Any) -> None:
-        task = getattr(handle, "task", handle)  # a JobRun holds its start's Task
-        entry = entries[index[id(job)]]
-        entry.update(status="accepted", task=task_summary(task.info))
-        if not out.json_mode:
-            out.note(f"accepted: {job.name} ({job.id}): task {task.id}")
-
-    return entries, accepted
-
-
 def _copy_jobs(group: Group, action: str, copy_jobs: str) -> dict[str, Any]:
     """``copy_jobs=`` for a start of VM jobs (only they have backup copy jobs)."""
     return {"copy_jobs": copy_jobs} if action == "start" and group.name == "jobs" else {}
@@ -232,9 +121,9 @@ async def act(
     *, wait: bool, wait_timeout: float, copy_jobs: str,
 ) -> int:  # fmt: skip
     group = group_of(em, group_name)
-    entries, accepted = _tracker(out, group, jobs, action)
+    entries, accepted = trail.tracker(out, group.kind, jobs, action)
     options = _copy_jobs(group, action, copy_jobs)
-    out.on_interrupt.append(lambda: _cut_short(out, entries, bool(options), wait))
+    out.on_interrupt.append(lambda: trail.cut_short(out, entries, bool(options), wait))
     with out.progress(f"{action} jobs", total=len(jobs)) as progress:
         outcomes = await group.resource.act_many(
             action, jobs, None, wait,
@@ -243,7 +132,7 @@ async def act(
         )  # fmt: skip
     for entry, outcome in zip(entries, outcomes, strict=True):
         entry.update(
-            action=outcome.action, status=_action_status(entry, outcome, wait),
+            action=outcome.action, status=trail.action_status(entry, outcome, wait),
             task=task_summary(outcome.task) or entry["task"], reason=outcome.skipped,
             error=None if outcome.error is None else str(outcome.error),
         )  # fmt: skip
@@ -256,7 +145,7 @@ async def act(
             for e in entries
         ],
     )  # fmt: skip
-    return _totals(out, entries, bool(options), wait)
+    return trail.totals(out, entries, bool(options), wait)
 
 
 async def vm_reasons(em: EnterpriseManager, session: Any) -> list[str]:
@@ -274,9 +163,11 @@ async def run(
     *, follow_retries: bool, run_timeout: float, copy_jobs: str,
 ) -> int:  # fmt: skip
     group = group_of(em, group_name)
-    entries, accepted = _tracker(out, group, jobs, action, session=None, result=None, vm_reasons=[])
+    entries, accepted = trail.tracker(
+        out, group.kind, jobs, action, session=None, result=None, vm_reasons=[]
+    )
     options = _copy_jobs(group, action, copy_jobs)
-    out.on_interrupt.append(lambda: _cut_short(out, entries, bool(options), True))
+    out.on_interrupt.append(lambda: trail.cut_short(out, entries, bool(options), True))
     with out.progress("runs finished", total=len(jobs)) as progress:
         outcomes = await group.resource.run_many(
             jobs, action=action, progress=progress, timeout=run_timeout,
@@ -285,7 +176,7 @@ async def run(
     reasons = await asyncio.gather(*(vm_reasons(em, o.session) for o in outcomes))
     for entry, outcome, vms in zip(entries, outcomes, reasons, strict=True):
         entry.update(
-            action=outcome.action, status=_run_status(entry, outcome), reason=outcome.skipped,
+            action=outcome.action, status=trail.run_status(entry, outcome), reason=outcome.skipped,
             session=session_summary(outcome.session), vm_reasons=vms,
             result=outcome.session.result if outcome.session else None,
             error=None if outcome.ok or outcome.error is None else str(outcome.error),
@@ -299,4 +190,4 @@ async def run(
             for e in entries
         ],
     )  # fmt: skip
-    return _totals(out, entries, bool(options), True)
+    return trail.totals(out, entries, bool(options), True)

@@ -10,9 +10,7 @@ the profile, else the default.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import signal
 import sys
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TypeVar
@@ -25,6 +23,7 @@ from ..client import EnterpriseManager
 from ..errors import VeeamEMError
 from . import config
 from .exits import INTERRUPTED, JobNotFoundError, UsageError, exit_code, hint, message
+from .interrupt import Interrupt, UserInterruptError, interruptible
 from .output import Mode, Output
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -153,60 +152,6 @@ def connect(
 _BUG_HINT = "this is a bug in veeam-em; VEEAM_EM_DEBUG=1 shows its traceback"
 
 
-#: Seconds a Ctrl-C gives the actions already sent to be answered (a second Ctrl-C
-#: stops at once): each then shows as accepted with its task id, or as sent with no
-#: answer; nothing more is sent meanwhile.
-INTERRUPT_GRACE = 5.0
-
-
-class UserInterruptError(Exception):
-    """Ctrl-C (SIGINT) cancelled the command."""
-
-
-class Interrupt:
-    """What Ctrl-C does to the running command. The first asks it to wind down
-    (every ``wind_down`` coroutine function is started: the client's ``drain``,
-    so that nothing more is sent and what was sent is answered) and lets it
-    finish with a true record; with nothing to wind down, or at the second
-    Ctrl-C, the command is cancelled."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self.wind_down: list[Callable[[], Coroutine[Any, Any, Any]]] = []
-        self._running: set[asyncio.Future[Any]] = set()
-
-    def __call__(self, task: asyncio.Future[int]) -> None:
-        if self.requested or not self.wind_down:
-            self.requested = True
-            task.cancel()
-            return
-        self.requested = True
-        for start in self.wind_down:
-            future = asyncio.ensure_future(start())
-            self._running.add(future)
-            future.add_done_callback(self._running.discard)
-
-
-async def _interruptible(coro: Coroutine[Any, Any, int], interrupt: Interrupt) -> int:
-    """Run ``coro``; SIGINT goes to ``interrupt``. A cancelled command has closed
-    everything it held (the logoff is sent) before :class:`UserInterruptError`."""
-    task = asyncio.ensure_future(coro)
-    loop = asyncio.get_running_loop()
-    try:
-        loop.add_signal_handler(signal.SIGINT, interrupt, task)
-    except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
-        pass
-    try:
-        return await task
-    except asyncio.CancelledError:
-        if interrupt.requested:
-            raise UserInterruptError from None
-        raise
-    finally:
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.remove_signal_handler(signal.SIGINT)
-
-
 def execute(
     ctx: click.Context,
     command: str,
@@ -227,7 +172,7 @@ def execute(
     if ctx.obj is not None:
         ctx.obj["interrupt"] = interrupt
     try:
-        code = asyncio.run(_interruptible(body(s, out), interrupt))
+        code = asyncio.run(interruptible(body(s, out), interrupt))
     except (UserInterruptError, KeyboardInterrupt):
         return _interrupted(out, cancelled=True)
     except BrokenPipeError:

@@ -4,7 +4,7 @@ plan that decides what each job is sent (a backup copy job cannot be started).""
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal, TypeVar
 
 import attrs
@@ -30,9 +30,16 @@ class BulkActions(Resource):
     async def _action(self, job: JobLike, action: str) -> Task:  # pragma: no cover
         raise NotImplementedError  # each collection knows its URL style
 
-    async def _plan(self, jobs: builtins.list[Any], action: str, copy_jobs: CopyJobs) -> Plan:
+    async def _plan(
+        self,
+        jobs: builtins.list[Any],
+        action: str,
+        copy_jobs: CopyJobs,
+        known: Mapping[str, Any] | None = None,
+    ) -> Plan:
         """What a bulk ``action`` sends to each job: the same action to every
-        one, unless the collection knows better (VM jobs: backup copy jobs)."""
+        one, unless the collection knows better (VM jobs: backup copy jobs);
+        ``known`` maps job ids to entities already read."""
         return [(action, None)] * len(jobs)
 
     async def start_many(
@@ -46,7 +53,7 @@ class BulkActions(Resource):
         raise_on_error: bool = False,
         timeout: float | None = None,
         accepted: Accepted | None = None,
-        copy_jobs: CopyJobs = "start",
+        copy_jobs: CopyJobs = "skip",
     ) -> builtins.list[ActionOutcome[J]]:
         """Start every job; return one :class:`ActionOutcome` per input, in order.
 
@@ -58,11 +65,11 @@ class BulkActions(Resource):
         never raises, unless ``raise_on_error=True``: then an ``ExceptionGroup``
         of the failures is raised, each noted with its job.
 
-        EM has no ``start`` for backup copy jobs (it answers 400, "use sync").
-        ``copy_jobs="sync"`` syncs them instead and ``"skip"`` sends them
-        nothing (their outcome's ``skipped`` says why); either reads the types
-        of jobs given without their entity in one query. The default,
-        ``"start"``, sends what was asked.
+        EM has no ``start`` for backup copy jobs (it answers 400, "use sync"):
+        by default (``copy_jobs="skip"``, as ``veeam-em``) they are sent nothing
+        and their outcome's ``skipped`` says why; ``"sync"`` syncs them instead;
+        either reads the types of jobs given without their entity in one query
+        (⌈N/200⌉ requests). ``"start"`` sends the start anyway.
         """
         return await self.act_many(
             "start", jobs, concurrency, wait, poll_policy, progress=progress,
@@ -96,7 +103,7 @@ class BulkActions(Resource):
         raise_on_error: bool = False,
         timeout: float | None = None,
         accepted: Accepted | None = None,
-        copy_jobs: CopyJobs = "start",
+        copy_jobs: CopyJobs = "skip",
     ) -> builtins.list[ActionOutcome[J]]:
         """Any action of this collection (``"start"``, ``"stop"``, ``"retry"``,
         ``"sync"``, ``"toggleScheduleEnabled"``) on every job, as :meth:`start_many`

@@ -140,7 +140,7 @@ class JobCollection(BulkActions):
         poll_policy: PollPolicy | None = None,
         raise_on_error: bool = False,
         accepted: Accepted | None = None,
-        copy_jobs: CopyJobs = "start",
+        copy_jobs: CopyJobs = "skip",
     ) -> builtins.list[RunOutcome[J]]:
         """Run every job and wait for each run's result: one :class:`RunOutcome`
         per input, in order, never raising for one job (unless
@@ -155,8 +155,8 @@ class JobCollection(BulkActions):
         items = list(jobs)
         if action not in self.run_actions:
             raise ValueError(f"{action!r} does not start a run; use one of {self.run_actions}")
-        plan = await self._plan(items, action, copy_jobs)
         entities = await self._known_jobs(items)
+        plan = await self._plan(items, action, copy_jobs, entities)
         watermarks = await self._watermarks(entities)
 
         async def send(step: tuple[J, str]) -> JobRun:
@@ -172,9 +172,9 @@ class JobCollection(BulkActions):
                 except Exception as exc:
                     error = exc
                 else:
-                    return RunOutcome(job=job, ok=True, session=session, action=sent)
+                    return RunOutcome(job=job, ok=True, session=session, action=sent, run=run)
             last = getattr(error, "session", None) or (run.session if run else None)
-            return RunOutcome(job=job, ok=False, session=last, error=error, action=sent)
+            return RunOutcome(job=job, ok=False, session=last, error=error, action=sent, run=run)
 
         steps = [(job, sent) for job, (sent, _) in zip(items, plan, strict=True) if sent]
         done = await for_each(

@@ -220,13 +220,20 @@ class JobsResource(JobCollection):
         """Sync every backup copy job: :meth:`act_many` with ``"sync"``."""
         return await self.act_many("sync", jobs, concurrency, wait, poll_policy, **options)
 
-    async def _plan(self, jobs: builtins.list[Any], action: str, copy_jobs: CopyJobs) -> Plan:
+    async def _plan(
+        self,
+        jobs: builtins.list[Any],
+        action: str,
+        copy_jobs: CopyJobs,
+        known: Mapping[str, Any] | None = None,
+    ) -> Plan:
         """A start of a backup copy job becomes a sync or a skip, as asked; the
-        types of jobs given without their entity come from one query."""
+        types of jobs given without their entity come from ``known`` or one query."""
         if action != "start" or copy_jobs == "start":
             return [(action, None)] * len(jobs)
-        types: dict[str, str | None] = {}
-        if not all(isinstance(job, Job) for job in jobs):
+        # ``known``, when given, is every job EM has: one not in it is not a copy job.
+        types = {job_id: job.job_type for job_id, job in (known or {}).items()}
+        if not types and not all(isinstance(job, Job) for job in jobs):
             types = {job.id: job.job_type for job in await self.list(entities=True) if job.id}
         plan: Plan = []
         for job in jobs:

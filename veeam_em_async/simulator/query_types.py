@@ -190,7 +190,7 @@ def _task_ref(sim: EMSimulator, task: SimTask, now: float) -> str:
 def _repository_rows(sim: EMSimulator, now: float, session: SimSession) -> list[tuple[Any, Row]]:
     return [
         (r, {"uid": r.uid, "name": r.name, "capacity": r.capacity, "freespace": r.free,
-             "kind": r.kind, "backupserveruid": SERVER_UID, "backupservername": "vbr01"})
+             "kind": r.kind, "backupserveruid": SERVER_UID, "backupservername": SERVER_NAME})
         for r in sim.state.repositories.values()
     ]  # fmt: skip
 
@@ -203,6 +203,33 @@ def _repository_ref(sim: EMSimulator, r: SimRepository, now: float) -> str:
     href = f"{sim.api}/repositories/{r.id}"
     links = documents.link("Alternate", f"{href}?format=Entity", "Repository", r.name)
     return documents.ref("RepositoryReference", href, r.name, r.uid, links)
+
+
+# -- the backup server (the one every simulated job is on) -------------------------------
+
+SERVER_NAME = "vbr01"
+
+
+def _server_rows(sim: EMSimulator, now: float, session: SimSession) -> list[tuple[Any, Row]]:
+    return [(documents.BACKUP_SERVER, {"uid": SERVER_UID, "name": SERVER_NAME, "port": 9392})]
+
+
+def _server_entity(sim: EMSimulator, server_id: str, now: float) -> str:
+    """A ``<BackupServer>`` shaped like the vendor's ``/backupServers/{ID}`` body."""
+    href = f"{sim.api}/backupServers/{server_id}"
+    return (
+        f'<BackupServer Type="BackupServer" Href="{href}?format=Entity" Name="{SERVER_NAME}" '
+        f'UID="{SERVER_UID}"><Links>'
+        + documents.link("Alternate", href, "BackupServerReference", SERVER_NAME)
+        + documents.link("Down", f"{href}/jobs", "JobReferenceList")
+        + "</Links><Description /><Port>9392</Port><Version>13.0</Version></BackupServer>"
+    )
+
+
+def _server_ref(sim: EMSimulator, server_id: str, now: float) -> str:
+    href = f"{sim.api}/backupServers/{server_id}"
+    links = documents.link("Alternate", f"{href}?format=Entity", "BackupServer", SERVER_NAME)
+    return documents.ref("BackupServerReference", href, SERVER_NAME, SERVER_UID, links)
 
 
 def _agent_job_rows(sim: EMSimulator, now: float, session: SimSession) -> list[tuple[Any, Row]]:
@@ -249,6 +276,7 @@ QUERY_TYPES: dict[str, QueryType] = {
         container="Resources",
     ),
     "repository": QueryType("Repositories", _repository_rows, _repository_entity, _repository_ref),
+    "backupserver": QueryType("BackupServers", _server_rows, _server_entity, _server_ref),
     "agentbackupjob": QueryType(
         "AgentBackupJobs",
         _agent_job_rows,
