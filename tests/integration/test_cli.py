@@ -281,7 +281,9 @@ def test_sessions_status_repositories_and_tasks(sim: EMSimulator) -> None:
     code, doc = run_json("jobs", "run", *(j.id for j in jobs))  # type: ignore[attr-defined]
     assert code == 5
     assert [r["result"] for r in doc["results"]] == ["Failed", "Warning", "Success"]
-    assert doc["results"][0]["vm_reasons"][0].endswith("Failed to create VM snapshot")
+    (vm,) = doc["results"][0]["vm_reasons"]  # an object per VM (issue 23), not a string
+    assert vm["result"] == "Failed" and vm["reason"].endswith("Failed to create VM snapshot")
+    assert vm["vm"] == "job-0000-vm1"
     task_id = doc["results"][2]["task"]["id"]
     # A new command is a new logon session, and EM keeps a task only within the
     # session that created it (issue 22): the answer says so, and where to look.

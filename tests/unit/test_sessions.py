@@ -112,6 +112,7 @@ def test_a_running_session_has_no_result_and_is_not_done() -> None:
     assert session.result is None and not session.done and session.is_retry is True
     assert session.creation_time == datetime(2025, 8, 14, 12, 31, 30, 700000, timezone.utc)
     assert session.progress == 42
+    assert session.end_time is None  # EM's 1900-01-01 placeholder: not ended (issue 23)
 
 
 def test_a_state_em_adds_later_is_kept_and_a_bad_time_is_a_parse_error() -> None:

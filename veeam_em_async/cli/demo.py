@@ -2,8 +2,9 @@
 
 The demo starts every VM, NAS and agent job of a simulated EM (backup copy
 jobs are synced, EM's own rule), follows each run to its result, and shows
-where every run went, by kind and type, so that the totals add up. It fits a
-45-line terminal: the header stays on screen.
+where every run went, by kind and type, so that the totals add up. It fits an
+80 by 24 terminal: the header stays on screen, and a failed run names the VM that
+failed and EM's reason.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from .output import Output, Progress
 
 DEMO_POLLING = PollPolicy(initial_delay=0.3, min_interval=0.2, max_interval=1.0, jitter=0.2)
 #: Failed runs listed by name under the summary; more are counted.
-SHOWN_FAILURES = 5
+SHOWN_FAILURES = 3
 
 
 class BarCounts:
@@ -76,7 +77,7 @@ async def run_demo(out: Output, options: dict[str, Any]) -> int:
 
     started = time.perf_counter()
     async with EMSimulator(**options) as sim:
-        out.line(f"Embedded Enterprise Manager simulator at {sim.url} (user {sim.username})")
+        out.line(f"Embedded EM simulator at {sim.url}, user {sim.username}")
         async with EnterpriseManager(
             sim.url, sim.username, sim.password, poll_policy=DEMO_POLLING,
             run_poll_policy=DEMO_POLLING, max_connections=20,
@@ -87,11 +88,7 @@ async def run_demo(out: Output, options: dict[str, Any]) -> int:
             )  # fmt: skip
             kinds = [("VM", str(j.job_type)) for j in vm] + [("NAS", "File share")] * len(nas)
             kinds += [("Agent", str(j.platform)) for j in agents]
-            jobs_by_type = Counter(kinds)
-            out.table(
-                f"{len(kinds)} jobs", ["Kind", "Type", "Jobs"],
-                [(k, t, n) for (k, t), n in jobs_by_type.items()],
-            )  # fmt: skip
+            out.line(f"{len(kinds)} jobs: {len(vm)} VM, {len(nas)} NAS, {len(agents)} agent")
             with out.progress(BarCounts.ACCEPTED, BarCounts.FINISHED, total=len(kinds)) as progress:
                 bars = BarCounts(progress)
                 vm_runs, nas_runs, agent_runs = await asyncio.gather(
@@ -102,32 +99,45 @@ async def run_demo(out: Output, options: dict[str, Any]) -> int:
                     em.agent_jobs.run_many(agents, accepted=bars.on_accepted,
                                            progress=bars.on_finished("Agent")),
                 )  # fmt: skip
+            outcomes: list[RunOutcome[Any]] = [*vm_runs, *nas_runs, *agent_runs]
+            failures = [o for o in outcomes if not o.ok]
+            why = [await failure_line(o) for o in failures[:SHOWN_FAILURES]]
             requests = em.stats.total()
-        outcomes: list[RunOutcome[Any]] = [*vm_runs, *nas_runs, *agent_runs]
         runs = [(k, t, o) for (k, t), o in zip(kinds, outcomes, strict=True)]
         rows, totals = tally(runs)
         wall = time.perf_counter() - started
         out.table(
-            "Results", ["Kind", "Type", "Success", "Warning", "Failed", "Errors", "Runs"], rows
-        )
-        out.table(
-            "Summary",
-            ["Runs", "Success", "Warning", "Failed", "Errors", "Wall time", "Requests", "Logons"],
-            [(len(runs), totals["Success"], totals["Warning"], totals["Failed"], totals["Errors"],
-              f"{wall:.2f} s", requests, sim.counters.logons)],
+            "Results", ["Kind", "Type", "Success", "Warning", "Failed", "Errors", "Runs"], rows,
+            compact=True,
         )  # fmt: skip
+        out.line(
+            f"{len(runs)} runs = {totals['Success']} Success + {totals['Warning']} Warning + "
+            f"{totals['Failed']} Failed + {totals['Errors']} Errors ({wall:.1f} s, "
+            f"{requests} requests)"
+        )
         expected_failed = sum(
             1 for r in sim.state.job_sessions.values() if r.final_result == "Failed"
         )
-    failures = [o for o in outcomes if not o.ok]
-    for outcome in failures[:SHOWN_FAILURES]:
-        out.line(f"  {outcome.job.name}: {outcome.error}")
+    for line in why:
+        out.line(f"  {line}")
     if len(failures) > SHOWN_FAILURES:
         out.line(f"  … and {len(failures) - SHOWN_FAILURES} more failed runs")
     if totals["Errors"] or totals["Failed"] != expected_failed:
         out.line("Unexpected outcome: see the errors above.")
         return FAILED
     return OK
+
+
+async def failure_line(outcome: RunOutcome[Any]) -> str:
+    """``Job 0003 Failed: job-0003-vm1: Error: Failed to create VM snapshot``: the job
+    once, then the VM and EM's reason (as ``jobs run`` shows it), else the error."""
+    name = getattr(outcome.job, "name", None) or str(outcome.job)
+    if isinstance(outcome.error, RunFailedError):
+        vms = await outcome.failed_vms()
+        result = outcome.error.session.result or "Failed"
+        reasons = "; ".join(f"{vm.vm_display_name}: {vm.reason or vm.result}" for vm in vms)
+        return f"{name} {result}: {reasons or 'no VM reason given'}"
+    return f"{name}: {outcome.error}"
 
 
 async def run_simulate(out: Output, options: dict[str, Any]) -> int:

@@ -148,14 +148,23 @@ async def act(
     return trail.totals(out, entries, bool(options), wait)
 
 
-async def vm_reasons(em: EnterpriseManager, session: Any) -> list[str]:
-    """``vm: reason`` for each VM of ``session`` that did not succeed."""
+async def vm_reasons(em: EnterpriseManager, session: Any) -> list[dict[str, Any]]:
+    """``{"vm", "result", "reason"}`` of each VM of ``session`` that did not succeed."""
     if session is None or session.result in (None, "Success"):
         return []
     replica = session.job_type == "Replica" or type(session).__name__ == "ReplicaJobSession"
     resource = em.replica_sessions if replica else em.backup_sessions
     vms = await resource.task_sessions(session)
-    return [f"{vm.vm_display_name}: {vm.reason}" for vm in vms if vm.reason]
+    return [
+        {"vm": vm.vm_display_name, "result": vm.result, "reason": vm.reason}
+        for vm in vms
+        if vm.reason or vm.result not in (None, "Success")
+    ]
+
+
+def reason_lines(reasons: list[dict[str, Any]]) -> list[str]:
+    """``vm: reason`` for a table."""
+    return [f"{r['vm']}: {r['reason'] or r['result']}" for r in reasons]
 
 
 async def run(
@@ -186,7 +195,7 @@ async def run(
         [
             (e["job"]["name"], e["result"] or e["status"], (e["session"] or {}).get("id") or "-",
              (e["session"] or {}).get("state") or "-",
-             "; ".join(e["vm_reasons"]) or e["error"] or e["reason"] or "")
+             "; ".join(reason_lines(e["vm_reasons"])) or e["error"] or e["reason"] or "")
             for e in entries
         ],
     )  # fmt: skip

@@ -172,16 +172,26 @@ class Output:
         # A stream of JSON Lines ends with its envelope on one line too.
         print(json.dumps(document, indent=None if streamed else 2), file=self.stream, flush=True)
 
-    def table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    def table(
+        self,
+        title: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        compact: bool = False,
+    ) -> None:
+        """A table (rich's, else plain text). ``-o wide`` never cuts a cell: long ones
+        fold onto more lines. ``compact`` draws no box (fewer lines: the demo)."""
         if self.json_mode:
             return
         cells = [["" if c is None else str(c) for c in row] for row in rows]
         if self.console is not None:
+            from rich import box
             from rich.table import Table
 
-            table = Table(title=title)
+            table = Table(title=title, box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD)
             for column in columns:
-                table.add_column(column)
+                table.add_column(column, overflow="fold" if self.wide else "ellipsis")
             for row in cells:
                 table.add_row(*row)
             self.console.print(table)

@@ -56,10 +56,12 @@ ACTION_RESULT = obj(
         "error": OPT_STR, "reason": OPT_STR,
     }
 )  # fmt: skip
+#: A VM that did not succeed, and EM's reason.
+VM_REASON = obj({"vm": OPT_STR, "result": OPT_STR, "reason": OPT_STR})
 RUN_RESULT = obj(
     {
         **ACTION_RESULT["properties"], "status": {"enum": RUN_STATUS}, "session": SESSION,
-        "result": OPT_STR, "vm_reasons": {"type": "array", "items": STR},
+        "result": OPT_STR, "vm_reasons": {"type": "array", "items": VM_REASON},
     }
 )  # fmt: skip
 JOB_ROW = obj(
@@ -120,7 +122,7 @@ SCHEMAS["jobs status"] = envelope(
 SCHEMAS["sessions list"] = envelope("sessions list", {"items": _array(SESSION)})
 SCHEMAS["sessions show"] = envelope(
     "sessions show",
-    {"item": {**SESSION, "properties": {**SESSION["properties"], "vm_reasons": _array(STR)}}},
+    {"item": {**SESSION, "properties": {**SESSION["properties"], "vm_reasons": _array(VM_REASON)}}},
 )
 SCHEMAS["sessions stop"] = envelope("sessions stop", {"item": SESSION, "task": TASK})
 #: ``sessions watch`` prints JSON Lines: one of these per run as it ends, and an

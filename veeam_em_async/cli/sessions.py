@@ -15,7 +15,7 @@ from ..errors import NotFoundError
 from ..filters import F, Filter, one_of
 from ..models import ReplicaJobSession
 from .exits import FAILED, OK, UsageError
-from .jobs import vm_reasons
+from .jobs import reason_lines, vm_reasons
 from .output import Output, job_summary, session_summary, task_summary
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
@@ -110,8 +110,8 @@ async def session_show(out: Output, em: EnterpriseManager, ident: str) -> int:
         session.name or session.id or "session", ["Field", "Value"],
         [(k, v) for k, v in out.doc["item"].items() if k != "vm_reasons"],
     )  # fmt: skip
-    for reason in reasons:
-        out.line(f"  {reason}")
+    for line in reason_lines(reasons):
+        out.line(f"  {line}")
     return FAILED if session.result == "Failed" else OK
 
 

@@ -9,7 +9,8 @@ All the rules that turn EM's XML-as-dicts into typed values live here, in
   string for a single child) or nothing (an empty element is ``None``);
 - ``bool`` accepts ``true``/``false`` in any case and nothing else (cattrs
   would otherwise turn the string ``"false"`` into ``True``);
-- ``datetime`` is timezone-aware UTC, parsed by one regular expression
+- ``datetime`` is timezone-aware UTC (EM's placeholder 1900-01-01T00:00:00Z for
+  "not yet", a running session's end, is ``None``), parsed by one regular expression
   rather than ``datetime.fromisoformat`` (which on Python 3.10 rejects
   fractions of 1, 2, 4 or 5 digits, and EM sends ``.7Z`` and ``.68Z``);
   fractions of any length are cut or padded to microseconds;
@@ -27,7 +28,7 @@ Any shape the rules cannot accept raises ``ValueError``/``TypeError`` here;
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timezone
 from types import UnionType
 from typing import Any, Optional, TypeVar, Union, get_args, get_origin
 
@@ -87,10 +88,18 @@ def _structure_int(value: Any, _: type) -> int:
     return int(_text_of(value))
 
 
-def _structure_datetime(value: Any, _: type) -> datetime:
+#: EM's words for "no time yet": a running session's ``<EndTimeUTC>`` is
+#: 1900-01-01T00:00:00Z (.NET's DateTime.MinValue, 0001-01-01, also appears).
+_NO_TIME = frozenset(
+    {datetime(1900, 1, 1, tzinfo=timezone.utc), datetime(1, 1, 1, tzinfo=timezone.utc)}
+)
+
+
+def _structure_datetime(value: Any, _: type) -> datetime | None:
     if isinstance(value, datetime):
         return value
-    return parse_datetime(_text_of(value))
+    moment = parse_datetime(_text_of(value))
+    return None if moment in _NO_TIME else moment
 
 
 def _is_list(tp: Any) -> bool:
