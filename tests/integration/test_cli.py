@@ -57,6 +57,9 @@ def test_list_and_show_name_every_job_by_id_name_and_type(sim: EMSimulator) -> N
     assert code == 0 and doc["item"]["name"] == first["name"] and doc["item"]["type"] == "Backup"
     code, table = run("jobs", "list")
     assert code == 0 and "JobReference" not in table and "BackupCopy" in table
+    code, wide_show = run("jobs", "show", first["id"], "-o", "wide")  # YAML-like, no reprs
+    assert code == 0 and "{'" not in wide_show and "\nschedule_options:\n" in wide_show
+    assert "\n  - href: " in wide_show and wide_show.startswith(f"id: {first['id']}\n")
     code, wide = run("jobs", "list", "-o", "wide")
     assert first["id"] in wide and first["id"] not in table
     for group, count in (("nas-jobs", 2), ("agent-jobs", 3)):
@@ -130,6 +133,26 @@ def test_exit_statuses(sim: EMSimulator, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("VEEAM_EM_PASSWORD", "wrong")
     code, doc = run_json("jobs", "list")
     assert code == 3 and "DOMAIN\\user" in doc["error"]["hint"] and "wrong" not in json.dumps(doc)
+
+
+def test_usage_errors_exit_2_and_unknown_names_get_a_suggestion(
+    sim: EMSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 23: what gh and kubectl do with a typo."""
+    code, doc = run_json("jobs", "show", "Jbo 0001")
+    assert code == 4 and "did you mean 'Job 0001' or" in doc["error"]["message"]
+    code, doc = run_json("jobs", "start", "File Share 01")  # a NAS job, asked of VM jobs
+    assert code == 4 and "it is a NAS job, see 'veeam-em nas-jobs'" in doc["error"]["message"]
+    assert sim.counters.requests["POST /api/jobs/{id}"] == 0
+    code, _ = run("sessions", "list", "--result", "Bogus")
+    assert code == 2  # not a silent 0 sessions (click's usage error, before any document)
+    code, doc = run_json("sessions", "list", "--result", "failed,Warning")
+    assert code == 0  # EM's results, any case
+    code, doc = run_json("jobs", "--url", sim.url, "list")  # a root option after the noun
+    assert code == 0 and len(doc["items"]) == 12
+    monkeypatch.setenv("VEEAM_EM_URL", sim.url.split("://", 1)[1])  # no scheme
+    code, doc = run_json("jobs", "list")
+    assert code == 2 and "https://" in doc["error"]["message"]
 
 
 def test_errors_are_one_line_with_a_hint_on_stderr(
@@ -275,7 +298,9 @@ def test_help_has_no_rest_markup_and_every_command_a_description() -> None:
                 assert param.help, (command, param.name)
 
 
-def test_sessions_status_repositories_and_tasks(sim: EMSimulator) -> None:
+def test_sessions_status_repositories_and_tasks(
+    sim: EMSimulator, capsys: pytest.CaptureFixture[str]
+) -> None:
     jobs = backups(sim)[:3]
     sim.state.scripted = {jobs[0].id: ["Failed"], jobs[1].id: ["Warning"]}  # type: ignore[attr-defined]
     code, doc = run_json("jobs", "run", *(j.id for j in jobs))  # type: ignore[attr-defined]
@@ -301,8 +326,13 @@ def test_sessions_status_repositories_and_tasks(sim: EMSimulator) -> None:
     for line in lines:  # JSON Lines: each one a session
         jsonschema.validate(line, SESSION_LINE)
     assert code == 0 and {line["job_name"] for line in lines} == {j.name for j in jobs}  # type: ignore[attr-defined]
-    code, doc = run_json("jobs", "status")
-    assert code == 1 and len(doc["items"]) == 12
+    code, doc = run_json("jobs", "status")  # VM, NAS and agent jobs (issue 23)
+    assert code == 1 and len(doc["items"]) == 12 + 2 + 3
+    assert {i["job"]["type"] for i in doc["items"][12:]} == {"NAS", "AgentBackup"}
+    capsys.readouterr()
+    code, table = run("jobs", "status")
+    assert code == 1 and "File Share 00" in table and "Agent Job 00" in table
+    assert "exit 1: the last run of 1 jobs failed: Job 0000" in capsys.readouterr().err
     code, doc = run_json("repositories")
     assert code == 1 and doc["over"] == ["Backup Volume 02"]
     code, doc = run_json("repositories", "--warn-above", "95")

@@ -7,6 +7,8 @@ errors and exit statuses.
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from .. import __version__
@@ -15,6 +17,9 @@ from .base import CONTEXT, ENV_HELP, EXIT_HELP, on_em
 from .job_commands import job_group
 from .local_commands import completion_command, demo_command, profile_group, simulate_command
 from .settings import connection_options
+
+#: EM's results of a job run (``--result`` takes these, any case).
+RESULTS = ("Success", "Warning", "Failed")
 
 
 @click.group(context_settings=CONTEXT, epilog=f"{ENV_HELP}\n\n{EXIT_HELP}")
@@ -42,7 +47,28 @@ for _local in (demo_command, simulate_command, profile_group, completion_command
     cli.add_command(_local)
 
 
+def results_option(command: Any) -> Any:
+    """``--result Failed,Warning``: EM's results only, checked (a typo is exit 2)."""
+
+    def check(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+        if value is None:
+            return None
+        given = [part.strip() for part in value.split(",") if part.strip()]
+        known = {r.lower(): r for r in RESULTS}
+        wrong = [r for r in given if r.lower() not in known]
+        if wrong or not given:
+            raise click.BadParameter(
+                f"{', '.join(wrong) or value!r}: results are {', '.join(RESULTS)}"
+            )
+        return ",".join(known[r.lower()] for r in given)
+
+    return click.option("--result", callback=check, help="only these results, e.g. Failed,Warning")(
+        command
+    )
+
+
 @cli.group("sessions", context_settings=CONTEXT)
+@connection_options
 def sessions_group() -> None:
     """Job sessions (runs): list, watch as they end, show, stop.
 
@@ -56,7 +82,7 @@ def sessions_group() -> None:
 
 @sessions_group.command("list", context_settings=CONTEXT)
 @click.option("--since", default="24h", help="30m, 24h, 7d or an ISO time")
-@click.option("--result", help="only these results, e.g. Failed,Warning")
+@results_option
 @click.option("--job", help="only this job's runs (name, * allowed)")
 @click.option("--replica", is_flag=True, help="replication sessions")
 @connection_options
@@ -76,7 +102,7 @@ def sessions_list(since: str, result: str | None, job: str | None, replica: bool
 @click.option(
     "--since", default="0s", help="also runs that ended this long ago (default: from now)"
 )
-@click.option("--result", help="only these results, e.g. Failed,Warning")
+@results_option
 @click.option("--interval", type=float, default=60.0, help="seconds between queries")
 @click.option("--count", type=int, default=0, help="stop after this many runs (0: never)")
 @connection_options
@@ -119,6 +145,7 @@ def sessions_stop(session_id: str) -> int:
 
 
 @cli.group("tasks", context_settings=CONTEXT)
+@connection_options
 def tasks_group() -> None:
     """EM's tasks, by the id an action printed."""
 

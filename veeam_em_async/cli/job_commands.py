@@ -16,6 +16,7 @@ from .settings import connection_options
 
 def job_group(name: str, actions: tuple[str, ...], what: str) -> click.Group:
     @click.group(name, context_settings=CONTEXT, epilog=EXIT_HELP)
+    @connection_options
     def group() -> None:
         pass
 

@@ -11,6 +11,7 @@ leaves a trail, and end with a totals line.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import fnmatch
 from typing import Any
 
@@ -20,7 +21,7 @@ from ..client import EnterpriseManager
 from ..ids import entity_id, looks_like_id
 from . import trail
 from .exits import OK, JobNotFoundError, UsageError
-from .output import Output, job_summary, session_summary, task_summary, to_json
+from .output import Output, job_summary, session_summary, task_summary, to_json, yaml_lines
 
 
 @attrs.frozen
@@ -30,14 +31,37 @@ class Group:
     name: str  # "jobs"
     kind: str | None  # the type shown for jobs whose entity has none
     resource: Any
+    em: EnterpriseManager
+
+
+GROUPS = {"jobs": "a VM", "nas-jobs": "a NAS", "agent-jobs": "an agent"}
 
 
 def group_of(em: EnterpriseManager, name: str) -> Group:
     if name == "nas-jobs":
-        return Group(name, "NAS", em.nas_jobs)
+        return Group(name, "NAS", em.nas_jobs, em)
     if name == "agent-jobs":
-        return Group(name, "Agent", em.agent_jobs)
-    return Group(name, None, em.jobs)
+        return Group(name, "Agent", em.agent_jobs, em)
+    return Group(name, None, em.jobs, em)
+
+
+async def not_found(group: Group, text: str, entities: list[Any]) -> JobNotFoundError:
+    """The error for a job not found, with what the user may have meant: a close
+    name of this group, or the command that takes it when it names a job of another."""
+    is_id = looks_like_id(text)
+    what = f"no job has the id {text!r}" if is_id else f"no job is named {text!r}"
+    for name, article in GROUPS.items():
+        if name == group.name:
+            continue
+        for job in await group_of(group.em, name).resource.list(entities=True):
+            if (job.id == text.rsplit(":", 1)[-1]) if is_id else job.name == text:
+                return JobNotFoundError(
+                    f"{what} among {group.name}: it is {article} job, see 'veeam-em {name}'"
+                )
+    names = [j.name for j in entities if j.name]
+    close = [] if is_id else difflib.get_close_matches(text, names, n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(repr(n) for n in close)}?" if close else ""
+    return JobNotFoundError(what + hint)
 
 
 async def select(
@@ -61,12 +85,12 @@ async def select(
         if looks_like_id(text):
             wanted = entity_id(text, group.resource.entity_type)  # a malformed id: exit 2
             if wanted not in by_id:
-                raise JobNotFoundError(f"no job has the id {text!r}")
+                raise await not_found(group, text, entities)
             found.append(by_id[wanted])
             continue
         matches = [j for j in entities if fnmatch.fnmatchcase(j.name or "", text)]
         if not matches:
-            raise JobNotFoundError(f"no job is named {text!r}")
+            raise await not_found(group, text, entities)
         found.extend(matches)
     return list({job.id: job for job in found}.values())
 
@@ -105,8 +129,12 @@ async def show_job(out: Output, em: EnterpriseManager, group_name: str, ident: s
         raise UsageError(f"{ident!r} names {len(matches)} jobs: give one name or an id")
     data = to_json(matches[0])
     out.doc["item"] = {**data, **job_summary(matches[0], group.kind)}
+    if out.wide:  # every field, nested ones as YAML-like lines
+        for line in yaml_lines(out.doc["item"]):
+            out.line(line)
+        return OK
     hidden = {"links", "schedule_options", "info", "includes", "storage_options", "extra"}
-    rows = [(k, v) for k, v in out.doc["item"].items() if out.wide or k not in hidden]
+    rows = [(k, v) for k, v in out.doc["item"].items() if k not in hidden]
     out.table(matches[0].name or matches[0].id, ["Field", "Value"], rows)
     return OK
 

@@ -44,6 +44,37 @@ def to_json(value: Any) -> Any:
     return str(value)
 
 
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)  # an empty list or mapping reads [] or {}
+
+
+def yaml_lines(value: Any, indent: int = 0) -> list[str]:
+    """JSON-ready data as YAML-like ``key: value`` lines, nested by indentation
+    (what ``show -o wide`` prints: every field, no Python reprs)."""
+    pad = "  " * indent
+    lines: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, (dict, list)) and item:
+                lines += [f"{pad}{key}:", *yaml_lines(item, indent + 1)]
+            else:
+                lines.append(f"{pad}{key}: {_scalar(item)}")
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, (dict, list)) and item:
+                first, *rest = yaml_lines(item, indent + 1)
+                lines += [f"{pad}- {first.lstrip()}", *rest]
+            else:
+                lines.append(f"{pad}- {_scalar(item)}")
+    else:
+        lines.append(f"{pad}{_scalar(value)}")
+    return lines
+
+
 def job_summary(job: Any, kind: str | None = None) -> dict[str, Any]:
     """``{"id", "name", "type"}`` of a job model, reference or id."""
     if isinstance(job, str):

@@ -126,23 +126,35 @@ async def session_stop(out: Output, em: EnterpriseManager, ident: str) -> int:
 
 
 async def job_status(out: Output, em: EnterpriseManager, since: str) -> int:
-    """The last result of every job: the job entities for names and types (one
-    query per 200 jobs), then ``last_results`` (which lists the jobs again, as
-    references, and reads the sessions: three queries)."""
-    refs = sorted(await em.jobs.list(entities=True), key=lambda r: r.name or "")
-    last = await em.jobs.last_results(since=parse_since(since))
-    items = [{"job": job_summary(ref), "last": session_summary(last.get(ref.uid))} for ref in refs]
-    out.doc.update(since=since, items=items)
+    """The last result of every VM, NAS and agent job: each group's entities (one
+    query per 200 jobs) and its ``last_results`` over them (one query per session
+    type). Exit 1 names the jobs whose last run failed."""
+    window = parse_since(since)
+    items: list[dict[str, Any]] = []
     rows = []
-    for ref in refs:
-        run = last.get(ref.uid)
-        ended = _when(run.end_time if run else None)
-        rows.append((ref.name, ref.job_type, run.result if run else "no run", ended))
+    groups: tuple[tuple[str, Any], ...] = (
+        ("VM", em.jobs),
+        ("NAS", em.nas_jobs),
+        ("Agent", em.agent_jobs),
+    )
+    for kind, resource in groups:
+        entities = sorted(await resource.list(entities=True), key=lambda j: j.name or "")
+        last = await resource.last_results(since=window, jobs=entities) if entities else {}
+        for job in entities:
+            run = last.get(job.uid)
+            summary = job_summary(job, None if kind == "VM" else kind)
+            items.append({"job": summary, "last": session_summary(run)})
+            ended = _when(run.end_time if run else None)
+            rows.append((job.name, summary["type"], run.result if run else "no run", ended))
+    out.doc.update(since=since, items=items)
     out.table(
         f"Last result of {len(items)} jobs (since {since})",
         ["Job", "Type", "Result", "Ended (UTC)"], rows,
     )  # fmt: skip
-    failed = sum(1 for i in items if (i["last"] or {}).get("result") == "Failed")
+    failed = [i["job"]["name"] for i in items if (i["last"] or {}).get("result") == "Failed"]
+    if failed:
+        shown = ", ".join(failed[:5]) + (f" and {len(failed) - 5} more" if len(failed) > 5 else "")
+        out.note(f"exit 1: the last run of {len(failed)} jobs failed: {shown}")
     return FAILED if failed else OK
 
 

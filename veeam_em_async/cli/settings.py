@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import attrs
 import click
@@ -134,6 +135,10 @@ def connect(
 ) -> EnterpriseManager:
     if not s.url:
         raise UsageError("no EM URL: pass --url, set VEEAM_EM_URL, or use a --profile")
+    if urlsplit(s.url).scheme not in ("http", "https") or "://" not in s.url:
+        raise UsageError(
+            f"the URL needs https:// (or http://), e.g. https://{s.url.split('://')[-1]}"
+        )
     if not s.user:
         raise UsageError("no user: pass --user, set VEEAM_EM_USER, or use a --profile")
     verify: Any = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..bulk import (
@@ -13,6 +14,8 @@ from ..bulk import (
     for_each,
     raise_failures,
 )
+from ..clock import window_start
+from ..filters import F
 from ..handles import Task
 from ..ids import JobLike, entity_id
 from ..models import RetryOptions
@@ -57,6 +60,48 @@ class JobCollection(BulkActions):
         entity = await self.get(job)
         schedule = getattr(entity, "schedule_options", None)
         return schedule.retry_options if schedule is not None else None
+
+    def _session_kind(self, job: Any) -> str:
+        """The session type of ``job``'s runs (an entity or a reference)."""
+        return "BackupJobSession"
+
+    async def last_results(
+        self,
+        since: datetime | timedelta = timedelta(days=7),
+        *,
+        page_size: int = 1000,
+        jobs: Iterable[Any] | None = None,
+    ) -> dict[str, JobSession | None]:
+        """Job UID -> its newest stopped session created within ``since`` (a
+        datetime, or a timedelta back from now), or ``None``.
+
+        One query lists the jobs (their references say which session type each
+        runs), unless ``jobs`` gives them (entities or references already read);
+        then one query per session type reads the stopped sessions of the
+        window, newest first, and stops as soon as every job of that type has
+        its newest. With ``page_size`` at least the number of jobs and of
+        sessions, that is 3 requests (2 with jobs of one session type only).
+        """
+        low = window_start(self._transport.clock, since)
+        if jobs is None:
+            jobs = await self._query(self.entity_type, entities=False, page_size=page_size).all()
+        newest: dict[str, JobSession | None] = {}
+        waiting: dict[str, set[str]] = {}
+        for job in jobs:
+            if not job.uid:
+                continue
+            newest[job.uid] = None
+            waiting.setdefault(self._session_kind(job), set()).add(job.uid)
+        ended = (F.State == "Stopped") & (F.CreationTime >= low)
+        for kind, uids in waiting.items():
+            query = self._query(kind, filter=ended, sort_desc="CreationTime", page_size=page_size)
+            async for session in query:
+                if session.job_uid in uids:
+                    newest[session.job_uid] = session
+                    uids.discard(session.job_uid)
+                    if not uids:
+                        break
+        return newest
 
     #: The actions that start a run of a job of this collection.
     run_actions: tuple[str, ...] = ("start", "retry")

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
 from typing import Any, Literal, overload
 
 from ..bulk import ActionOutcome
-from ..clock import window_start
 from ..errors import APIError, ResponseParseError
 from ..filters import F, condition
 from ..handles import Task
@@ -120,39 +118,12 @@ class JobsResource(JobCollection):
         object_id = entity_id(include_id or "", "ObjectInJob")  # a UUID, checked like a job's
         return await self._submit("DELETE", f"jobs/{self._id(job)}/includes/{object_id}")
 
-    async def last_results(
-        self, since: datetime | timedelta = timedelta(days=7), *, page_size: int = 1000
-    ) -> dict[str, JobSession | None]:
-        """Job UID -> its newest stopped session created within ``since`` (a
-        datetime, or a timedelta back from now), or ``None``.
-
-        One query lists the jobs (their references say which session type each
-        runs); then one query per session type reads the stopped sessions of the
-        window, newest first, and stops as soon as every job of that type has
-        its newest. With ``page_size`` at least the number of jobs and of
-        sessions, that is 3 requests (2 with jobs of one session type only).
-        """
-        low = window_start(self._transport.clock, since)
-        refs = await self._query("Job", entities=False, page_size=page_size).all()
-        newest: dict[str, JobSession | None] = {}
-        waiting: dict[str, set[str]] = {}
-        for ref in refs:
-            if not ref.uid:
-                continue
-            newest[ref.uid] = None
-            replica = ref.link("Down", "ReplicaJobSessionReferenceList") is not None
-            kind = "ReplicaJobSession" if replica else "BackupJobSession"
-            waiting.setdefault(kind, set()).add(ref.uid)
-        ended = (F.State == "Stopped") & (F.CreationTime >= low)
-        for kind, uids in waiting.items():
-            query = self._query(kind, filter=ended, sort_desc="CreationTime", page_size=page_size)
-            async for session in query:
-                if session.job_uid in uids:
-                    newest[session.job_uid] = session
-                    uids.discard(session.job_uid)
-                    if not uids:
-                        break
-        return newest
+    def _session_kind(self, job: Any) -> str:
+        """A replica job runs replica sessions (its type, or its reference's Down link)."""
+        if isinstance(job, Job):
+            return "ReplicaJobSession" if job.job_type == JobType.REPLICA else "BackupJobSession"
+        replica = job.link("Down", "ReplicaJobSessionReferenceList") is not None
+        return "ReplicaJobSession" if replica else "BackupJobSession"
 
     run_actions = ("start", "retry", "sync")
 
