@@ -465,3 +465,39 @@ def test_a_keyring_that_refuses_is_a_usage_error(
         assert code == 2 and "keyring refused" in err and sim.password not in err
     finally:
         keyring.set_keyring(previous)
+
+
+def test_completion_offers_job_names_from_em_and_caches_them(
+    sim: EMSimulator, monkeypatch: pytest.MonkeyPatch, tmp_path: object,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """Issue 23: `veeam-em jobs start Jo<TAB>` completes names, like kubectl's
+    resource names, asking EM at most once a minute."""
+    from veeam_em_async.cli import completion
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    clock = [1000.0]
+    names = completion.job_names("jobs", now=lambda: clock[0])
+    assert names[:2] == ["Job 0000", "Job 0001"] and len(names) == 12
+    logons = sim.counters.logons
+    assert completion.job_names("jobs", now=lambda: clock[0]) == names  # from the cache
+    assert sim.counters.logons == logons
+    clock[0] += completion.CACHE_SECONDS
+    assert completion.job_names("nas-jobs", now=lambda: clock[0]) == [
+        "File Share 00", "File Share 01"
+    ]  # fmt: skip
+    assert sim.counters.logons == logons + 1
+    monkeypatch.delenv("VEEAM_EM_PASSWORD")  # no password without asking: no completion
+    assert completion.job_names("agent-jobs") == []
+    # As the shell asks for it (click's completion protocol): the names on stdout.
+    monkeypatch.setenv("VEEAM_EM_PASSWORD", sim.password)
+    monkeypatch.setenv("_VEEAM_EM_COMPLETE", "bash_complete")
+    monkeypatch.setenv("COMP_WORDS", "veeam-em jobs start Job")
+    monkeypatch.setenv("COMP_CWORD", "3")
+    from veeam_em_async.cli.app import cli
+
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        cli.main(args=[], prog_name="veeam-em")
+    shell = capsys.readouterr().out
+    assert shell.splitlines() == [f"plain,{name}" for name in names]

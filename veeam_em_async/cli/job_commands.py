@@ -10,6 +10,7 @@ import click
 from ..client import EnterpriseManager
 from . import jobs, sessions
 from .base import CONTEXT, DEFAULT_RUN_TIMEOUT, DEFAULT_WAIT_TIMEOUT, EXIT_HELP, on_em
+from .completion import complete_jobs
 from .output import Output
 from .settings import connection_options
 
@@ -44,7 +45,7 @@ def job_group(name: str, actions: tuple[str, ...], what: str) -> click.Group:
     """
 
     @group.command("show", context_settings=CONTEXT)
-    @click.argument("job", metavar="JOB")
+    @click.argument("job", metavar="JOB", shell_complete=complete_jobs(name))
     @connection_options
     def show(job: str) -> int:
         return on_em(f"{name} show", lambda out, em: jobs.show_job(out, em, name, job))
@@ -65,12 +66,19 @@ def job_group(name: str, actions: tuple[str, ...], what: str) -> click.Group:
     return group
 
 
-def selection(command: Callable[..., Any]) -> Callable[..., Any]:
-    command = click.option(
-        "--name-like", metavar="GLOB", help="with --all: only names matching this glob"
-    )(command)
-    command = click.option("--all", "every", is_flag=True, help="every job of this kind")(command)
-    return click.argument("ids", nargs=-1, metavar="[JOB]...")(command)
+def selection(group: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def add(command: Callable[..., Any]) -> Callable[..., Any]:
+        command = click.option(
+            "--name-like", metavar="GLOB", help="with --all: only names matching this glob"
+        )(command)
+        command = click.option("--all", "every", is_flag=True, help="every job of this kind")(
+            command
+        )
+        return click.argument(
+            "ids", nargs=-1, metavar="[JOB]...", shell_complete=complete_jobs(group)
+        )(command)
+
+    return add
 
 
 def copy_jobs_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -88,7 +96,7 @@ def action_command(group: str, action: str) -> click.Command:
     }[action]  # fmt: skip
 
     @click.command(action, context_settings=CONTEXT, epilog=EXIT_HELP)
-    @selection
+    @selection(group)
     @click.option("--wait", is_flag=True, help="wait until each task finishes")
     @click.option(
         "--wait-timeout", type=float, default=DEFAULT_WAIT_TIMEOUT, metavar="SECONDS",
@@ -125,7 +133,7 @@ def run_command(group: str) -> click.Command:
     run_actions = ["start", "retry", "sync"] if group == "jobs" else ["start", "retry"]
 
     @click.command("run", context_settings=CONTEXT, epilog=EXIT_HELP)
-    @selection
+    @selection(group)
     @click.option(
         "--action", type=click.Choice(run_actions), default="start", help="what starts the run"
     )
