@@ -13,7 +13,7 @@ the one module that touches aiohttp.)
 
 The bound per body is not a bound per process: twenty bodies read at once
 may each grow to it, and a service that talks to several EMs multiplies
-that. A :class:`BodyBudget` bounds the bytes of every body being read at once,
+that. A `BodyBudget` bounds the bytes of every body being read at once,
 across one client or every client that shares it (a fleet): a body that
 would take the total past it fails, typed, and gives its bytes back.
 """
@@ -26,10 +26,10 @@ from .errors import BodyBudgetExceededError, ResponseParseError, ResponseTooLarg
 
 __all__ = ["ACCEPT_ENCODING", "CHUNK_BYTES", "MAX_TOTAL_BODY_BYTES", "BodyBudget", "BodyDecoder"]
 
-#: What the client advertises: exactly what :class:`BodyDecoder` decodes.
+#: What the client advertises: exactly what `BodyDecoder` decodes.
 ACCEPT_ENCODING = "gzip, deflate"
 CHUNK_BYTES = 64 * 1024
-#: The default :class:`BodyBudget`: four bodies of the default per-body bound at once.
+#: The default `BodyBudget`: four bodies of the default per-body bound at once.
 MAX_TOTAL_BODY_BYTES = 128 * 1024 * 1024
 
 
@@ -56,7 +56,7 @@ class BodyBudget:
         return f"<BodyBudget {self.held}/{self.limit} bytes held (peak {self.peak})>"
 
     def take(self, size: int, url: str | None = None) -> None:
-        """Hold ``size`` more bytes, or raise :class:`BodyBudgetExceededError`."""
+        """Hold ``size`` more bytes, or raise `BodyBudgetExceededError`."""
         if self.held + size > self.limit:
             raise BodyBudgetExceededError(self.limit, self.held, url)
         self.held += size

@@ -2,7 +2,7 @@
 
 A bulk start must not turn one missing job into an exception that hides the
 other 999 results, so each job's failure is caught and reported in its own
-:class:`ActionOutcome`. Callers who prefer an exception pass
+`ActionOutcome`. Callers who prefer an exception pass
 ``raise_on_error=True`` and get an ``ExceptionGroup`` of the failures, each
 noted with its job.
 
@@ -45,7 +45,7 @@ class ActionOutcome(Generic[J]):
     """What happened to one job of a bulk call.
 
     ``job`` is the input as given (its type is the input's: ``ActionOutcome[Job]``
-    for a list of ``Job``); ``task`` the final :class:`TaskInfo` when waited for
+    for a list of ``Job``); ``task`` the final `TaskInfo` when waited for
     (else the one from EM's 202 answer); ``error`` the exception that stopped
     this job (``TaskFailedError``, ``NotFoundError``, …). ``action`` is what was
     sent (a backup copy job may be synced where the others were started), and
@@ -68,7 +68,7 @@ class RunOutcome(Generic[J]):
     (or last seen) job session, ``None`` if none was found; ``error`` is what
     stopped this job (``RunFailedError``, ``RunTimeoutError``,
     ``TaskFailedError`` for a refused start, ``NotFoundError``, …); ``action``
-    and ``skipped`` as on :class:`ActionOutcome`.
+    and ``skipped`` as on `ActionOutcome`.
     """
 
     job: J
@@ -77,7 +77,7 @@ class RunOutcome(Generic[J]):
     error: BaseException | None = None
     action: str | None = None
     skipped: str | None = None
-    #: The :class:`~veeam_em_async.runs.JobRun` (``None`` if nothing was started).
+    #: The `JobRun` (``None`` if nothing was started).
     run: Any = attrs.field(default=None, repr=False, eq=False)
 
     async def failed_vms(self) -> list[Any]:
@@ -205,7 +205,7 @@ async def run_many(
     action_name: str | None = None,
 ) -> list[ActionOutcome[Any]]:
     """Apply ``action`` to every job, at most ``concurrency`` actions at a time:
-    any action, one :class:`ActionOutcome` per job, in order (see the module)."""
+    any action, one `ActionOutcome` per job, in order (see the module)."""
     items = list(jobs)
     name = action_name or getattr(action, "__name__", None)
 

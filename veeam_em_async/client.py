@@ -72,25 +72,25 @@ class EnterpriseManager(QueryMethods):
             it waits for a slot under the cap).
         api_version: ``"latest"``, or a version such as ``"v1_5"``: EM is asked
             first (``GET /api/``) and a version it does not offer raises
-            :class:`UnsupportedVersionError` before the password is sent.
-        poll_policy: paces the polling of awaited tasks (:class:`PollPolicy`).
+            `UnsupportedVersionError` before the password is sent.
+        poll_policy: paces the polling of awaited tasks (`PollPolicy`).
         run_poll_policy: paces that of awaited job runs (slower by default:
-            :data:`~veeam_em_async.policies.RUN_POLL_POLICY`).
+            `RUN_POLL_POLICY`).
         retry_policy: which failed requests are retried, and how
-            (:class:`RetryPolicy`; actions are never re-sent unless EM answered 401).
+            (`RetryPolicy`; actions are never re-sent unless EM answered 401).
         session: an ``aiohttp.ClientSession`` of your own (with your
             ``trace_configs``, proxies…); the client then does not close it.
         sleep: kept for older callers; give ``clock`` instead.
-        clock: the one time source (:class:`~veeam_em_async.clock.Clock`, with
+        clock: the one time source (`Clock`, with
             ``now()`` and ``sleep()``). Tests inject a fake one so that polling,
             back-off, the re-logon throttle and deadlines take no real time. (A
             ``now`` callable with a ``sleep`` coroutine function is still accepted.)
         max_body_bytes: the bound on each response body, decompressed: a larger
-            one raises :class:`ResponseTooLargeError` and is not read further.
+            one raises `ResponseTooLargeError` and is not read further.
         body_budget: the bound on the bytes of all bodies being read at once
-            (:class:`BodyBudget`, 128 MiB by default, one per client). Give
+            (`BodyBudget`, 128 MiB by default, one per client). Give
             several clients one budget to bound them together; a body that
-            would pass it raises :class:`BodyBudgetExceededError`.
+            would pass it raises `BodyBudgetExceededError`.
     """
 
     def __init__(
@@ -200,7 +200,7 @@ class EnterpriseManager(QueryMethods):
 
         With an explicit ``api_version``, the client asks this before its first
         logon and refuses a version EM does not offer with
-        :class:`UnsupportedVersionError`, without sending the password.
+        `UnsupportedVersionError`, without sending the password.
         """
         return list((await self._transport.logon.fetch_api_root()).supported_versions)
 
@@ -213,11 +213,11 @@ class EnterpriseManager(QueryMethods):
         shutdown that wants a true record of what EM accepted.
 
         From now on no request is sent (queued ones and new ones fail with
-        :class:`ClientClosedError`: not sent; polls too, so waiters end with it).
+        `ClientClosedError`: not sent; polls too, so waiters end with it).
         Requests in flight get ``grace`` seconds of the client's clock to be
-        answered; those still in flight then fail with :class:`TransportError`
+        answered; those still in flight then fail with `TransportError`
         (sent, outcome unknown), and their number is returned. A bulk call that
-        was running returns its outcomes as these arrive. :meth:`close` still
+        was running returns its outcomes as these arrive. `close` still
         logs off.
         """
         return await self._transport.drain(grace)

@@ -1,7 +1,7 @@
 """The one time source: ``now()`` and ``sleep()`` together.
 
 Polling, retry back-off, the re-logon throttle and wait deadlines all read
-time from one :class:`Clock`, so a test that injects a fake one controls all
+time from one `Clock`, so a test that injects a fake one controls all
 of them at once and takes no real time. Passing ``sleep`` without ``now``
 would make a loop that reads the real time while sleeping fake time spin
 (the deadline never comes closer), which is why they travel as one object.
@@ -56,7 +56,7 @@ def utc_now(clock: Clock) -> datetime:
 
 
 def window_start(clock: Clock, since: datetime | timedelta) -> datetime:
-    """``since`` as an aware datetime: a ``timedelta`` counts back from :func:`utc_now`."""
+    """``since`` as an aware datetime: a ``timedelta`` counts back from `utc_now`."""
     if isinstance(since, timedelta):
         return utc_now(clock) - since
     if since.tzinfo is None:
@@ -82,7 +82,7 @@ def as_clock(
     clock: Clock | Callable[[], float] | None,
     sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> Clock:
-    """The :class:`Clock` for what a caller passed: a Clock, or the older pair of a
+    """The `Clock` for what a caller passed: a Clock, or the older pair of a
     ``now`` callable and a ``sleep`` coroutine function.
 
     A fake ``sleep`` without a ``now`` to match is refused: the loop's real time

@@ -1,6 +1,6 @@
 """The exception hierarchy.
 
-Every error the library raises derives from :class:`VeeamEMError`, so a caller
+Every error the library raises derives from `VeeamEMError`, so a caller
 can catch one class. Messages carry what EM said and the URL, never a header:
 the session token travels in a header and the password only in the logon
 request, so neither can reach an exception text.
@@ -210,7 +210,7 @@ class TaskFailedError(VeeamEMError):
 class TaskTimeoutError(VeeamEMError, TimeoutError):
     """``Task.wait(timeout=…)`` ran out before EM reported ``Finished``.
 
-    ``task`` is the last :class:`TaskInfo` seen (``None`` if none was fetched).
+    ``task`` is the last `TaskInfo` seen (``None`` if none was fetched).
     The task itself keeps running on EM.
     """
 
@@ -226,7 +226,7 @@ class RunFailedError(VeeamEMError):
     """The job run ended ``Failed`` (or stopped without a result).
 
     ``session`` is the final job session; ``message`` says which job and
-    how it ended. :meth:`JobRun.task_sessions` gives each VM's reason.
+    how it ended. `JobRun.task_sessions` gives each VM's reason.
     """
 
     def __init__(self, session: BackupJobSession | ReplicaJobSession) -> None:

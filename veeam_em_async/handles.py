@@ -1,4 +1,4 @@
-"""Awaitable handles on things EM runs, over the shared :mod:`~veeam_em_async.polling` watcher.
+"""Awaitable handles on things EM runs, over the shared `polling` watcher.
 
 A handle is a key and a view of the watcher's entry for it: every handle to
 the same task shares one entry, so two handles never poll twice or miss each
@@ -24,11 +24,11 @@ class Task:
     """A handle on one EM task: ``await task`` polls until the task ends.
 
     ``await task`` (or ``await task.wait(timeout=…)``) returns the final
-    :class:`TaskInfo`, or raises :class:`TaskFailedError` when EM reports
+    `TaskInfo`, or raises `TaskFailedError` when EM reports
     ``Result Success="false"`` (or an end state other than ``Finished`` with
-    no result), :class:`TaskTimeoutError` when the timeout runs out (the task
+    no result), `TaskTimeoutError` when the timeout runs out (the task
     keeps running on EM), or the error that made polling impossible (for
-    example :class:`TaskLostError`, a :class:`NotFoundError`, when EM dropped
+    example `TaskLostError`, a `NotFoundError`, when EM dropped
     the task with the logon session that created it after a re-logon).
 
     Only ``Running`` and ``OperationFinished`` keep a wait going:
@@ -51,7 +51,7 @@ class Task:
 
     @property
     def info(self) -> TaskInfo | None:
-        """The last :class:`TaskInfo` seen (``None`` for a resumed handle never polled)."""
+        """The last `TaskInfo` seen (``None`` for a resumed handle never polled)."""
         return self._entry.value
 
     @property
@@ -77,7 +77,7 @@ class Task:
     async def wait(
         self, timeout: float | None = None, poll_policy: PollPolicy | None = None
     ) -> TaskInfo:
-        """Poll until the task ends and return the final :class:`TaskInfo`.
+        """Poll until the task ends and return the final `TaskInfo`.
 
         ``timeout`` is measured on the client's clock (``EnterpriseManager(clock=…)``).
         """

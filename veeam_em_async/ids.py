@@ -1,7 +1,7 @@
 """Turn whatever the caller holds into the id that goes into a URL. Pure.
 
 A job can be given as its UUID, its UID (``urn:veeam:Job:<uuid>``), an
-:class:`EntityRef` or the model itself. The URL is always built from the
+`EntityRef` or the model itself. The URL is always built from the
 UUID, never from an ``Href``: EM's own NAS references point at
 ``/agents/jobs/…``, and an ``Href`` could name another host, which must never
 receive our token.
@@ -42,7 +42,7 @@ _TASK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 def looks_like_id(text: str) -> bool:
     """Whether a caller's text is meant as an id (a UID or a UUID) rather than
-    a name; :func:`entity_id` then says whether it is a valid one."""
+    a name; `entity_id` then says whether it is a valid one."""
     return text.lower().startswith("urn:") or bool(_UUID.match(text))
 
 
@@ -71,7 +71,7 @@ def entity_id(value: JobLike | SessionLike | TaskSessionLike | Repository, kind:
 
 
 def task_id(value: TaskLike) -> str:
-    """The id of a task (``task-1``), from the id or a :class:`TaskInfo`."""
+    """The id of a task (``task-1``), from the id or a `TaskInfo`."""
     text = value.id if isinstance(value, TaskInfo) else value
     if not isinstance(text, str) or not _TASK_ID.match(text):
         raise InvalidIdentifierError(f"not a task id: {value!r}")
@@ -83,7 +83,7 @@ def id_from_em(value: str, field: str, body: bytes | bytearray | None = None) ->
     caller's before it goes into a URL that carries the token.
 
     A hostile or broken server is not a caller's mistake, so the error is a
-    :class:`ResponseParseError`, not an :class:`InvalidIdentifierError`.
+    `ResponseParseError`, not an `InvalidIdentifierError`.
     """
     if not isinstance(value, str) or not _TASK_ID.match(value):
         raise ResponseParseError(f"EM's answer has an unusable {field}: {value!r}", body)

@@ -8,11 +8,11 @@ aiohttp's digest-auth middleware, which re-authenticates on 401 once).
 
 Directory services lock accounts after a few bad passwords, so a failed
 attempt is remembered: every request that waited on it gets its error, and
-no new attempt is made before the pause of :class:`RetryPolicy` has passed.
+no new attempt is made before the pause of `RetryPolicy` has passed.
 
 An explicit ``api_version`` is checked against ``GET /api/`` (no credentials
 needed) before the first logon: a version EM does not offer fails with
-:class:`UnsupportedVersionError` naming the ones it does, and the password
+`UnsupportedVersionError` naming the ones it does, and the password
 is never sent for a logon EM would refuse.
 """
 

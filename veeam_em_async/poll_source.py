@@ -1,4 +1,4 @@
-"""What a :class:`~veeam_em_async.polling.Watcher` is handed and keeps: the protocol
+"""What a `Watcher` is handed and keeps: the protocol
 a resource implements to have its things polled, and the entry per key."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class Progress(enum.Enum):
 
 
 class PollSource(Protocol[K, V]):
-    """How to poll one kind of thing: handed to a :class:`Watcher` by its resource."""
+    """How to poll one kind of thing: handed to a `Watcher` by its resource."""
 
     #: With at least this many entries due, one ``fetch_many`` beats ``fetch_one`` each.
     batch_threshold: int

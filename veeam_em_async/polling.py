@@ -7,14 +7,14 @@ once for all of them (``GET /tasks`` lists every task of the logon session;
 a query can name many job sessions), and fetches by id only what that answer
 lacks. (After a re-logon, older tasks belong to the previous logon session:
 EM lists them no more and answers their ``GET /tasks/{id}`` with a 500 the
-source turns into :class:`~veeam_em_async.errors.TaskLostError`, which, like
+source turns into `TaskLostError`, which, like
 every error polling again cannot cure, settles the entry for all its waiters
 at once.) Every pending entry the answer reports is updated and
 rescheduled from now, due or not, so the whole set moves in step and later
 ticks serve all of it with one request.
 
 The watcher knows neither URLs nor XML. The resource that owns a kind of
-thing hands it a :class:`PollSource`: how to fetch one, how to fetch many at
+thing hands it a `PollSource`: how to fetch one, how to fetch many at
 once, and how to tell "still going", "done, ok" and "done, failed" (the
 split of azure-core's ``PollingMethod`` from the operation, and of
 api-core's ``operation_async``, whose handle receives a ``refresh``
@@ -22,7 +22,7 @@ callable). Tasks are one source; job runs are another.
 
 Waiting is cooperative: several coroutines may await one entry; cancelling
 one cancels only that wait. Each wait may have its own deadline, kept on
-the same schedule and the same :class:`~veeam_em_async.clock.Clock` as the
+the same schedule and the same `Clock` as the
 polls, so a test with a fake clock sees timeouts in a fixed order and takes
 no real time. When no coroutine waits for an entry any more it leaves the
 schedule, and when the schedule is empty the watcher's background task ends.
@@ -126,7 +126,7 @@ class Watcher(Generic[K, V]):
         self, entry: Entry[K, V], policy: PollPolicy | None = None, timeout: float | None = None
     ) -> asyncio.Future[None]:
         """One more waiter on ``entry``: a future that completes when the entry
-        settles, or fails with :class:`DeadlinePassedError` after ``timeout`` seconds
+        settles, or fails with `DeadlinePassedError` after ``timeout`` seconds
         of the watcher's clock."""
         if self._closed:
             raise ClientClosedError("the EnterpriseManager client is closed")
@@ -259,7 +259,7 @@ class Watcher(Generic[K, V]):
         self._schedule.put(entry, self.clock.now() + policy.interval(entry.polls, retry_after))
 
     async def close(self) -> None:
-        """Stop polling and wake every waiter with :class:`ClientClosedError`."""
+        """Stop polling and wake every waiter with `ClientClosedError`."""
         self._closed = True
         for entry in list(self._pending.values()):
             self._settle(entry, ClientClosedError("the client was closed while waiting"))

@@ -99,7 +99,7 @@ class Query(Generic[T]):
 
     async def all(self) -> list[T]:
         """Every item of every page. Once the first page says how many there are,
-        the others are fetched :data:`PREFETCH` at a time (within the client's
+        the others are fetched `PREFETCH` at a time (within the client's
         connection cap), in order; an empty page ends the reading."""
         first = await self.fetch_page()
         paging = first.paging

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class QueryMethods:
-    """The query entry point of :class:`~veeam_em_async.EnterpriseManager`."""
+    """The query entry point of `EnterpriseManager`."""
 
     _transport: Transport
 
@@ -73,9 +73,9 @@ class QueryMethods:
         """EM's query service (``GET /query?type=…``) as an async iterator.
 
         ``type`` is EM's type name (``"Job"``, ``"BackupJobSession"``, ``"Task"``,
-        …); ``filter`` an :data:`F` expression or EM's filter text. Items are
+        …); ``filter`` an `F` expression or EM's filter text. Items are
         models for the types the client knows (``format=Entities``) and
-        :class:`EntityRef` for the others or with ``entities=False``. Pages
+        `EntityRef` for the others or with ``entities=False``. Pages
         are fetched as iteration reaches them; ``.all()`` and ``.first()``
         are shortcuts. Nothing is sent until iteration starts.
         """

@@ -36,7 +36,7 @@ async def send_with_retries(
     ``policy.retry_statuses``; an action only as ``policy.resends`` allows.
     After ``policy.retries`` retries, or once the sleeps would pass
     ``policy.max_total_delay``, the last answer is returned (or the last
-    :class:`TransportError` raised).
+    `TransportError` raised).
     """
     attempt = 0
     slept = 0.0

@@ -1,9 +1,9 @@
 """Job runs: a start and the job session it became, awaited to its real result.
 
 A finished start task only says "triggered to start"; the backup runs as a
-job session. A :class:`JobRun` finds that session, then waits for it through
-the client's one run watcher (:class:`~veeam_em_async.polling.Watcher` over
-:class:`~veeam_em_async.session_source.SessionSource`), which
+job session. A `JobRun` finds that session, then waits for it through
+the client's one run watcher (`Watcher` over
+`SessionSource`), which
 serves every awaited session with one query per tick.
 
 Finding the session, the part that must never attach a run to an older one:
@@ -21,7 +21,7 @@ Finding the session, the part that must never attach a run to an older one:
 
 With ``follow_retries=True``, a Failed session is not final while the job's
 ``RetryOptions`` allow another try: the run waits up to ``RetryTimeout``
-minutes plus :data:`RETRY_GRACE` seconds for the session EM starts with
+minutes plus `RETRY_GRACE` seconds for the session EM starts with
 ``IsRetry=true``, follows it, and reports the last session of the chain.
 """
 
@@ -48,10 +48,10 @@ RETRY_GRACE = 120.0
 class JobRun:
     """One run of a job: ``await run`` returns the final job session.
 
-    Success and Warning are returned; Failed raises :class:`RunFailedError`
+    Success and Warning are returned; Failed raises `RunFailedError`
     (``.session``); a wait longer than ``timeout`` raises
-    :class:`RunTimeoutError` (the job keeps running). A refused start raises
-    the start task's :class:`TaskFailedError`, with EM's message (``Job "X"
+    `RunTimeoutError` (the job keeps running). A refused start raises
+    the start task's `TaskFailedError`, with EM's message (``Job "X"
     is already running``). Cancelling a wait sends nothing to EM.
     """
 
@@ -122,12 +122,12 @@ class JobRun:
     async def stop(self, timeout: float | None = None) -> Task:
         """``POST /backupSessions/{id}?action=stop`` (or ``/replicaSessions``).
 
-        Right after :meth:`JobsResource.run` the start may still be on its way to
+        Right after `JobsResource.run` the start may still be on its way to
         the backup server, and EM lists the run's session only after that: the
         stop first waits for the session, as ``await run`` finds it, within
         ``timeout`` seconds (default: what is left of a running ``wait(timeout=…)``
         of this run, else no bound), then sends the stop once. A session not
-        found in time raises :class:`RunTimeoutError` and nothing is sent.
+        found in time raises `RunTimeoutError` and nothing is sent.
         """
         if timeout is None and self._deadline is not None:
             timeout = max(0.0, self._deadline - self._context.clock.now())
@@ -137,7 +137,7 @@ class JobRun:
     async def _need_session(
         self, *, wait: bool = False, timeout: float | None = None
     ) -> JobSession:
-        """The run's session; with ``wait``, found within ``timeout`` (see :meth:`stop`),
+        """The run's session; with ``wait``, found within ``timeout`` (see `stop`),
         else only if the start task has ended and EM lists it now."""
         if self._uid is None and self.task is not None:
             policy = self._context.policy

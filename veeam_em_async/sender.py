@@ -2,10 +2,10 @@
 
 It owns the ``aiohttp.ClientSession`` (or borrows the caller's), the cap on
 requests in flight, the per-request timeout, the body size bound, and the
-translation of aiohttp's and the OS's exceptions into :class:`TransportError`.
+translation of aiohttp's and the OS's exceptions into `TransportError`.
 It knows nothing of logons, retries or EM's statuses: every answer, 500 or
-401 included, is returned as a :class:`Response`. Layers above depend on the
-:class:`Sender` protocol, so their tests use a plain fake instead of HTTP.
+401 included, is returned as a `Response`. Layers above depend on the
+`Sender` protocol, so their tests use a plain fake instead of HTTP.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class Sender(Protocol):
         ...
 
     async def abort(self) -> None:
-        """Fail the requests in flight (their callers get :class:`TransportError`);
+        """Fail the requests in flight (their callers get `TransportError`);
         a privileged request (the logoff) may still be sent afterwards."""
         ...
 
@@ -64,7 +64,7 @@ class Sender(Protocol):
 
 
 class AiohttpSender:
-    """:class:`Sender` over one ``aiohttp.ClientSession``."""
+    """`Sender` over one ``aiohttp.ClientSession``."""
 
     def __init__(
         self,

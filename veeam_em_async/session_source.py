@@ -75,7 +75,7 @@ async def newest_session(transport: Transport, kind: str, job_uid: str) -> JobSe
 
 
 class SessionSource:
-    """The :class:`~veeam_em_async.polling.PollSource` of job sessions (keys: UIDs)."""
+    """The `PollSource` of job sessions (keys: UIDs)."""
 
     batch_threshold = 2
 

@@ -2,7 +2,7 @@
 
 ``asyncio.Semaphore`` cannot fail its waiters, so a ``close()`` with a
 thousand requests queued behind ``max_connections`` would let every one of
-them be sent first. :class:`Slots` fails all queued acquirers at once when
+them be sent first. `Slots` fails all queued acquirers at once when
 closed, refuses new ones, and still lets one privileged caller (the logoff)
 take the next free slot ahead of everything.
 """
@@ -31,7 +31,7 @@ class Slots:
         self._closed = False
 
     async def acquire(self, *, privileged: bool = False) -> None:
-        """Wait for a slot. Raises :class:`ClientClosedError` once closed,
+        """Wait for a slot. Raises `ClientClosedError` once closed,
         unless ``privileged`` (which also goes to the head of the queue)."""
         if self._closed and not privileged:
             raise ClientClosedError("the EnterpriseManager client is closed")
@@ -68,7 +68,7 @@ class Slots:
         self._free += 1
 
     def close(self) -> int:
-        """Fail every queued acquirer with :class:`ClientClosedError`; return how many."""
+        """Fail every queued acquirer with `ClientClosedError`; return how many."""
         self._closed = True
         failed = 0
         while self._waiters:

@@ -39,7 +39,7 @@ __all__ = ["Response", "Transport", "TransportStats"]
 
 log = logging.getLogger("veeam_em_async")
 
-#: How often :meth:`Transport.drain` looks whether the requests in flight were answered.
+#: How often `Transport.drain` looks whether the requests in flight were answered.
 _DRAIN_STEP = 0.05
 
 
@@ -120,8 +120,8 @@ class Transport:
     async def drain(self, grace: float) -> int:
         """Send nothing more: refuse new requests and fail the queued ones; give
         those in flight ``grace`` seconds of the clock to be answered, then fail
-        them (:class:`TransportError`: sent, outcome unknown). Returns how many were
-        failed so. The logoff of :meth:`close` still goes out. For a Ctrl-C: every
+        them (`TransportError`: sent, outcome unknown). Returns how many were
+        failed so. The logoff of `close` still goes out. For a Ctrl-C: every
         action already sent gets its answer if EM gives one in time."""
         self.sender.close_queue()
         waited = 0.0
@@ -149,8 +149,8 @@ class Transport:
         A 401 triggers one re-logon shared with every other request that saw
         the same expired token, then this request is sent again (EM refused
         it, so even an action did not run). A second 401 raises
-        :class:`AuthenticationError`. Any other non-2xx status raises the
-        :class:`APIError` subclass of its status.
+        `AuthenticationError`. Any other non-2xx status raises the
+        `APIError` subclass of its status.
         """
         url = self.url(path)
         headers = {"Content-Type": "application/xml"} if body is not None else {}

@@ -53,7 +53,7 @@ class _HardenedExpat:
 
 def _parse_element(data: bytes | bytearray, where: str) -> tuple[str, Any]:
     """The one call of xmltodict: hardened expat, entities refused, every parser
-    failure a :class:`ResponseParseError`; one root element or an error."""
+    failure a `ResponseParseError`; one root element or an error."""
     try:
         # expat reads any bytes-like object: the body is parsed where it lies.
         parsed = xmltodict.parse(data, expat=_HardenedExpat, disable_entities=True)
@@ -96,9 +96,9 @@ def parse_document(data: bytes | bytearray | str) -> tuple[str, dict[str, Any]]:
 
 
 def parse_fragment(data: bytes | bytearray) -> tuple[str, dict[str, Any]]:
-    """Parse one element cut out of an EM list document (see :class:`ListItemScanner`).
+    """Parse one element cut out of an EM list document (see `ListItemScanner`).
 
-    The same hardened parser as :func:`parse_document`; only the namespace
+    The same hardened parser as `parse_document`; only the namespace
     check is left out, because the list's root, which carries it, was checked.
     """
     root, content = _parse_element(data, " in a list item")
@@ -123,10 +123,10 @@ class ListItemScanner:
     finding the awaited items by bytes and parsing only those costs a regular
     expression over the body (C speed) plus O(awaited) parsing.
 
-    :meth:`find` answers ``None`` whenever the body is not in the plain shape
+    `find` answers ``None`` whenever the body is not in the plain shape
     it understands (another encoding, another root, a namespace prefix…): the
     caller then parses the document whole, so an odd body costs time, never
-    correctness. Fragments are parsed with :func:`parse_fragment`, hardened
+    correctness. Fragments are parsed with `parse_fragment`, hardened
     like everything else here.
     """
 

@@ -1,8 +1,8 @@
 """``veeam-em``: start Veeam Backup Enterprise Manager jobs and watch them finish.
 
 Needs the ``cli`` extra (``pip install 'veeam_em_async[cli]'``: click and
-rich). ``main()`` is the console script; the command tree is in :mod:`.app`,
-the JSON contract in :mod:`.output`, the exit statuses in :mod:`.exits`.
+rich). ``main()`` is the console script; the command tree is in `.app`,
+the JSON contract in `.output`, the exit statuses in `.exits`.
 """
 
 from __future__ import annotations

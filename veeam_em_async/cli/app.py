@@ -1,7 +1,7 @@
 """The ``veeam-em`` command tree (click): commands, options, help and examples.
 
 Each command's function only reads its arguments and hands a coroutine to
-:func:`~veeam_em_async.cli.settings.execute`, which owns connecting, output,
+`execute`, which owns connecting, output,
 errors and exit statuses.
 """
 
@@ -179,3 +179,32 @@ def repositories(warn_above: float) -> int:
       veeam-em repositories --warn-above 90 -o json
     """
     return on_em("repositories", lambda out, em: sessions.repositories(out, em, warn_above))
+
+
+def _plain_defaults(command: click.Command) -> None:
+    """Give every option without a default ``None`` (a flag: ``False``), the value
+    it gets anyway, instead of click 8.3's ``UNSET`` sentinel: the CLI reference
+    (mkdocs-click) prints an option's default as it is, "Sentinel.UNSET" included."""
+    unset = getattr(click.core, "UNSET", None)
+    if unset is None:  # click before 8.3
+        return
+
+    def plain(param: click.Parameter | None) -> None:
+        if isinstance(param, click.Option) and param.default is unset:
+            param.default = False if param.is_flag else None
+
+    for param in command.params:
+        plain(param)
+    make_help = command.get_help_option  # -h/--help is made per context
+
+    def get_help_option(ctx: click.Context) -> click.Option | None:
+        option = make_help(ctx)
+        plain(option)
+        return option
+
+    setattr(command, "get_help_option", get_help_option)  # noqa: B010 - on this instance
+    for sub in getattr(command, "commands", {}).values():
+        _plain_defaults(sub)
+
+
+_plain_defaults(cli)

@@ -3,10 +3,10 @@
 ``veeam-em jobs start <TAB>`` asks EM for the job names when it can do so
 without asking the person anything: a URL and a user from the environment or
 the profile, and a password from ``VEEAM_EM_PASSWORD`` or the keyring. The
-names are cached for :data:`CACHE_SECONDS` in ``$XDG_CACHE_HOME/veeam-em`` (a
+names are cached for `CACHE_SECONDS` in ``$XDG_CACHE_HOME/veeam-em`` (a
 shell calls completion at every Tab), per EM, user and kind of job; the cache
 holds names only. Anything that fails (no EM configured, EM down, slower than
-:data:`TIMEOUT`) completes nothing rather than printing an error into the shell.
+`TIMEOUT`) completes nothing rather than printing an error into the shell.
 """
 
 from __future__ import annotations

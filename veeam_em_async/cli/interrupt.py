@@ -46,7 +46,7 @@ class Interrupt:
 
 async def interruptible(coro: Coroutine[Any, Any, int], interrupt: Interrupt) -> int:
     """Run ``coro``; SIGINT goes to ``interrupt``. A cancelled command has closed
-    everything it held (the logoff is sent) before :class:`UserInterruptError`."""
+    everything it held (the logoff is sent) before `UserInterruptError`."""
     task = asyncio.ensure_future(coro)
     loop = asyncio.get_running_loop()
     try:

@@ -1,6 +1,6 @@
 """The JSON Schema of every ``veeam-em`` command's ``-o json`` document.
 
-The contract of :mod:`.output` written down: ``SCHEMAS[command]`` validates
+The contract of `.output` written down: ``SCHEMAS[command]`` validates
 what the command prints, failures and interruptions included (the tests check
 every command against it with ``jsonschema``). Plain dicts, no dependency.
 """

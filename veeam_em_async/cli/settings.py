@@ -44,7 +44,7 @@ class Settings:
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    """Keep an option's value for :func:`settings`: a value typed on the command
+    """Keep an option's value for `settings`: a value typed on the command
     line beats one from the environment; a later one beats an earlier one."""
     if value is None or value is False or param.name is None:
         return value
@@ -234,6 +234,6 @@ def _silence_stdout() -> None:
 
 
 def execute_local(command: str, body: Callable[[Output], Coroutine[Any, Any, int]]) -> int:
-    """:func:`execute` for a command that needs no EM (the demo, profiles): a
+    """`execute` for a command that needs no EM (the demo, profiles): a
     broken or missing profile does not stop it."""
     return execute(click.get_current_context(), command, lambda _s, out: body(out), False)

@@ -1,4 +1,4 @@
-"""Typed models of EM documents and :func:`from_xml`, the one way in."""
+"""Typed models of EM documents and `from_xml`, the one way in."""
 
 from __future__ import annotations
 

@@ -46,7 +46,7 @@ def uuid_from_uid(uid: str | None) -> str | None:
 class Model:
     """Base of every model: what EM sent that the model does not name stays reachable.
 
-    :attr:`extra` maps each unmodelled child element or attribute of the
+    `extra` maps each unmodelled child element or attribute of the
     model's element (``"@Attr"``, ``"Child"``) to xmltodict's value for it, so
     a field EM adds, or one this version does not model, is read as
     ``job.extra["NewElement"]`` without fetching and parsing again.
@@ -124,7 +124,7 @@ class ErrorInfo(Model):
     ``first_chance_exception_message`` is the .NET exception EM caught first,
     which sometimes says more than ``message``; ``stack_trace`` is EM's
     server-side trace, kept for whoever debugs EM but never put in an
-    exception's text (see :meth:`describe`).
+    exception's text (see `describe`).
     """
 
     message: str | None = xml("@Message", default=None)

@@ -1,7 +1,7 @@
 """The one cattrs ``Converter``: xmltodict output -> frozen attrs models.
 
 All the rules that turn EM's XML-as-dicts into typed values live here, in
-:func:`_register_hooks`:
+`_register_hooks`:
 
 - a field's XML location is its PascalCase name, or the ``xml(...)`` path
   declared on the field (``@Attr``, ``#text``, ``Parent/Child``);
@@ -18,11 +18,11 @@ All the rules that turn EM's XML-as-dicts into typed values live here, in
   declared with ``none_word`` (EM's ``<Result>None</Result>``) reads that word
   as a missing element;
 - an element or attribute no field names goes into the model's ``extra``
-  mapping (see :class:`~veeam_em_async.models.common.Model`), so nothing EM
+  mapping (see `Model`), so nothing EM
   sends is lost; namespace declarations (``@xmlns…``) are not content.
 
 Any shape the rules cannot accept raises ``ValueError``/``TypeError`` here;
-:func:`veeam_em_async.from_xml` turns those into ``ResponseParseError``.
+`veeam_em_async.from_xml` turns those into ``ResponseParseError``.
 """
 
 from __future__ import annotations

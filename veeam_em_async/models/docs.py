@@ -1,10 +1,10 @@
 """EM's document kinds: root element -> model, declared once, and the parse functions.
 
-A :class:`Doc` is one kind of document (``<Job>`` becomes :class:`Job`); a
-:class:`ListDoc` is a list document (``<EntityReferences>`` of ``<Ref>``
+A `Doc` is one kind of document (``<Job>`` becomes `Job`); a
+`ListDoc` is a list document (``<EntityReferences>`` of ``<Ref>``
 items). Resources name the descriptor (``self._get(path, JOB)``) instead of
-repeating root strings at every call, and :func:`from_xml` finds every kind
-here. Adding a document kind is one line in :data:`DOCUMENTS`'s list below.
+repeating root strings at every call, and `from_xml` finds every kind
+here. Adding a document kind is one line in `DOCUMENTS`'s list below.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ class ListDoc(Generic[T]):
         return items if isinstance(items, list) else [items]
 
     def structure(self, raw: Any) -> T:
-        """One item from :meth:`raw_items` as the model."""
+        """One item from `raw_items` as the model."""
         result: T = _structure(self.root, raw, self.model, str(raw)[:200])
         return result
 
@@ -164,13 +164,13 @@ Document = Union[
 def from_xml(data: Body) -> Document:
     """Parse one EM document into the model for its root element.
 
-    ``Job``→:class:`Job`, ``NASJob``→:class:`NasJob`, ``Task``→:class:`TaskInfo`,
+    ``Job``→`Job`, ``NASJob``→`NasJob`, ``Task``→`TaskInfo`,
     ``EntityReferences``→``list[EntityRef]``, ``Tasks``→``list[TaskInfo]``,
-    ``LogonSession``→:class:`LogonSession`, ``Error``→:class:`ErrorInfo`
+    ``LogonSession``→`LogonSession`, ``Error``→`ErrorInfo`
     (returned, not raised), the job and task sessions to their models,
-    ``AgentBackupJob``→:class:`AgentBackupJob`, ``Repository``→:class:`Repository`,
-    ``EnterpriseManager``→:class:`ApiRoot`, ``ObjectsInJob``→``list[ObjectInJob]``.
-    Anything else raises :class:`ResponseParseError`.
+    ``AgentBackupJob``→`AgentBackupJob`, ``Repository``→`Repository`,
+    ``EnterpriseManager``→`ApiRoot`, ``ObjectsInJob``→``list[ObjectInJob]``.
+    Anything else raises `ResponseParseError`.
     """
     root, content = parse_document(data)
     doc = DOCUMENTS.get(root)

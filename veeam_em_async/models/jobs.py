@@ -209,7 +209,7 @@ class ImmediateBackupCopyJobInfo(Model):
 @attrs.frozen
 class FileCopyJobInfo(Model):
     """File copy jobs: the schema gives them no fields; whatever EM sends is
-    in :attr:`extra`."""
+    in `extra`."""
 
 
 @attrs.frozen
@@ -217,7 +217,7 @@ class UnknownJobInfo(Model):
     """A ``<JobInfo>`` variant this version does not know (a later EM's).
 
     It is kept visible rather than read as "no info": ``kind`` is the
-    variant's element name and :attr:`extra` its content as xmltodict gave it.
+    variant's element name and `extra` its content as xmltodict gave it.
     """
 
     kind: str

@@ -114,7 +114,7 @@ def _children(node: Any) -> list[Any]:
 def parse_query_page(data: Body, model: type[T] | None) -> QueryPage[Any]:
     """Parse a ``<QueryResult>``: ``format=Entities`` items (in ``<Entities>`` or
     ``<Resources>``) as ``model``, or with ``model=None`` the ``<Refs>`` as
-    :class:`EntityRef`."""
+    `EntityRef`."""
     content = _content(data, "QueryResult")
     raw: list[Any] = []
     if model is not None:

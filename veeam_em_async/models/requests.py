@@ -2,8 +2,8 @@
 
 EM validates XML bodies against its XSD, element order included, so each body
 is built as an ordered mapping in the schema's order (the vendor's examples,
-and :mod:`.schema_order` for what callers pass as mappings) and rendered by
-:func:`veeam_em_async.xmlio.render_document`, which never reorders.
+and `.schema_order` for what callers pass as mappings) and rendered by
+`veeam_em_async.xmlio.render_document`, which never reorders.
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ class JobCloneSpec:
     """The body of ``POST /jobs/{id}?action=clone``.
 
     Build it with the constructor for the kind of job being cloned:
-    :meth:`backup`, :meth:`replica`, :meth:`backup_copy` or
-    :meth:`immediate_backup_copy`; each takes exactly the elements EM requires
+    `backup`, `replica`, `backup_copy` or
+    `immediate_backup_copy`; each takes exactly the elements EM requires
     for that kind.
     """
 
@@ -103,7 +103,7 @@ class JobEdit:
     """The partial ``<Job>`` body of ``PUT /jobs/{id}?action=edit``.
 
     Only the fields set are sent. The mappings may list elements in any order:
-    they are sent in the schema's (:mod:`~veeam_em_async.models.schema_order`),
+    they are sent in the schema's (`schema_order`),
     and an element the schema does not allow raises ``ValueError``. ``schedule`` is the content of
     ``<JobScheduleOptions><Standart>`` (or ``<ImmediateCopyMode>`` with
     ``immediate_copy_mode=True``) as an ordered mapping of EM element names,

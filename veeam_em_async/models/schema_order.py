@@ -2,8 +2,8 @@
 
 EM validates request bodies against its XSD, and an ``xs:sequence`` fixes the
 order of child elements: ``<Time>`` before ``<Kind>`` in ``<OptionsDaily>``
-is refused. Callers give :class:`~veeam_em_async.models.requests.JobEdit`
-plain mappings in whatever order they like; :func:`in_schema_order` puts them
+is refused. Callers give `JobEdit`
+plain mappings in whatever order they like; `in_schema_order` puts them
 in the schema's order before the body is rendered, so nobody has to know it.
 
 The table is the XSD's sequences (``RestAPI.xsd`` v1_2 to v1_7) for what
@@ -131,7 +131,7 @@ def in_schema_order(element: str, content: Any) -> Any:
     renders them. A child the schema does not allow in a known element raises
     ``ValueError`` naming the ones it does: EM would refuse the body anyway,
     with a less helpful message. Elements with no entry in
-    :data:`SCHEMA_ORDER` keep the caller's order.
+    `SCHEMA_ORDER` keep the caller's order.
     """
     if isinstance(content, (list, tuple)):
         return [in_schema_order(element, item) for item in content]

@@ -17,7 +17,7 @@ class AgentJobsResource(JobCollection):
     """Reads and actions on agent jobs; actions are ``POST /agents/jobs/{id}?action=…``.
 
     A job is given as its UUID, its UID (``urn:veeam:AgentBackupJob:…``, as
-    ``GET /agents/jobs`` lists them), an :class:`EntityRef` or the model. The
+    ``GET /agents/jobs`` lists them), an `EntityRef` or the model. The
     URL is always built from the UUID under ``/agents/jobs`` (never from an
     ``Href``), which is also where EM's NAS references point. Runs are backup
     sessions (the job's Down link is a ``BackupJobSessionReferenceList``) under

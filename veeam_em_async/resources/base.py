@@ -2,7 +2,7 @@
 
 A resource is URLs and document kinds: ``_get(path, JOB)`` reads one
 entity, ``_list(path)`` a list of references, ``_submit(...)`` sends an
-action and returns the :class:`Task` EM created for it. Re-logon, retries,
+action and returns the `Task` EM created for it. Re-logon, retries,
 limits and error mapping are the transport's; polling is the watcher's.
 """
 
@@ -52,7 +52,7 @@ class Resource:
         return doc.parse(response.body)
 
     def _query(self, query_type: str, **options: Any) -> Query[Any]:
-        """The query service over ``query_type`` (see :class:`Query`)."""
+        """The query service over ``query_type`` (see `Query`)."""
         return Query(self._transport, query_type, **options)
 
     async def _submit(

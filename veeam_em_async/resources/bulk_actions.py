@@ -55,7 +55,7 @@ class BulkActions(Resource):
         accepted: Accepted | None = None,
         copy_jobs: CopyJobs = "skip",
     ) -> builtins.list[ActionOutcome[J]]:
-        """Start every job; return one :class:`ActionOutcome` per input, in order.
+        """Start every job; return one `ActionOutcome` per input, in order.
 
         At most ``concurrency`` start requests are in flight (default: the
         client's ``max_connections``). With ``wait=True`` every task is awaited
@@ -81,14 +81,14 @@ class BulkActions(Resource):
         self, jobs: Iterable[J], concurrency: int | None = None, wait: bool = True,
         poll_policy: PollPolicy | None = None, **options: Any,
     ) -> builtins.list[ActionOutcome[J]]:  # fmt: skip
-        """Stop every job's running session: :meth:`act_many` with ``"stop"``."""
+        """Stop every job's running session: `act_many` with ``"stop"``."""
         return await self.act_many("stop", jobs, concurrency, wait, poll_policy, **options)
 
     async def retry_many(
         self, jobs: Iterable[J], concurrency: int | None = None, wait: bool = True,
         poll_policy: PollPolicy | None = None, **options: Any,
     ) -> builtins.list[ActionOutcome[J]]:  # fmt: skip
-        """Retry every job's last failed run: :meth:`act_many` with ``"retry"``."""
+        """Retry every job's last failed run: `act_many` with ``"retry"``."""
         return await self.act_many("retry", jobs, concurrency, wait, poll_policy, **options)
 
     async def act_many(
@@ -106,7 +106,7 @@ class BulkActions(Resource):
         copy_jobs: CopyJobs = "skip",
     ) -> builtins.list[ActionOutcome[J]]:
         """Any action of this collection (``"start"``, ``"stop"``, ``"retry"``,
-        ``"sync"``, ``"toggleScheduleEnabled"``) on every job, as :meth:`start_many`
+        ``"sync"``, ``"toggleScheduleEnabled"``) on every job, as `start_many`
         does it: the same cap, outcomes, callbacks and errors."""
         items = list(jobs)
         plan = await self._plan(items, action, copy_jobs)

@@ -136,10 +136,10 @@ class JobCollection(BulkActions):
     async def run(
         self, job: JobLike, action: str = "start", *, follow_retries: bool = False
     ) -> JobRun:
-        """Send ``action`` and return a :class:`JobRun` once EM accepted it.
+        """Send ``action`` and return a `JobRun` once EM accepted it.
 
         ``await run`` waits for the backup's real result: the job session the
-        start became (see :mod:`veeam_em_async.runs` for how it is found).
+        start became (see `veeam_em_async.runs` for how it is found).
         Before the start, the job's newest session is read (one query), so that
         an older run is never taken for this one.
         """
@@ -187,7 +187,7 @@ class JobCollection(BulkActions):
         accepted: Accepted | None = None,
         copy_jobs: CopyJobs = "skip",
     ) -> builtins.list[RunOutcome[J]]:
-        """Run every job and wait for each run's result: one :class:`RunOutcome`
+        """Run every job and wait for each run's result: one `RunOutcome`
         per input, in order, never raising for one job (unless
         ``raise_on_error=True``: then an ``ExceptionGroup`` of the failures).
 
@@ -195,7 +195,7 @@ class JobCollection(BulkActions):
         client's ``max_connections``); waiting takes no slot, and every awaited
         run is polled by the one run watcher. ``timeout`` bounds each run's wait.
         ``accepted(job, run)`` is called as EM accepts each start; ``copy_jobs``
-        as for :meth:`start_many`.
+        as for `start_many`.
         """
         items = list(jobs)
         if action not in self.run_actions:

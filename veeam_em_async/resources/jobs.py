@@ -40,7 +40,7 @@ BULK_LOOKUP = 10
 class JobsResource(JobCollection):
     """Reads and actions on VM jobs (backup, replica, backup copy).
 
-    Every action returns a :class:`Task` as soon as EM accepts it; ``await``
+    Every action returns a `Task` as soon as EM accepts it; ``await``
     the task to wait until EM reports it ``Finished``.
     """
 
@@ -57,7 +57,7 @@ class JobsResource(JobCollection):
 
         With ``entities=True``, every job *entity*, read through the query
         service (``type=Job&format=Entities``, sorted by name, pages of
-        :data:`ENTITY_PAGE_SIZE`): ⌈N/200⌉ requests instead of N+1 GETs.
+        `ENTITY_PAGE_SIZE`): ⌈N/200⌉ requests instead of N+1 GETs.
         """
         if entities:
             return await self._query("Job", sort_asc="Name", page_size=ENTITY_PAGE_SIZE).all()
@@ -111,7 +111,7 @@ class JobsResource(JobCollection):
     async def remove_include(self, job: JobLike, include: ObjectInJob | str) -> Task:
         """``DELETE /jobs/{id}/includes/{id}``: take an object out of the job.
 
-        ``include`` is an :class:`ObjectInJob` from :meth:`includes` or its
+        ``include`` is an `ObjectInJob` from `includes` or its
         ``ObjectInJobId``.
         """
         include_id = include.object_in_job_id if isinstance(include, ObjectInJob) else include
@@ -188,7 +188,7 @@ class JobsResource(JobCollection):
         self, jobs: Iterable[J], concurrency: int | None = None, wait: bool = True,
         poll_policy: PollPolicy | None = None, **options: Any,
     ) -> builtins.list[ActionOutcome[J]]:  # fmt: skip
-        """Sync every backup copy job: :meth:`act_many` with ``"sync"``."""
+        """Sync every backup copy job: `act_many` with ``"sync"``."""
         return await self.act_many("sync", jobs, concurrency, wait, poll_policy, **options)
 
     async def _plan(
@@ -218,7 +218,7 @@ class JobsResource(JobCollection):
         return plan
 
     async def clone(self, job: JobLike, spec: JobCloneSpec) -> Task:
-        """``POST /jobs/{id}?action=clone`` with a :class:`JobCloneSpec` body.
+        """``POST /jobs/{id}?action=clone`` with a `JobCloneSpec` body.
 
         The finished task links (``Rel="Related"``) to the new job.
         """

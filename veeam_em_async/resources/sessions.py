@@ -74,7 +74,7 @@ class _SessionsResource(Resource, Generic[S, T]):
         )
 
     def follow(self, session: SessionLike, *, follow_retries: bool = False) -> JobRun:
-        """A :class:`JobRun` on a session that already exists (no request is sent):
+        """A `JobRun` on a session that already exists (no request is sent):
         for a service that restarted while a job ran, or a session from a list."""
         uid = f"urn:veeam:{self.entity_type}:{self._id(session)}"
         model = session if isinstance(session, (BackupJobSession, ReplicaJobSession)) else None

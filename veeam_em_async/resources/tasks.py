@@ -17,12 +17,12 @@ from .base import Resource
 
 
 class TaskSource:
-    """The :class:`~veeam_em_async.polling.PollSource` of tasks.
+    """The `PollSource` of tasks.
 
     ``GET /tasks`` lists every task of the logon session, finished ones
     included: a service logged on for days gets thousands of items for the
     few it awaits. The awaited items are found by a byte scan of the answer
-    (:class:`~veeam_em_async.xmlio.ListItemScanner`) and only they are parsed;
+    (`ListItemScanner`) and only they are parsed;
     an item whose bytes did not change since the last poll is not parsed
     again. So a tick's parsing follows what is awaited, not the session's
     history. An answer the scan does not understand is parsed whole.
@@ -116,7 +116,7 @@ class TasksResource(Resource):
         it: EM keeps tasks per logon session, and answers any other session's
         ``GET /tasks/{id}`` with HTTP 500 ("There is no backup task with id
         [task-7] in current rest session"), which the handle raises as
-        :class:`TaskLostError`. So this resumes a wait within the same client
+        `TaskLostError`. So this resumes a wait within the same client
         (another coroutine's task, or a task id from a log line of this
         process), not across a restart or a re-logon. To learn what a lost
         task did, look at what it acted on: a job start's outcome is in the

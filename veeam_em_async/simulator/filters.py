@@ -82,7 +82,7 @@ def _compare(field: str, op: str, wanted: str) -> Predicate:
 
 
 def compile_filter(text: str | None) -> Predicate:
-    """A predicate over rows for ``text``; :class:`FilterError` if malformed."""
+    """A predicate over rows for ``text``; `FilterError` if malformed."""
     if not text or not text.strip():
         return lambda row: True
     tokens: list[tuple[str, str]] = []

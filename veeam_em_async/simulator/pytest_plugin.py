@@ -1,7 +1,7 @@
 """pytest fixtures for your own tests: add
 ``pytest_plugins = ["veeam_em_async.simulator.pytest_plugin"]`` to a conftest.py.
 
-``em_simulator`` is a running :class:`EMSimulator` (20 jobs, 2 NAS jobs, tasks
+``em_simulator`` is a running `EMSimulator` (20 jobs, 2 NAS jobs, tasks
 that finish after 0.2 s); ``em_client`` a logged-on ``EnterpriseManager``
 talking to it with fast polling. Both need an asyncio test runner such as
 pytest-asyncio.

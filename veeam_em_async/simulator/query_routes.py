@@ -1,7 +1,7 @@
 """The simulator's query service: ``GET /query``, as the vendor pages describe it.
 
-``type`` is any of :data:`.query_types.QUERY_TYPES` (jobs, NAS jobs, job and
-task sessions, tasks, repositories); ``filter`` (see :mod:`.filters`);
+``type`` is any of `.query_types.QUERY_TYPES` (jobs, NAS jobs, job and
+task sessions, tasks, repositories); ``filter`` (see `.filters`);
 ``sortAsc``/``sortDesc``; ``pageSize`` and ``page``. Every answer carries
 ``PagingInfo`` with ``&amp;``-escaped links, and a page of 100 when no
 ``pageSize`` is sent, as captured EM answers do (the docs say "one page").

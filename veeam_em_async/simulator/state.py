@@ -16,7 +16,7 @@ PLATFORMS = ("VMware", "HyperV", "vCloud")
 
 
 def wall_seconds() -> float:
-    """The default clock: seconds since :data:`EPOCH`, so that the times the
+    """The default clock: seconds since `EPOCH`, so that the times the
     simulator reports are the real UTC time (a ``--since 24h`` finds its runs).
     Tests inject a fake clock, whose 0 is EPOCH."""
     return time.time() - EPOCH
