@@ -23,7 +23,7 @@ from veeam_em_async.cli.exits import (
     hint,
     message,
 )
-from veeam_em_async.cli.output import job_summary, to_json
+from veeam_em_async.cli.shapes import job_summary, to_json
 from veeam_em_async.errors import (
     AuthenticationError,
     InvalidIdentifierError,
@@ -113,3 +113,16 @@ def test_jobs_are_always_id_name_and_type() -> None:
                                 "type": None}  # fmt: skip
     assert job_summary("5658281f-625e-4627-89dd-d2a0c48be99e", "NAS")["type"] == "NAS"
     assert to_json(ref)["id"] == "5658281f-625e-4627-89dd-d2a0c48be99e"
+
+
+def test_yaml_lines_nest_mappings_and_lists_without_reprs() -> None:
+    from veeam_em_async.cli.shapes import yaml_lines
+
+    data = {"id": "x", "ok": True, "none": None, "empty": [], "links": [{"rel": "Up", "n": 1}],
+            "tags": ["a", "b"], "options": {"retry": {"times": 3}}}  # fmt: skip
+    assert yaml_lines(data) == [
+        "id: x", "ok: true", "none: null", "empty: []",
+        "links:", "  - rel: Up", "    n: 1",
+        "tags:", "  - a", "  - b",
+        "options:", "  retry:", "    times: 3",
+    ]  # fmt: skip

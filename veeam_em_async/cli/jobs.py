@@ -21,7 +21,8 @@ from ..client import EnterpriseManager
 from ..ids import entity_id, looks_like_id
 from . import trail
 from .exits import OK, JobNotFoundError, UsageError
-from .output import Output, job_summary, session_summary, task_summary, to_json, yaml_lines
+from .output import Output
+from .shapes import job_summary, session_summary, task_summary, to_json, yaml_lines
 
 
 @attrs.frozen

@@ -16,7 +16,8 @@ from ..filters import F, Filter, one_of
 from ..models import ReplicaJobSession
 from .exits import FAILED, OK, UsageError
 from .jobs import reason_lines, vm_reasons
-from .output import Output, job_summary, session_summary, task_summary
+from .output import Output
+from .shapes import job_summary, session_summary, task_summary
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

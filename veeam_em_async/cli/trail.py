@@ -21,7 +21,8 @@ from ..errors import (
     TransportError,
 )
 from .exits import FAILED, OK, bulk_status
-from .output import Output, job_summary, task_summary
+from .output import Output
+from .shapes import job_summary, task_summary
 
 __all__ = ["action_status", "cut_short", "run_status", "totals", "tracker"]
 
