@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from aiohttp import web
+from aiohttp import web, web_app
 
 from ..xmlio import parse_document
 from . import documents
@@ -201,6 +201,14 @@ class EMSimulator:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+            # aiohttp caches each handler's middleware chain in a module-level LRU
+            # (web_app._cached_build_middleware, 1024 entries); our handlers and
+            # middlewares are bound to this simulator, so the cache would keep every
+            # stopped simulator, and its whole state, alive (a test run held 50,000
+            # objects of one 10,000-run simulator until the end).
+            cache = getattr(web_app, "_cached_build_middleware", None)
+            if cache is not None and hasattr(cache, "cache_clear"):
+                cache.cache_clear()
         if self._tmpdir is not None:
             self._tmpdir.cleanup()
             self._tmpdir = None
