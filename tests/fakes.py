@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from veeam_em_async import EnterpriseManager
-from veeam_em_async.sansio import Response, TransportStats
 from veeam_em_async.simulator import EMSimulator
+from veeam_em_async.transport._sansio import Response, TransportStats
 
 
 class FakeClock:

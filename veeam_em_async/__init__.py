@@ -2,7 +2,6 @@
 
 import logging
 
-from .bodies import BodyBudget
 from .bulk import ActionOutcome, RunOutcome
 from .client import EnterpriseManager
 from .clock import Clock, LoopClock
@@ -27,9 +26,6 @@ from .errors import (
     UnsupportedVersionError,
     VeeamEMError,
 )
-from .feed import SessionFeed
-from .filters import F, Filter
-from .handles import Task
 from .models import (
     AgentBackupJob,
     AgentJob,
@@ -39,6 +35,7 @@ from .models import (
     EntityRef,
     ErrorInfo,
     Job,
+    JobSession,
     JobType,
     Link,
     LogonSession,
@@ -60,9 +57,12 @@ from .models import (
 from .models.requests import JobCloneSpec, JobEdit
 from .policies import RUN_POLL_POLICY, PollPolicy, RetryPolicy
 from .query import Query
+from .query._feed import SessionFeed
+from .query._filters import F, Filter
 from .runs import JobRun
-from .sansio import TransportStats
-from .session_source import JobSession
+from .transport._bodies import BodyBudget
+from .transport._sansio import TransportStats
+from .waiting._handles import Task
 
 __version__ = "0.2.0"
 

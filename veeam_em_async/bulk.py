@@ -22,9 +22,9 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from .handles import Task
 from .models import TaskInfo
 from .policies import PollPolicy
+from .waiting._handles import Task
 
 if sys.version_info < (3, 11):  # pragma: no cover - cattrs brings the backport on 3.10
     from exceptiongroup import ExceptionGroup  # type: ignore[import-not-found,unused-ignore]

@@ -6,17 +6,15 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from .bodies import BodyBudget
 from .clock import Clock, as_clock
-from .handles import TaskWatcher
 from .models import (
+    JobSession,
     LogonSession,
     SupportedVersion,
     TaskInfo,
 )
 from .policies import RUN_POLL_POLICY, PollPolicy, RetryPolicy
-from .polling import Watcher
-from .query_methods import QueryMethods
+from .query._methods import QueryMethods
 from .resources import (
     AgentJobsResource,
     BackupSessionsResource,
@@ -27,11 +25,13 @@ from .resources import (
     TasksResource,
 )
 from .resources.tasks import TaskSource
-from .runs import RunContext
-from .sansio import SslSetting, TransportStats
-from .sender import AiohttpSender
-from .session_source import JobSession, SessionSource
+from .runs import RunContext, SessionSource
 from .transport import Transport
+from .transport._bodies import BodyBudget
+from .transport._sansio import SslSetting, TransportStats
+from .transport._sender import AiohttpSender
+from .waiting._handles import TaskWatcher
+from .waiting._watcher import Watcher
 from .xmlio import MAX_BODY_BYTES
 
 if TYPE_CHECKING:

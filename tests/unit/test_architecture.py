@@ -7,21 +7,25 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).parents[2] / "veeam_em_async"
 
-PURE = {
-    "errors", "clock", "policies", "xmlio", "ids", "sansio", "error_map", "bodies",
-    "models.common", "models.converter", "models.docs", "models.jobs", "models.logon",
-    "models.nas", "models.requests", "models.schedule", "models.sessions", "models.tasks",
-    "models.query", "filters",
-}  # fmt: skip
-IO_MODULES = {
-    "sender", "transport", "logon", "retry", "client", "resources", "polling", "handles",
-    "runs", "run_context", "session_source",
-}  # fmt: skip
+#: Modules and packages that do no I/O; none may import an I/O layer.
+PURE = (
+    "errors", "clock", "policies", "xmlio", "ids", "models", "query._filters",
+    "transport._sansio", "transport._error_map", "transport._bodies", "cli.shapes",
+    "cli.exits",
+)  # fmt: skip
+#: The layers that do I/O (or hold a client): a pure module imports none of them.
+IO_LAYERS = ("transport", "waiting", "runs", "query", "resources", "client", "bulk", "cli")
 
 
-def imports_of(module: str) -> tuple[set[str], set[str]]:
+def under(module: str, *prefixes: str) -> bool:
+    """Whether ``module`` is one of ``prefixes`` or inside one (by package)."""
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def imports_of(module: str, deferred: bool = False) -> tuple[set[str], set[str]]:
     """(package modules imported, third-party top-level names imported) by ``module``,
-    leaving out imports under ``if TYPE_CHECKING:``."""
+    leaving out imports under ``if TYPE_CHECKING:``; with ``deferred``, imports
+    inside functions too (they close a cycle as surely, only later)."""
     path = PACKAGE.joinpath(*module.split(".")).with_suffix(".py")
     if not path.exists():
         path = PACKAGE.joinpath(*module.split("."), "__init__.py")
@@ -37,55 +41,112 @@ def imports_of(module: str) -> tuple[set[str], set[str]]:
             if isinstance(node, ast.ImportFrom):
                 if node.level:
                     base = package_parts[: len(package_parts) - (node.level - 1)]
-                    target = ".".join([*base, node.module] if node.module else base)
-                    internal.add(target)
+                    if node.module:
+                        internal.add(".".join([*base, node.module]))
+                    else:  # from . import config: the submodules named
+                        internal.update(".".join([*base, a.name]) for a in node.names)
                 elif node.module:
                     external.add(node.module.split(".")[0])
             elif isinstance(node, ast.Import):
                 external.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, (ast.If, ast.Try)):
                 visit(node.body)
+            elif deferred and isinstance(
+                node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+            ):
+                visit(node.body)
 
     visit(tree.body)
     return internal, external
 
 
-def all_modules() -> list[str]:
+def all_modules(simulator: bool = False) -> list[str]:
     found = []
     for path in PACKAGE.rglob("*.py"):
         parts = path.relative_to(PACKAGE).with_suffix("").parts
         if parts[-1] == "__init__":
             parts = parts[:-1]
-        if parts and parts[0] != "simulator":
+        if parts and (simulator or parts[0] != "simulator"):
             found.append(".".join(parts))
     return found
 
 
 def test_only_the_sender_touches_aiohttp() -> None:
     users = {m for m in all_modules() if "aiohttp" in imports_of(m)[1]}
-    assert users == {"sender"}
+    assert users == {"transport._sender"}
 
 
-def test_the_pure_modules_import_no_io_module() -> None:
-    for module in PURE:
+def test_the_pure_modules_import_no_io_layer() -> None:
+    pure = [m for m in all_modules() if under(m, *PURE)]
+    assert len(pure) > 15
+    for module in pure:
         internal, external = imports_of(module)
-        bad = {i for i in internal if i.split(".")[0] in IO_MODULES}
+        bad = {i for i in internal if under(i, *IO_LAYERS) and not under(i, *PURE)}
         assert not bad, f"{module} imports {bad}"
         assert ("aiohttp" not in external and "asyncio" not in external) or module == "clock"
 
 
 def test_the_watcher_knows_nothing_of_http_xml_or_resources() -> None:
-    for module in ("polling", "poll_source"):
+    for module in ("waiting._watcher", "waiting._source"):
         internal, external = imports_of(module)
-        assert internal <= {"clock", "errors", "policies", "poll_source"}, (module, internal)
+        assert all(under(i, "clock", "errors", "policies", "waiting") for i in internal), (
+            module, internal,
+        )  # fmt: skip
         assert "xmltodict" not in external
 
 
-def test_resources_never_touch_the_sender() -> None:
+def test_resources_never_touch_the_transports_insides() -> None:
     for module in all_modules():
-        if module.startswith("resources"):
+        if under(module, "resources"):
             internal, _ = imports_of(module)
-            assert not {"sender", "logon", "retry"} & internal, module
+            inside = {i for i in internal if under(i, "transport") and i != "transport"}
+            assert not inside - {"transport._sansio"}, (module, inside)
+
+
+def test_nothing_below_transport_knows_what_it_carries() -> None:
+    """The transport sends requests; resources, runs, waiting and queries use it."""
+    for module in all_modules():
+        if under(module, "transport"):
+            internal, _ = imports_of(module)
+            layers = ("resources", "runs", "waiting", "query", "client", "bulk", "cli", "simulator")
+            above = {i for i in internal if under(i, *layers)}
+            assert not above, (module, above)
+
+
+def test_there_is_no_import_cycle_anywhere() -> None:
+    """Between modules (a package is its ``__init__``), the simulator included, with
+    imports inside functions counted."""
+    modules = set(all_modules(simulator=True)) | {""}
+    graph = {
+        m: {i for i in imports_of(m, deferred=True)[0] if i in modules and i != m}
+        for m in modules
+        if m
+    }
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in graph.get(node, ()):
+            if state.get(nxt) == 1:
+                raise AssertionError("cycle: " + " -> ".join([*stack[stack.index(nxt) :], nxt]))
+            if nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module)
+
+
+def test_the_top_level_shows_the_layers() -> None:
+    top = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
+    assert len(top) <= 12, top
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    assert {"transport", "waiting", "runs", "query", "resources", "models", "cli",
+            "simulator"} <= packages  # fmt: skip
 
 
 def test_modules_stay_small() -> None:

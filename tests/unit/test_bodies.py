@@ -19,8 +19,8 @@ from veeam_em_async import (
     ResponseParseError,
     ResponseTooLargeError,
 )
-from veeam_em_async.bodies import MAX_TOTAL_BODY_BYTES, BodyDecoder
 from veeam_em_async.simulator import EMSimulator
+from veeam_em_async.transport._bodies import MAX_TOTAL_BODY_BYTES, BodyDecoder
 
 MiB = 1024 * 1024
 

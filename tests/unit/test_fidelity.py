@@ -14,7 +14,6 @@ import xmltodict
 
 from tests.conftest import fixture_bytes
 from veeam_em_async import APIError, ErrorInfo, Job, NasJob, TaskInfo, from_xml
-from veeam_em_async.error_map import api_error
 from veeam_em_async.models import (
     AgentBackupJob,
     ApiRoot,
@@ -28,6 +27,7 @@ from veeam_em_async.models import (
     UnknownJobInfo,
     converter,
 )
+from veeam_em_async.transport._error_map import api_error
 
 NS = 'xmlns="http://www.veeam.com/ent/v1.0"'
 

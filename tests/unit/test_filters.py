@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from veeam_em_async import F
-from veeam_em_async.filters import Filter, filter_text, one_of
+from veeam_em_async.query._filters import Filter, filter_text, one_of
 from veeam_em_async.simulator.filters import compile_filter
 
 UTC = timezone.utc

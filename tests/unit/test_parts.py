@@ -19,10 +19,10 @@ from veeam_em_async import (
     RetryPolicy,
     TransportError,
 )
-from veeam_em_async.logon import Logon
-from veeam_em_async.retry import send_with_retries
-from veeam_em_async.sansio import Response
-from veeam_em_async.sender import AiohttpSender
+from veeam_em_async.transport._logon import Logon
+from veeam_em_async.transport._retry import send_with_retries
+from veeam_em_async.transport._sansio import Response
+from veeam_em_async.transport._sender import AiohttpSender
 
 POLICY = RetryPolicy(retries=3, backoff_base=1.0, backoff_factor=2.0, jitter=0.0)
 

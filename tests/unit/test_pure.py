@@ -12,7 +12,7 @@ from veeam_em_async import InvalidIdentifierError, PollPolicy, RetryPolicy, from
 from veeam_em_async.ids import entity_id, task_id
 from veeam_em_async.models import EntityRef, Job
 from veeam_em_async.policies import parse_retry_after
-from veeam_em_async.sansio import api_root, basic_auth
+from veeam_em_async.transport._sansio import api_root, basic_auth
 from veeam_em_async.xmlio import parse_document, render_document
 
 UUID = "5658281f-625e-4627-89dd-d2a0c48be99e"

@@ -9,11 +9,11 @@ import pytest
 
 from veeam_em_async import BackupJobSession, ReplicaJobSession, TaskInfo
 from veeam_em_async.errors import InvalidIdentifierError, ResponseParseError
-from veeam_em_async.filters import condition, quote, utc_text
 from veeam_em_async.models import EntityRef, Link
 from veeam_em_async.models.query import parse_query_page
-from veeam_em_async.run_context import is_newer, related_session
-from veeam_em_async.session_source import session_kind
+from veeam_em_async.query._filters import condition, quote, utc_text
+from veeam_em_async.runs._context import is_newer, related_session
+from veeam_em_async.runs._sessions import session_kind
 from veeam_em_async.simulator.filters import FilterError, compile_filter
 
 NS = 'xmlns="http://www.veeam.com/ent/v1.0"'

@@ -22,11 +22,11 @@ from veeam_em_async import (
     TaskInfo,
     TaskLostError,
 )
-from veeam_em_async.bodies import BodyDecoder
-from veeam_em_async.error_map import api_error
 from veeam_em_async.models.query import parse_query_page
-from veeam_em_async.sansio import TOKEN_HEADER, Response
 from veeam_em_async.transport import Transport
+from veeam_em_async.transport._bodies import BodyDecoder
+from veeam_em_async.transport._error_map import api_error
+from veeam_em_async.transport._sansio import TOKEN_HEADER, Response
 
 LOST = "There is no backup task with id [task-297] in current rest session"
 URL = f"{API}/tasks/task-297"

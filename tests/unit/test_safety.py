@@ -436,7 +436,7 @@ async def test_a_400_raises_bad_request_error(mock: aioresponses) -> None:
 
 
 def test_the_error_table_is_pure() -> None:
-    from veeam_em_async.error_map import api_error
+    from veeam_em_async.transport._error_map import api_error
 
     cases = {
         400: "BadRequestError",
@@ -467,7 +467,7 @@ async def test_unsupported_content_encoding_is_a_parse_error(mock: aioresponses)
 
 def test_paths_that_could_leave_the_api_are_refused() -> None:
     from veeam_em_async.errors import InvalidIdentifierError
-    from veeam_em_async.sansio import check_path
+    from veeam_em_async.transport._sansio import check_path
 
     assert check_path("/jobs/abc") == "jobs/abc"
     assert check_path("sessionMngr/") == "sessionMngr/"

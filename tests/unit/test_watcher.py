@@ -9,7 +9,7 @@ import pytest
 
 from tests.fakes import FakeClock
 from veeam_em_async import ClientClosedError, NotFoundError, PollPolicy
-from veeam_em_async.polling import DeadlinePassedError, Progress, Watcher
+from veeam_em_async.waiting._watcher import DeadlinePassedError, Progress, Watcher
 
 POLICY = PollPolicy(initial_delay=1, min_interval=1, max_interval=8, factor=2, jitter=0)
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from ..client import EnterpriseManager
 from ..errors import NotFoundError
-from ..filters import F, Filter, one_of
 from ..models import ReplicaJobSession
+from ..query._filters import F, Filter, one_of
 from .exits import FAILED, OK, UsageError
 from .jobs import reason_lines, vm_reasons
 from .output import Output

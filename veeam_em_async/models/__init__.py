@@ -80,6 +80,7 @@ from .schedule import (
 from .sessions import (
     BackupJobSession,
     BackupTaskSession,
+    JobSession,
     ReplicaJobSession,
     ReplicaTaskSession,
     SessionResult,
@@ -134,6 +135,7 @@ __all__ = [
     "Job",
     "JobInfo",
     "JobScheduleOptions",
+    "JobSession",
     "JobType",
     "Link",
     "LinkedBackupRepository",

@@ -11,6 +11,7 @@ trusted to mean anything (EM has reported Stopped/Success with Progress 0);
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Union
 
 import attrs
 
@@ -112,3 +113,7 @@ class BackupTaskSession(_TaskSession):
 @attrs.frozen
 class ReplicaTaskSession(_TaskSession):
     """One VM's part of a replication job session (``<ReplicaTaskSession>``)."""
+
+
+#: A job run's session: backup (VM, NAS and agent jobs) or replication.
+JobSession = Union[BackupJobSession, ReplicaJobSession]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import builtins
 from typing import Literal, overload
 
-from ..filters import F
-from ..handles import Task
 from ..ids import JobLike
 from ..models import AGENT_JOB, ENTITY_REFERENCES, AgentBackupJob, EntityRef
+from ..query._filters import F
+from ..waiting._handles import Task
 from .base import ENTITY_PAGE_SIZE
 from .job_actions import JobCollection
 

@@ -12,12 +12,12 @@ import builtins
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from ..handles import Task, TaskWatcher
 from ..ids import id_from_em
 from ..models import TASK, Doc, ListDoc
 from ..query import Query
 from ..runs import RunContext
 from ..transport import Transport
+from ..waiting._handles import Task, TaskWatcher
 
 T = TypeVar("T")
 

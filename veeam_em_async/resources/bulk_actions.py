@@ -10,9 +10,9 @@ from typing import Any, Literal, TypeVar
 import attrs
 
 from ..bulk import Accepted, ActionOutcome, Progress, raise_failures, run_many
-from ..handles import Task
 from ..ids import JobLike
 from ..policies import PollPolicy
+from ..waiting._handles import Task
 from .base import Resource
 
 J = TypeVar("J", bound=JobLike)

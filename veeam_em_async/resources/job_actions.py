@@ -15,13 +15,13 @@ from ..bulk import (
     raise_failures,
 )
 from ..clock import window_start
-from ..filters import F
-from ..handles import Task
 from ..ids import JobLike, entity_id
-from ..models import RetryOptions
+from ..models import JobSession, RetryOptions
 from ..policies import PollPolicy
+from ..query._filters import F
 from ..runs import JobRun
-from ..session_source import JobSession, newest_session
+from ..runs._sessions import newest_session
+from ..waiting._handles import Task
 from .bulk_actions import BulkActions, CopyJobs, J, merge_skipped
 
 

@@ -8,8 +8,6 @@ from typing import Any, Literal, overload
 
 from ..bulk import ActionOutcome
 from ..errors import APIError, ResponseParseError
-from ..filters import F, condition
-from ..handles import Task
 from ..ids import JobLike, entity_id
 from ..models import (
     ENTITY_REFERENCES,
@@ -17,6 +15,7 @@ from ..models import (
     OBJECTS_IN_JOB,
     EntityRef,
     Job,
+    JobSession,
     JobType,
     NasJob,
     ObjectInJob,
@@ -25,7 +24,8 @@ from ..models import (
 from ..models.requests import JobCloneSpec, JobEdit
 from ..models.schema_order import in_schema_order
 from ..policies import PollPolicy
-from ..session_source import JobSession
+from ..query._filters import F, condition
+from ..waiting._handles import Task
 from ..xmlio import render_document
 from .base import ENTITY_PAGE_SIZE
 from .bulk_actions import CopyJobs, J, Plan

@@ -13,8 +13,6 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
-from ..feed import SessionFeed
-from ..handles import Task
 from ..ids import SessionLike, entity_id
 from ..models import (
     BACKUP_JOB_SESSION,
@@ -29,7 +27,9 @@ from ..models import (
     ReplicaJobSession,
     ReplicaTaskSession,
 )
+from ..query._feed import SessionFeed
 from ..runs import JobRun
+from ..waiting._handles import Task
 from .base import Resource
 
 S = TypeVar("S", BackupJobSession, ReplicaJobSession)

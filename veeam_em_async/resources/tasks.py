@@ -6,12 +6,12 @@ import builtins
 from collections.abc import Collection, Mapping
 
 from ..errors import ResponseParseError, TaskFailedError
-from ..handles import Task
 from ..ids import TaskLike, task_id
 from ..models import TASK, TASKS, TaskInfo, TaskState
 from ..policies import parse_retry_after
-from ..polling import Progress
 from ..transport import Transport
+from ..waiting._handles import Task
+from ..waiting._watcher import Progress
 from ..xmlio import ListItemScanner, parse_fragment
 from .base import Resource
 

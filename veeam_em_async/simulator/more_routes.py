@@ -10,7 +10,7 @@ from aiohttp import web
 
 from ..xmlio import parse_document
 from . import documents
-from .responses import by_id, error, not_found, xml
+from .responses import SESSION, by_id, error, not_found, xml
 from .state import SimJob
 
 if TYPE_CHECKING:
@@ -20,7 +20,6 @@ __all__ = ["add_more_routes"]
 
 
 def add_more_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
-    from .server import SESSION  # (the server imports this module)
 
     state = sim.state
 

@@ -19,7 +19,7 @@ from aiohttp import web
 from . import documents
 from .filters import FilterError, compile_filter
 from .query_types import QUERY_TYPES, Row
-from .responses import xml
+from .responses import SESSION, xml
 
 if TYPE_CHECKING:
     from .server import EMSimulator
@@ -38,7 +38,6 @@ def _sorted(rows: list[tuple[Any, Row]], field: str, descending: bool) -> list[t
 
 
 def add_query_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
-    from .server import SESSION  # the server module is loaded by now: it calls us
 
     state = sim.state
 

@@ -7,15 +7,20 @@ the rest), so an answer's content type and error shape cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import web
 
 from . import documents
+from .state import SimSession
 
-__all__ = ["by_id", "error", "not_found", "xml"]
+__all__ = ["SESSION", "by_id", "error", "not_found", "xml"]
 
 T = TypeVar("T")
+
+#: Where the auth middleware leaves the request's logon session for the handlers.
+#: (aiohttp 3.14 wants typed request keys; older versions take a string.)
+SESSION: Any = web.RequestKey("session", SimSession) if hasattr(web, "RequestKey") else "session"
 
 
 def xml(body: str, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

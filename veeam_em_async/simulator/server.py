@@ -25,7 +25,7 @@ from . import documents
 from .more_routes import add_more_routes
 from .query_routes import add_query_routes
 from .query_types import job_ref_links
-from .responses import by_id
+from .responses import SESSION, by_id
 from .responses import error as _error
 from .responses import xml as _xml
 from .session_routes import add_session_routes
@@ -33,8 +33,6 @@ from .state import EMState, SimJob, SimSession, SimTask, wall_seconds
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 TOKEN = "X-RestSvcSessionId"  # noqa: S105 - a header name
-# aiohttp 3.14 wants typed request keys; older versions take a string.
-SESSION: Any = web.RequestKey("session", SimSession) if hasattr(web, "RequestKey") else "session"
 
 
 @dataclass

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from . import documents
 from .job_sessions import SimJobSession
-from .responses import by_id, error, not_found, xml
+from .responses import SESSION, by_id, error, not_found, xml
 
 if TYPE_CHECKING:
     from .server import EMSimulator
@@ -18,7 +18,6 @@ __all__ = ["add_session_routes"]
 
 
 def add_session_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
-    from .server import SESSION  # (the server imports this module)
 
     state = sim.state
 

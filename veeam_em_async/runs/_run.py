@@ -31,13 +31,13 @@ import asyncio
 from collections.abc import Generator
 from typing import Any
 
-from .errors import RunFailedError, RunTimeoutError, TaskLostError, TaskTimeoutError, VeeamEMError
-from .handles import Task
-from .models import BackupTaskSession, ReplicaTaskSession, TaskInfo
-from .policies import PollPolicy
-from .polling import DeadlinePassedError
-from .run_context import RetryOptionsLoader, RunContext, is_newer, look, related_session
-from .session_source import JobSession, session_kind
+from ..errors import RunFailedError, RunTimeoutError, TaskLostError, TaskTimeoutError, VeeamEMError
+from ..models import BackupTaskSession, JobSession, ReplicaTaskSession, TaskInfo
+from ..policies import PollPolicy
+from ..waiting._handles import Task
+from ..waiting._watcher import DeadlinePassedError
+from ._context import RetryOptionsLoader, RunContext, is_newer, look, related_session
+from ._sessions import session_kind
 
 __all__ = ["RETRY_GRACE", "JobRun", "RunContext"]
 

@@ -23,9 +23,8 @@ import logging
 import re
 from functools import partial
 
-from .clock import Clock
-from .error_map import api_error
-from .errors import (
+from ..clock import Clock
+from ..errors import (
     APIError,
     AuthenticationError,
     ClientClosedError,
@@ -36,12 +35,13 @@ from .errors import (
     forget_secret,
     register_secret,
 )
-from .ids import id_from_em
-from .models import API_ROOT, LOGON_SESSION, ApiRoot, LogonSession
-from .policies import RetryPolicy
-from .retry import send_with_retries
-from .sansio import TOKEN_HEADER, basic_auth, is_success
-from .sender import Sender
+from ..ids import id_from_em
+from ..models import API_ROOT, LOGON_SESSION, ApiRoot, LogonSession
+from ..policies import RetryPolicy
+from ._error_map import api_error
+from ._retry import send_with_retries
+from ._sansio import TOKEN_HEADER, basic_auth, is_success
+from ._sender import Sender
 
 __all__ = ["LATEST", "Logon"]
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from .clock import Clock
-from .errors import TransportError
-from .policies import RetryPolicy, parse_retry_after
-from .sansio import Response
+from ..clock import Clock
+from ..errors import TransportError
+from ..policies import RetryPolicy, parse_retry_after
+from ._sansio import Response
 
 __all__ = ["send_with_retries"]
 

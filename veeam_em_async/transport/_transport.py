@@ -4,11 +4,11 @@
 through the sender, turns a 401 into one shared re-logon and a second try,
 and any other non-2xx answer into the exception of its status. The parts:
 
-- ``sansio.py``  URLs, headers, the answer's shape (pure);
-- ``sender.py``  the only code that touches aiohttp (cap, timeout, body bound);
-- ``retry.py``   what is sent again, and after how long (a function);
-- ``logon.py``   the token, logon, logoff, the shared and throttled re-logon;
-- ``error_map.py`` status and ``<Error>`` body -> exception (pure).
+- ``_sansio``  URLs, headers, the answer's shape (pure);
+- ``_sender``  the only code that touches aiohttp (cap, timeout, body bound);
+- ``_retry``   what is sent again, and after how long (a function);
+- ``_logon``   the token, logon, logoff, the shared and throttled re-logon;
+- ``_error_map`` status and ``<Error>`` body -> exception (pure).
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ import logging
 from collections.abc import Mapping
 from functools import partial
 
-from .clock import Clock, LoopClock
-from .error_map import api_error
-from .errors import AuthenticationError, ClientClosedError
-from .logon import Logon
-from .models import LogonSession
-from .policies import RetryPolicy
-from .retry import send_with_retries
-from .sansio import (
+from ..clock import Clock, LoopClock
+from ..errors import AuthenticationError, ClientClosedError
+from ..models import LogonSession
+from ..policies import RetryPolicy
+from ._error_map import api_error
+from ._logon import Logon
+from ._retry import send_with_retries
+from ._sansio import (
     IDEMPOTENT_METHODS,
     TOKEN_HEADER,
     Response,
@@ -33,7 +33,7 @@ from .sansio import (
     check_path,
     is_success,
 )
-from .sender import Sender
+from ._sender import Sender
 
 __all__ = ["Response", "Transport", "TransportStats"]
 

@@ -18,11 +18,11 @@ from typing import Protocol
 
 import aiohttp
 
-from .bodies import ACCEPT_ENCODING, CHUNK_BYTES, BodyBudget, BodyDecoder
-from .errors import ClientClosedError, ResponseTooLargeError, TransportError
-from .sansio import TOKEN_HEADER, Response, SslSetting, TransportStats, ssl_setting
-from .slots import Slots
-from .xmlio import MAX_BODY_BYTES
+from ..errors import ClientClosedError, ResponseTooLargeError, TransportError
+from ..xmlio import MAX_BODY_BYTES
+from ._bodies import ACCEPT_ENCODING, CHUNK_BYTES, BodyBudget, BodyDecoder
+from ._sansio import TOKEN_HEADER, Response, SslSetting, TransportStats, ssl_setting
+from ._slots import Slots
 
 __all__ = ["AiohttpSender", "Sender"]
 
@@ -138,7 +138,7 @@ class AiohttpSender:
                 headers={**(headers or {}), "Accept-Encoding": ACCEPT_ENCODING},
                 timeout=self._timeout,
                 allow_redirects=False,
-                auto_decompress=False,  # bodies.py inflates, within the size bound
+                auto_decompress=False,  # _bodies inflates, within the size bound
             ) as resp:
                 data = await _read_body(resp, self.max_body_bytes, url, self.body_budget)
                 status, resp_headers = resp.status, resp.headers

@@ -37,15 +37,15 @@ import logging
 import weakref
 from typing import Generic
 
-from .clock import Clock
-from .errors import (
+from ..clock import Clock
+from ..errors import (
     AuthenticationError,
     ClientClosedError,
     NotFoundError,
     PermissionDeniedError,
 )
-from .policies import PollPolicy
-from .poll_source import (
+from ..policies import PollPolicy
+from ._source import (
     DeadlinePassedError,
     Entry,
     K,
@@ -57,7 +57,7 @@ from .poll_source import (
 
 __all__ = ["DeadlinePassedError", "Entry", "PollSource", "Progress", "Watcher"]
 
-log = logging.getLogger("veeam_em_async.polling")
+log = logging.getLogger("veeam_em_async.waiting._watcher")
 
 # Errors that polling again will not cure: the waiters get them at once.
 _FATAL = (NotFoundError, PermissionDeniedError, AuthenticationError, ClientClosedError)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 
-from .errors import ClientClosedError
+from ..errors import ClientClosedError
 
 __all__ = ["Slots"]
 

@@ -27,12 +27,12 @@ import logging
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from .clock import Clock, window_start
-from .errors import ResponseParseError, ServerError, TransportError
-from .filters import F, Filter, one_of
-from .query import Query
-from .session_source import JobSession
-from .transport import Transport
+from ..clock import Clock, window_start
+from ..errors import ResponseParseError, ServerError, TransportError
+from ..models import JobSession
+from ..transport import Transport
+from ._filters import F, Filter, one_of
+from ._query import Query
 
 __all__ = ["FEED_PAGE_SIZE", "SessionFeed"]
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from .errors import TaskTimeoutError
-from .models import TaskInfo
-from .policies import PollPolicy
-from .polling import DeadlinePassedError, Entry, Watcher
+from ..errors import TaskTimeoutError
+from ..models import TaskInfo
+from ..policies import PollPolicy
+from ._watcher import DeadlinePassedError, Entry, Watcher
 
 __all__ = ["Task"]
 

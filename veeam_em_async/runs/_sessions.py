@@ -16,24 +16,22 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import datetime
-from typing import Union
 
-from .errors import InvalidIdentifierError, RunFailedError
-from .filters import condition
-from .models import (
+from ..errors import InvalidIdentifierError, RunFailedError
+from ..models import (
     BACKUP_JOB_SESSION,
     REPLICA_JOB_SESSION,
     BackupJobSession,
     Doc,
+    JobSession,
     ReplicaJobSession,
     SessionResult,
 )
-from .policies import parse_retry_after
-from .polling import Progress
-from .query import Query
-from .transport import Transport
-
-JobSession = Union[BackupJobSession, ReplicaJobSession]
+from ..policies import parse_retry_after
+from ..query import Query
+from ..query._filters import condition
+from ..transport import Transport
+from ..waiting._watcher import Progress
 
 #: Session UID type -> (collection, document kind).
 SESSION_KINDS: dict[str, tuple[str, Doc[BackupJobSession] | Doc[ReplicaJobSession]]] = {

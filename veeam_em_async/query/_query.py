@@ -23,9 +23,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Generic, TypeVar
 
-from .filters import FilterLike, filter_text
-from .models.query import QueryPage, parse_query_page, query_model
-from .transport import Transport
+from ..models.query import QueryPage, parse_query_page, query_model
+from ..transport import Transport
+from ._filters import FilterLike, filter_text
 
 __all__ = ["PREFETCH", "Query"]
 

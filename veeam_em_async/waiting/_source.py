@@ -10,8 +10,8 @@ import itertools
 from collections.abc import Collection, Hashable, Mapping
 from typing import Generic, Protocol, TypeVar
 
-from .clock import Clock, sleep_or_wake
-from .policies import PollPolicy
+from ..clock import Clock, sleep_or_wake
+from ..policies import PollPolicy
 
 __all__ = ["DeadlinePassedError", "Deadlines", "Entry", "PollSource", "Progress", "Schedule"]
 

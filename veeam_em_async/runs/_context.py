@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Optional, Protocol
 
-from .clock import Clock
-from .handles import Task
-from .models import RetryOptions, TaskInfo
-from .policies import PollPolicy
-from .polling import Watcher
-from .session_source import JobSession, SessionSource, newest_session
-from .transport import Transport
+from ..clock import Clock
+from ..models import JobSession, RetryOptions, TaskInfo
+from ..policies import PollPolicy
+from ..transport import Transport
+from ..waiting._handles import Task
+from ..waiting._watcher import Watcher
+from ._sessions import SessionSource, newest_session
 
 __all__ = ["RunContext", "is_newer", "look", "related_session"]
 

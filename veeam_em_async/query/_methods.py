@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from .filters import FilterLike
-from .models import (
+from ..models import (
     AgentBackupJob,
     BackupJobSession,
     EntityRef,
@@ -15,10 +14,11 @@ from .models import (
     ReplicaJobSession,
     Repository,
 )
-from .query import Query
+from ._filters import FilterLike
+from ._query import Query
 
 if TYPE_CHECKING:
-    from .transport import Transport
+    from ..transport import Transport
 
 
 class QueryMethods:

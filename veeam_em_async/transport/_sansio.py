@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 
-from .errors import InvalidIdentifierError
+from ..errors import InvalidIdentifierError
 
 __all__ = [
     "TOKEN_HEADER",

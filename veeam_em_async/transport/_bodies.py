@@ -8,7 +8,7 @@ bytes (``auto_decompress=False``, on every version the dependency floor
 allows), advertises only the encodings decoded here, and inflates with
 ``zlib``'s ``max_length`` so that no step ever produces more than the bytes
 still allowed. The body grows in one ``bytearray`` that is handed on as is:
-no second copy of it is made. (The read loop itself is in ``sender.py``,
+no second copy of it is made. (The read loop itself is in ``_sender``,
 the one module that touches aiohttp.)
 
 The bound per body is not a bound per process: twenty bodies read at once
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import zlib
 
-from .errors import BodyBudgetExceededError, ResponseParseError, ResponseTooLargeError
+from ..errors import BodyBudgetExceededError, ResponseParseError, ResponseTooLargeError
 
 __all__ = ["ACCEPT_ENCODING", "CHUNK_BYTES", "MAX_TOTAL_BODY_BYTES", "BodyBudget", "BodyDecoder"]
 

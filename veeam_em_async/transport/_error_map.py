@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from .errors import APIError, ResponseParseError, TaskLostError, error_class, reason_phrase
-from .models import ErrorInfo, from_xml
+from ..errors import APIError, ResponseParseError, TaskLostError, error_class, reason_phrase
+from ..models import ErrorInfo, from_xml
 
 __all__ = ["api_error"]
 
