@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from .clock import Clock, as_clock
+from .clock import Clock, check_clock
 from .models import (
     JobSession,
     LogonSession,
@@ -80,11 +79,9 @@ class EnterpriseManager(QueryMethods):
             (`RetryPolicy`; actions are never re-sent unless EM answered 401).
         session: an ``aiohttp.ClientSession`` of your own (with your
             ``trace_configs``, proxies…); the client then does not close it.
-        sleep: kept for older callers; give ``clock`` instead.
         clock: the one time source (`Clock`, with
             ``now()`` and ``sleep()``). Tests inject a fake one so that polling,
-            back-off, the re-logon throttle and deadlines take no real time. (A
-            ``now`` callable with a ``sleep`` coroutine function is still accepted.)
+            back-off, the re-logon throttle and deadlines take no real time.
         max_body_bytes: the bound on each response body, decompressed: a larger
             one raises `ResponseTooLargeError` and is not read further.
         body_budget: the bound on the bytes of all bodies being read at once
@@ -107,12 +104,11 @@ class EnterpriseManager(QueryMethods):
         run_poll_policy: PollPolicy | None = None,
         retry_policy: RetryPolicy | None = None,
         session: aiohttp.ClientSession | None = None,
-        sleep: Callable[[float], Awaitable[None]] | None = None,
-        clock: Clock | Callable[[], float] | None = None,
+        clock: Clock | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
         body_budget: BodyBudget | None = None,
     ) -> None:
-        self.clock = as_clock(clock, sleep)
+        self.clock = check_clock(clock)
         sender = AiohttpSender(
             verify_ssl=verify_ssl,
             max_connections=max_connections,

@@ -2,7 +2,7 @@
 
 Polling, retry back-off, the re-logon throttle and wait deadlines all read
 time from one `Clock`, so a test that injects a fake one controls all
-of them at once and takes no real time. Passing ``sleep`` without ``now``
+of them at once and takes no real time. A fake ``sleep`` with the real ``now``
 would make a loop that reads the real time while sleeping fake time spin
 (the deadline never comes closer), which is why they travel as one object.
 """
@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "LoopClock", "as_clock", "sleep_or_wake", "utc_now", "window_start"]
+__all__ = ["Clock", "LoopClock", "check_clock", "sleep_or_wake", "utc_now", "window_start"]
 
 
 @runtime_checkable
@@ -64,39 +63,14 @@ def window_start(clock: Clock, since: datetime | timedelta) -> datetime:
     return since
 
 
-class _Pair:
-    """A ``now`` function and a ``sleep`` coroutine function, as one Clock."""
-
-    def __init__(self, now: Callable[[], float], sleep: Callable[[float], Awaitable[None]]):
-        self._now = now
-        self._sleep = sleep
-
-    def now(self) -> float:
-        return self._now()
-
-    async def sleep(self, seconds: float) -> None:
-        await self._sleep(seconds)
-
-
-def as_clock(
-    clock: Clock | Callable[[], float] | None,
-    sleep: Callable[[float], Awaitable[None]] | None = None,
-) -> Clock:
-    """The `Clock` for what a caller passed: a Clock, or the older pair of a
-    ``now`` callable and a ``sleep`` coroutine function.
-
-    A fake ``sleep`` without a ``now`` to match is refused: the loop's real time
-    would never reach a deadline that fake sleeps are meant to pass.
-    """
-    if isinstance(clock, Clock):
-        if sleep is not None:
-            raise TypeError("pass either a Clock or a sleep function, not both")
-        return clock
-    if clock is None and sleep is None:
-        return LoopClock()
+def check_clock(clock: Clock | None) -> Clock:
+    """``clock``, or the loop's clock for ``None``; anything else is refused (the bare
+    ``now`` callable and ``sleep=`` of the first version are gone: issue 24)."""
     if clock is None:
-        raise TypeError("a custom sleep needs a clock too: pass clock=Clock (now() and sleep())")
-    return _Pair(clock, sleep or asyncio.sleep)
+        return LoopClock()
+    if not isinstance(clock, Clock):
+        raise TypeError(f"clock must be a Clock (now() and async sleep()), not {clock!r}")
+    return clock
 
 
 async def sleep_or_wake(clock: Clock, seconds: float, wakeup: asyncio.Event) -> None:

@@ -23,9 +23,7 @@ from veeam_em_async import (
     TaskFailedError,
     TransportError,
 )
-from veeam_em_async.simulator import EMSimulator, Faults
-
-pytest_plugins = ["veeam_em_async.simulator.pytest_plugin"]
+from veeam_em_async.simulator import EMSimulator, FakeClock, Faults
 
 FAST = PollPolicy(initial_delay=0.02, min_interval=0.02, max_interval=0.1, jitter=0.1)
 QUICK_RETRY = RetryPolicy(retries=5, backoff_base=0.005, backoff_max=0.02)
@@ -243,6 +241,18 @@ async def test_the_pytest_plugin_fixtures(
     info = await (await em_client.jobs.start(refs[0]))
     assert info.state == "Finished"
     assert em_simulator.counters.logons == 1
+
+
+def test_the_plugin_loads_through_its_entry_point(
+    pytestconfig: pytest.Config, em_clock: FakeClock
+) -> None:
+    """Issue 24: installed, the package registers its fixtures (no pytest_plugins line)."""
+    from importlib.metadata import entry_points
+
+    (entry,) = [e for e in entry_points(group="pytest11") if e.name == "veeam_em_async"]
+    assert entry.value == "veeam_em_async.simulator.pytest_plugin"
+    assert pytestconfig.pluginmanager.get_plugin("veeam_em_async") is not None
+    assert em_clock.now() == 0.0 and isinstance(em_clock, FakeClock)
 
 
 async def test_a_stopped_simulator_is_not_kept_alive() -> None:

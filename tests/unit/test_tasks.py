@@ -16,7 +16,6 @@ from tests.conftest import (
     API,
     BACKUP_JOB_ID,
     BASE,
-    LOGOFF_URL,
     LOGON_SESSION_ID,
     NAS_JOB_ID,
     PASSWORD,
@@ -522,19 +521,12 @@ async def test_nas_start_many(em: EnterpriseManager, mock: aioresponses) -> None
     assert outcome.ok and outcome.task is not None and outcome.task.id == "task-5"
 
 
-async def test_the_older_now_and_sleep_pair_is_still_one_clock(mock: aioresponses) -> None:
-    """``clock=<callable>, sleep=<coroutine function>`` (the first version's form)
-    drives the same schedule as a Clock; a lone fake ``sleep`` is refused."""
+def test_the_clock_is_a_clock_and_nothing_else() -> None:
+    """The first version's ``clock=<callable>, sleep=<coroutine function>`` pair is gone
+    (issue 24): a callable is refused with a clear error, and so is ``sleep=``."""
     fake = FakeClock()
-    add_logon(mock)
-    mock.delete(LOGOFF_URL, status=204)
-    mock.post(START_URL, status=202, body=fixture_bytes("task_running.xml"))
-    mock.get(f"{API}/tasks/task-1", body=task_xml("task-1", "Running"))
-    mock.get(f"{API}/tasks/task-1", body=fixture_bytes("task_finished.xml"))
-    async with EnterpriseManager(
-        BASE, USER, PASSWORD, poll_policy=POLICY, sleep=fake.sleep, clock=fake.now
-    ) as em:
-        assert (await (await em.jobs.start(BACKUP_JOB_ID))).state == "Finished"
-    assert fake.sleeps == [1.0, 1.0]
-    with pytest.raises(TypeError, match="needs a clock"):
-        EnterpriseManager(BASE, USER, PASSWORD, sleep=fake.sleep)
+    with pytest.raises(TypeError, match="clock must be a Clock"):
+        EnterpriseManager(BASE, USER, PASSWORD, clock=fake.now)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="sleep"):
+        EnterpriseManager(BASE, USER, PASSWORD, sleep=fake.sleep)  # type: ignore[call-arg]
+    assert EnterpriseManager(BASE, USER, PASSWORD, clock=fake).clock is fake

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import attrs
+
 from ..bulk import (
     Accepted,
     Progress,
@@ -23,6 +25,17 @@ from ..runs import JobRun
 from ..runs._sessions import newest_session
 from ..waiting._handles import Task
 from .bulk_actions import BulkActions, CopyJobs, J, merge_skipped
+
+
+@attrs.frozen
+class RunTarget:
+    """What a run of one job needs before its start is sent."""
+
+    session_kind: str  # "BackupJobSession" | "ReplicaJobSession"
+    job_uid: str
+    retry_options: RetryOptions | None = None
+    #: Whether ``retry_options`` was read (else it is, once a retry is followed).
+    known: bool = False
 
 
 class JobCollection(BulkActions):
@@ -109,11 +122,8 @@ class JobCollection(BulkActions):
     #: The model of this collection's entities (whose schedule gives RetryOptions).
     entity_model: type[Any] = object
 
-    async def _run_target(
-        self, job: JobLike, known: Mapping[str, Any] | None = None
-    ) -> tuple[str, str, RetryOptions | None, bool]:
-        """(session type, job UID, RetryOptions, whether they are known) for a run
-        of ``job``; ``known`` maps job ids to entities already read.
+    async def _run_target(self, job: JobLike, known: Mapping[str, Any] | None = None) -> RunTarget:
+        """What a run of ``job`` needs; ``known`` maps job ids to entities already read.
 
         By default a run is a backup session under the job's own UID, nothing to
         ask first (NAS and agent jobs); VM jobs override this.
@@ -121,8 +131,8 @@ class JobCollection(BulkActions):
         uid = f"urn:veeam:{self.entity_type}:{self._id(job)}"
         if isinstance(job, self.entity_model):
             options = job.schedule_options.retry_options if job.schedule_options else None
-            return "BackupJobSession", uid, options, True
-        return "BackupJobSession", uid, None, False
+            return RunTarget(self._session_kind(job), uid, options, known=True)
+        return RunTarget("BackupJobSession", uid)
 
     async def _known_jobs(self, jobs: Sequence[JobLike]) -> Mapping[str, Any]:
         """Entities of many jobs read at once for ``run_many`` (none by default)."""
@@ -155,7 +165,8 @@ class JobCollection(BulkActions):
     ) -> JobRun:
         if action not in self.run_actions:
             raise ValueError(f"{action!r} does not start a run; use one of {self.run_actions}")
-        kind, job_uid, options, known = await self._run_target(job, entities)
+        target = await self._run_target(job, entities)
+        kind, job_uid = target.session_kind, target.job_uid
         job_id = job_uid.rsplit(":", 1)[-1]
         marks = watermarks or {}
         shared = job_id in marks
@@ -166,7 +177,9 @@ class JobCollection(BulkActions):
         task = await self._action(job, action)
 
         async def retry_options() -> RetryOptions | None:
-            return options if known else await self.retry_options(job_uid)
+            if target.known:
+                return target.retry_options
+            return await self.retry_options(job_uid)
 
         return JobRun(
             self._runs, kind=kind, job_uid=job_uid, task=task, baseline=baseline,

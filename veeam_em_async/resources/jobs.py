@@ -19,7 +19,6 @@ from ..models import (
     JobType,
     NasJob,
     ObjectInJob,
-    RetryOptions,
 )
 from ..models.requests import JobCloneSpec, JobEdit
 from ..models.schema_order import in_schema_order
@@ -29,7 +28,7 @@ from ..waiting._handles import Task
 from ..xmlio import render_document
 from .base import ENTITY_PAGE_SIZE
 from .bulk_actions import CopyJobs, J, Plan
-from .job_actions import JobCollection
+from .job_actions import JobCollection, RunTarget
 
 #: Job types EM refuses to ``start`` ("use sync"): a bulk start may sync or skip them.
 COPY_JOB_TYPES = frozenset({JobType.BACKUP_COPY, JobType.IMMEDIATE_BACKUP_COPY})
@@ -126,19 +125,16 @@ class JobsResource(JobCollection):
         return "ReplicaJobSession" if replica else "BackupJobSession"
 
     run_actions = ("start", "retry", "sync")
+    entity_model = Job
 
-    async def _run_target(
-        self, job: JobLike, known: Mapping[str, Any] | None = None
-    ) -> tuple[str, str, RetryOptions | None, bool]:
+    async def _run_target(self, job: JobLike, known: Mapping[str, Any] | None = None) -> RunTarget:
         """A replica job's runs are replica sessions: the job's type decides, so a
         job given by id or reference is read first (one GET), unless ``run_many``
         read it with the others."""
         entity = job if isinstance(job, Job) else (known or {}).get(self._id(job))
         if entity is None:
             entity = await self.get(job)
-        kind = "ReplicaJobSession" if entity.job_type == JobType.REPLICA else "BackupJobSession"
-        options = entity.schedule_options.retry_options if entity.schedule_options else None
-        return kind, f"urn:veeam:Job:{self._id(job)}", options, True
+        return await super()._run_target(entity)
 
     async def _known_jobs(self, jobs: Sequence[JobLike]) -> Mapping[str, Any]:
         """With many jobs given by id or reference, one query reads every job

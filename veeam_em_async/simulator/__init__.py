@@ -8,7 +8,17 @@ the job actions with EM's rules, tasks going Running -> OperationFinished ->
 Finished, ``<Error>`` bodies; plus fault injection and request counters.
 """
 
+from .fake_clock import FakeClock
 from .server import Counters, EMSimulator, Faults
 from .state import EMState, SimJob, SimSession, SimTask
 
-__all__ = ["Counters", "EMSimulator", "EMState", "Faults", "SimJob", "SimSession", "SimTask"]
+__all__ = [
+    "Counters",
+    "EMSimulator",
+    "EMState",
+    "FakeClock",
+    "Faults",
+    "SimJob",
+    "SimSession",
+    "SimTask",
+]

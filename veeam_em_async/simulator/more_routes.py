@@ -51,10 +51,7 @@ def add_more_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
         action = request.query.get("action", "")
         if action not in ("start", "stop", "retry", "toggleScheduleEnabled"):
             return error(400, f"Unknown action {action!r}")
-        result = state.act(request[SESSION], job, action)
-        if isinstance(result, str):
-            return error(400, result)
-        return sim.accepted(result)
+        return sim.act(request[SESSION], job, action)
 
     async def repositories(request: web.Request) -> web.Response:
         refs = "".join(

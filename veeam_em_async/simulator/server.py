@@ -29,7 +29,7 @@ from .responses import SESSION, by_id
 from .responses import error as _error
 from .responses import xml as _xml
 from .session_routes import add_session_routes
-from .state import EMState, SimJob, SimSession, SimTask, wall_seconds
+from .state import EMState, RefusedError, SimJob, SimSession, SimTask, wall_seconds
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 TOKEN = "X-RestSvcSessionId"  # noqa: S105 - a header name
@@ -457,10 +457,14 @@ class EMSimulator:
             except (ValueError, KeyError, TypeError) as exc:
                 return _error(400, f"The clone specification is invalid: {exc}")
             return self.accepted(self.state.clone(session, job, name))
-        result = self.state.act(session, job, action)
-        if isinstance(result, str):
-            return _error(400, result)
-        return self.accepted(result)
+        return self.act(session, job, action)
+
+    def act(self, session: SimSession, job: SimJob, action: str) -> web.Response:
+        """EM's answer to ``action`` on ``job``: 202 and its task, or the 400 refusal."""
+        try:
+            return self.accepted(self.state.act(session, job, action))
+        except RefusedError as refused:
+            return _error(400, str(refused))
 
     async def _job_edit(self, request: web.Request) -> web.Response:
         job = self._find(self.state.jobs, request)
@@ -482,10 +486,7 @@ class EMSimulator:
 
     async def _nas_action(self, request: web.Request) -> web.Response:
         job = self._find(self.state.nas_jobs, request)
-        result = self.state.act(request[SESSION], job, request.match_info["action"])
-        if isinstance(result, str):
-            return _error(400, result)
-        return self.accepted(result)
+        return self.act(request[SESSION], job, request.match_info["action"])
 
     async def _tasks(self, request: web.Request) -> web.Response:
         session: SimSession = request[SESSION]

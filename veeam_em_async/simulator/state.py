@@ -22,6 +22,10 @@ def wall_seconds() -> float:
     return time.time() - EPOCH
 
 
+class RefusedError(Exception):
+    """EM refuses the action outright (HTTP 400, with this message)."""
+
+
 @dataclass
 class SimJob:
     id: str
@@ -256,14 +260,15 @@ class EMState:
         run = self.last_run(job)
         return run is not None and self.clock() < run.ended_at()
 
-    def act(self, session: SimSession, job: SimJob, action: str) -> SimTask | str:
-        """Run ``action``; return its task, or the message of a 400 refusal."""
+    def act(self, session: SimSession, job: SimJob, action: str) -> SimTask:
+        """Run ``action``; return its task. An action EM refuses outright (its 400)
+        raises :class:`RefusedError` with EM's message."""
         self.advance()
         running = self.running(job)
         kind = "NasJob" if job.nas else "Job"
         if action == "start":
             if job.job_type in ("BackupCopy", "ImmediateBackupCopy"):
-                return "Start is not available for backup copy jobs; use sync"
+                raise RefusedError("Start is not available for backup copy jobs; use sync")
             if running:
                 return self._task(
                     session, job, f"Start{kind}", False, f'Job "{job.name}" is already running'
@@ -271,7 +276,7 @@ class EMState:
             return self._run(session, job, f"Start{kind}", "triggered to start")
         if action == "sync":
             if job.nas or job.job_type not in ("BackupCopy", "ImmediateBackupCopy"):
-                return "Sync is available for backup copy jobs only"
+                raise RefusedError("Sync is available for backup copy jobs only")
             return self._run(session, job, "StartJobSync", "triggered to sync")
         if action == "retry":
             last = self.last_run(job)
@@ -293,7 +298,7 @@ class EMState:
         if action == "toggleScheduleEnabled":
             job.schedule_enabled = not job.schedule_enabled
             return self._task(session, job, "UpdateJob", True, "Ok")
-        return f"Unknown action {action!r}"
+        raise RefusedError(f"Unknown action {action!r}")
 
     def _task(
         self, session: SimSession, job: SimJob, operation: str, success: bool, message: str
