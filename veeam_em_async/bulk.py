@@ -29,7 +29,8 @@ from .waiting._handles import Task
 if sys.version_info < (3, 11):  # pragma: no cover - cattrs brings the backport on 3.10
     from exceptiongroup import ExceptionGroup  # type: ignore[import-not-found,unused-ignore]
 
-Progress = Callable[[int, int], None]
+#: Called with (done, total) as each job's outcome arrives.
+ProgressCallback = Callable[[int, int], None]
 #: Called with (job, handle) the moment EM accepted one job's action: a ``Task``
 #: for an action, a ``JobRun`` for a run. A command line prints the id there, so
 #: that an interrupted bulk call still leaves a trail of what EM is doing.
@@ -133,7 +134,7 @@ async def for_each(
     finish: Callable[[Any, H | None, BaseException | None], Awaitable[O]],
     *,
     concurrency: int,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
     accepted: Accepted | None = None,
 ) -> list[O]:
     """``send`` for every item, at most ``concurrency`` at a time, then ``finish``
@@ -191,14 +192,14 @@ def raise_failures(outcomes: Sequence[Any], total: int) -> None:
         raise ExceptionGroup(f"{len(failures)} of {total} jobs failed", failures)
 
 
-async def run_many(
+async def act_each(
     action: Callable[[Any], Awaitable[Task]],
     jobs: Iterable[Any],
     *,
     concurrency: int,
     wait: bool,
     poll_policy: PollPolicy | None,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
     raise_on_error: bool = False,
     timeout: float | None = None,
     accepted: Accepted | None = None,
@@ -230,3 +231,17 @@ async def run_many(
     if raise_on_error:
         raise_failures(outcomes, len(items))
     return outcomes
+
+
+_RENAMED = {"Progress": "ProgressCallback", "run_many": "act_each"}
+
+
+def __getattr__(name: str) -> Any:
+    """The names this module had before issue 24, for one release, with a warning."""
+    if name in _RENAMED:
+        import warnings
+
+        new = _RENAMED[name]
+        warnings.warn(f"veeam_em_async.bulk.{name} is now {new}", DeprecationWarning, stacklevel=2)
+        return globals()[new]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -167,3 +167,15 @@ def test_the_core_needs_none_of_the_command_lines_libraries() -> None:
     for module in core:
         _internal, external = imports_of(module)
         assert not external & {"click", "rich", "keyring", "jsonschema", "pyte"}, module
+
+
+def test_names_renamed_by_the_layout_still_work_for_one_release_with_a_warning() -> None:
+    import pytest
+
+    from veeam_em_async import bulk
+
+    for old, new in (("Progress", "ProgressCallback"), ("run_many", "act_each")):
+        with pytest.warns(DeprecationWarning, match=f"bulk.{old} is now {new}"):
+            assert getattr(bulk, old) is getattr(bulk, new)
+    with pytest.raises(AttributeError):
+        bulk.no_such_name  # noqa: B018

@@ -9,7 +9,7 @@ import pytest
 
 from tests.fakes import FakeClock
 from veeam_em_async import ClientClosedError, NotFoundError, PollPolicy
-from veeam_em_async.waiting._watcher import DeadlinePassedError, Progress, Watcher
+from veeam_em_async.waiting._watcher import DeadlinePassedError, PollStatus, Watcher
 
 POLICY = PollPolicy(initial_delay=1, min_interval=1, max_interval=8, factor=2, jitter=0)
 
@@ -52,11 +52,11 @@ class FakeSource:
         shown = [k for k in keys if self.listed is None or k in self.listed]
         return {k: self.snapshot(k) for k in shown}, None
 
-    def progress(self, value: tuple[str, bool]) -> Progress:
+    def status(self, value: tuple[str, bool]) -> PollStatus:
         state, fails = value
         if state == "running":
-            return Progress.RUNNING
-        return Progress.FAILED if fails else Progress.SUCCEEDED
+            return PollStatus.RUNNING
+        return PollStatus.FAILED if fails else PollStatus.SUCCEEDED
 
     def failure(self, value: tuple[str, bool]) -> BaseException:
         return RuntimeError(f"failed: {value}")
@@ -71,7 +71,7 @@ def make(jobs: dict[str, Job]) -> tuple[FakeClock, FakeSource, Watcher[str, tupl
 async def wait(
     watcher: Watcher[str, tuple[str, bool]], key: str, timeout: float | None = None
 ) -> float:
-    entry = watcher.entry(key)
+    entry = watcher.track(key)
     waiter = watcher.watch(entry, None, timeout)
     try:
         await waiter
@@ -167,7 +167,7 @@ async def test_close_wakes_every_waiter_with_client_closed_error() -> None:
     results = await asyncio.gather(*waits, return_exceptions=True)
     assert all(isinstance(r, ClientClosedError) for r in results)
     with pytest.raises(ClientClosedError):
-        watcher.watch(watcher.entry("c"))
+        watcher.watch(watcher.track("c"))
 
 
 async def test_an_idle_watcher_sleeps_once_per_poll_never_spins() -> None:
@@ -180,6 +180,6 @@ async def test_an_idle_watcher_sleeps_once_per_poll_never_spins() -> None:
 
 async def test_a_value_given_with_the_key_that_is_already_done_needs_no_poll() -> None:
     _clock, source, watcher = make({"a": Job(finish_at=0)})
-    entry = watcher.entry("a", ("done", False))
+    entry = watcher.track("a", ("done", False))
     assert entry.settled
     assert await wait(watcher, "a") == 0 and source.one_calls == []

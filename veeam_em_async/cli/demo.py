@@ -19,7 +19,7 @@ from ..client import EnterpriseManager
 from ..errors import RunFailedError
 from ..policies import PollPolicy
 from .exits import FAILED, OK
-from .output import Output, Progress
+from .output import Bars, Output
 
 DEMO_POLLING = PollPolicy(initial_delay=0.3, min_interval=0.2, max_interval=1.0, jitter=0.2)
 #: Failed runs listed by name under the summary; more are counted.
@@ -32,7 +32,7 @@ class BarCounts:
 
     ACCEPTED, FINISHED = "Starts accepted", "Runs finished"
 
-    def __init__(self, bars: Progress) -> None:
+    def __init__(self, bars: Bars) -> None:
         self.bars = bars
         self.accepted = 0
         self.finished: dict[str, int] = {}

@@ -138,16 +138,16 @@ class Output:
         for row in cells:
             print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)), file=self.stream)
 
-    def progress(self, *labels: str, total: int) -> Progress:
+    def progress(self, *labels: str, total: int) -> Bars:
         """One bar per label (at least one), each out of ``total``."""
-        return Progress(self, labels, total)
+        return Bars(self, labels, total)
 
 
 def _raise_broken_pipe() -> None:
     raise BrokenPipeError("the reader of standard output went away")
 
 
-class Progress:
+class Bars:
     """Live bars on stderr when it is a terminal (with rich); otherwise a line on
     stderr at each quarter of each bar; nothing in JSON mode. ``progress(done,
     total)`` moves the first bar (a bulk call's ``progress`` callback);
@@ -159,7 +159,7 @@ class Progress:
         self._tasks: dict[str, Any] = {}
         self._next_quarter = dict.fromkeys(self.labels, 1)
 
-    def __enter__(self) -> Progress:
+    def __enter__(self) -> Bars:
         console = self.out.err_console
         if console is not None and console.is_terminal and not self.out.json_mode:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn

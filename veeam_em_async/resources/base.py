@@ -74,4 +74,4 @@ class Resource:
         info = TASK.parse(response.body)
         # The id goes into every poll's URL with the token: check it like a caller's.
         key = id_from_em(info.id, "TaskId", response.body)
-        return Task(self._tasks, self._tasks.entry(key, info))
+        return Task(self._tasks, self._tasks.track(key, info))

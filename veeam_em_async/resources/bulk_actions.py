@@ -9,7 +9,7 @@ from typing import Any, Literal, TypeVar
 
 import attrs
 
-from ..bulk import Accepted, ActionOutcome, Progress, raise_failures, run_many
+from ..bulk import Accepted, ActionOutcome, ProgressCallback, act_each, raise_failures
 from ..ids import JobLike
 from ..policies import PollPolicy
 from ..waiting._handles import Task
@@ -49,7 +49,7 @@ class BulkActions(Resource):
         wait: bool = True,
         poll_policy: PollPolicy | None = None,
         *,
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
         raise_on_error: bool = False,
         timeout: float | None = None,
         accepted: Accepted | None = None,
@@ -99,7 +99,7 @@ class BulkActions(Resource):
         wait: bool = True,
         poll_policy: PollPolicy | None = None,
         *,
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
         raise_on_error: bool = False,
         timeout: float | None = None,
         accepted: Accepted | None = None,
@@ -111,7 +111,7 @@ class BulkActions(Resource):
         items = list(jobs)
         plan = await self._plan(items, action, copy_jobs)
         steps = [(job, sent) for job, (sent, _) in zip(items, plan, strict=True) if sent]
-        done = await run_many(
+        done = await act_each(
             lambda step: self._action(step[0], step[1]),
             steps,
             concurrency=concurrency or self._transport.max_connections,

@@ -11,7 +11,7 @@ import attrs
 
 from ..bulk import (
     Accepted,
-    Progress,
+    ProgressCallback,
     RunOutcome,
     for_each,
     raise_failures,
@@ -192,7 +192,7 @@ class JobCollection(BulkActions):
         concurrency: int | None = None,
         *,
         action: str = "start",
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
         timeout: float | None = None,
         follow_retries: bool = False,
         poll_policy: PollPolicy | None = None,

@@ -11,7 +11,7 @@ from ..models import TASK, TASKS, TaskInfo, TaskState
 from ..policies import parse_retry_after
 from ..transport import Transport
 from ..waiting._handles import Task
-from ..waiting._watcher import Progress
+from ..waiting._watcher import PollStatus
 from ..xmlio import ListItemScanner, parse_fragment
 from .base import Resource
 
@@ -82,17 +82,17 @@ class TaskSource:
                 listed[key] = TASKS.structure(raw)
         return listed
 
-    def progress(self, value: TaskInfo) -> Progress:
+    def status(self, value: TaskInfo) -> PollStatus:
         """Only ``Running`` and ``OperationFinished`` are in progress; an end state
         is a failure with ``Success="false"``, or with no result but ``Finished``."""
         if not value.ended:
-            return Progress.RUNNING
+            return PollStatus.RUNNING
         result = value.result
         if (result is not None and not result.success) or (
             result is None and value.state != TaskState.FINISHED
         ):
-            return Progress.FAILED
-        return Progress.SUCCEEDED
+            return PollStatus.FAILED
+        return PollStatus.SUCCEEDED
 
     def failure(self, value: TaskInfo) -> BaseException:
         return TaskFailedError(value)
@@ -123,5 +123,5 @@ class TasksResource(Resource):
         job's sessions (``em.jobs.backup_sessions(job)``, ``em.jobs.last_results()``).
         """
         if isinstance(task, TaskInfo):
-            return Task(self._tasks, self._tasks.entry(task_id(task), task))
-        return Task(self._tasks, self._tasks.entry(task_id(task)))
+            return Task(self._tasks, self._tasks.track(task_id(task), task))
+        return Task(self._tasks, self._tasks.track(task_id(task)))

@@ -13,7 +13,7 @@ from ..waiting._handles import Task
 from ..waiting._watcher import Watcher
 from ._sessions import SessionSource, newest_session
 
-__all__ = ["RunContext", "is_newer", "look", "related_session"]
+__all__ = ["RunContext", "is_newer", "related_session", "wait_for_session"]
 
 RetryOptionsLoader = Callable[[], Awaitable[Optional[RetryOptions]]]
 
@@ -99,7 +99,7 @@ def is_newer(candidate: JobSession, baseline: JobSession | None, *, strict: bool
     return candidate.creation_time >= baseline.creation_time
 
 
-async def look(
+async def wait_for_session(
     context: RunContext,
     kind: str,
     job_uid: str,

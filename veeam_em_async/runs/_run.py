@@ -1,10 +1,9 @@
 """Job runs: a start and the job session it became, awaited to its real result.
 
 A finished start task only says "triggered to start"; the backup runs as a
-job session. A `JobRun` finds that session, then waits for it through
-the client's one run watcher (`Watcher` over
-`SessionSource`), which
-serves every awaited session with one query per tick.
+job session. A `JobRun` finds that session, then waits for it through the
+client's one run watcher (`Watcher` over `SessionSource`), which serves every
+awaited session with one query per tick.
 
 Finding the session, the part that must never attach a run to an older one:
 
@@ -12,12 +11,11 @@ Finding the session, the part that must never attach a run to an older one:
    finished start task: that link names it.
 2. Otherwise (or when EM dropped the start task with its logon session after
    a re-logon: the start was accepted all the same), the job's newest session
-   was read *before* the start was sent
-   (the baseline). After the task finished, the job's newest session is
-   asked for again until it is one that is not the baseline and not older
-   than it. EM may list a new run seconds late, so this keeps looking, within
-   the run's timeout, on the run policy's cadence; a long history does not
-   matter, only the newest session is ever read.
+   was read *before* the start was sent (the baseline). After the task
+   finished, the job's newest session is asked for again until it is one that
+   is not the baseline and not older than it. EM may list a new run seconds
+   late, so this keeps looking, within the run's timeout, on the run policy's
+   cadence; a long history does not matter, only the newest session is read.
 
 With ``follow_retries=True``, a Failed session is not final while the job's
 ``RetryOptions`` allow another try: the run waits up to ``RetryTimeout``
@@ -36,7 +34,7 @@ from ..models import BackupTaskSession, JobSession, ReplicaTaskSession, TaskInfo
 from ..policies import PollPolicy
 from ..waiting._handles import Task
 from ..waiting._watcher import DeadlinePassedError
-from ._context import RetryOptionsLoader, RunContext, is_newer, look, related_session
+from ._context import RetryOptionsLoader, RunContext, is_newer, related_session, wait_for_session
 from ._sessions import session_kind
 
 __all__ = ["RETRY_GRACE", "JobRun", "RunContext"]
@@ -93,7 +91,7 @@ class JobRun:
     def session(self) -> JobSession | None:
         """The last job session seen, or ``None`` before EM listed it."""
         if self._uid is not None:
-            entry = self._context.watcher.entry(self._uid)
+            entry = self._context.watcher.track(self._uid)
             if entry.value is not None:
                 return entry.value
         return self._session
@@ -168,7 +166,7 @@ class JobRun:
         while True:
             assert self._uid is not None
             watcher = self._context.watcher
-            entry = watcher.entry(self._uid, self._session)
+            entry = watcher.track(self._uid, self._session)
             left = None if deadline is None else max(0.0, deadline - clock.now())
             waiter = watcher.watch(entry, policy, left)
             try:
@@ -234,7 +232,7 @@ class JobRun:
                 self.kind = session_kind(related)
                 self._uid = related
                 return
-            found = await look(
+            found = await wait_for_session(
                 self._context, self.kind, self.job_uid, deadline, policy, self._is_ours, once=once
             )
             if found is not None:
@@ -271,7 +269,9 @@ class JobRun:
         def is_retry(session: JobSession) -> bool:
             return session.is_retry and is_newer(session, failed)
 
-        found = await look(self._context, self.kind, self.job_uid, until, policy, is_retry)
+        found = await wait_for_session(
+            self._context, self.kind, self.job_uid, until, policy, is_retry
+        )
         if found is not None:
             self._retries_followed += 1
         elif until != window_end:  # the run's deadline came first: not known to be final

@@ -31,7 +31,7 @@ from ..policies import parse_retry_after
 from ..query import Query
 from ..query._filters import condition
 from ..transport import Transport
-from ..waiting._watcher import Progress
+from ..waiting._watcher import PollStatus
 
 #: Session UID type -> (collection, document kind).
 SESSION_KINDS: dict[str, tuple[str, Doc[BackupJobSession] | Doc[ReplicaJobSession]]] = {
@@ -130,12 +130,12 @@ class SessionSource:
                     self.remember(session)
         return listed, None
 
-    def progress(self, value: JobSession) -> Progress:
+    def status(self, value: JobSession) -> PollStatus:
         if not value.done:
-            return Progress.RUNNING
+            return PollStatus.RUNNING
         if value.result in (SessionResult.SUCCESS, SessionResult.WARNING):
-            return Progress.SUCCEEDED
-        return Progress.FAILED  # Failed, or Stopped without a result
+            return PollStatus.SUCCEEDED
+        return PollStatus.FAILED  # Failed, or Stopped without a result
 
     def failure(self, value: JobSession) -> BaseException:
         return RunFailedError(value)

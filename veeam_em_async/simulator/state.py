@@ -262,7 +262,7 @@ class EMState:
 
     def act(self, session: SimSession, job: SimJob, action: str) -> SimTask:
         """Run ``action``; return its task. An action EM refuses outright (its 400)
-        raises :class:`RefusedError` with EM's message."""
+        raises `RefusedError` with EM's message."""
         self.advance()
         running = self.running(job)
         kind = "NasJob" if job.nas else "Job"

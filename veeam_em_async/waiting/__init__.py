@@ -5,14 +5,14 @@ knows HTTP or XML; see the ``_watcher`` docstring for why the watcher is shaped 
 """
 
 from ._handles import Task, TaskWatcher
-from ._source import DeadlinePassedError, Entry, PollSource, Progress
+from ._source import DeadlinePassedError, Entry, PollSource, PollStatus
 from ._watcher import Watcher
 
 __all__ = [
     "DeadlinePassedError",
     "Entry",
     "PollSource",
-    "Progress",
+    "PollStatus",
     "Task",
     "TaskWatcher",
     "Watcher",

@@ -13,13 +13,13 @@ from typing import Generic, Protocol, TypeVar
 from ..clock import Clock, sleep_or_wake
 from ..policies import PollPolicy
 
-__all__ = ["DeadlinePassedError", "Deadlines", "Entry", "PollSource", "Progress", "Schedule"]
+__all__ = ["DeadlinePassedError", "Deadlines", "Entry", "PollSource", "PollStatus", "Schedule"]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-class Progress(enum.Enum):
+class PollStatus(enum.Enum):
     """What a polled value says about the thing EM runs."""
 
     RUNNING = "running"
@@ -42,12 +42,12 @@ class PollSource(Protocol[K, V]):
         keys it does not report are fetched one by one."""
         ...
 
-    def progress(self, value: V) -> Progress:
+    def status(self, value: V) -> PollStatus:
         """Still going, done and ok, or done and failed."""
         ...
 
     def failure(self, value: V) -> BaseException:
-        """The error a waiter gets for a value whose progress is ``FAILED``."""
+        """The error a waiter gets for a value whose status is ``FAILED``."""
         ...
 
 

@@ -50,12 +50,12 @@ from ._source import (
     Entry,
     K,
     PollSource,
-    Progress,
+    PollStatus,
     Schedule,
     V,
 )
 
-__all__ = ["DeadlinePassedError", "Entry", "PollSource", "Progress", "Watcher"]
+__all__ = ["DeadlinePassedError", "Entry", "PollSource", "PollStatus", "Watcher"]
 
 log = logging.getLogger("veeam_em_async.waiting._watcher")
 
@@ -98,8 +98,9 @@ class Watcher(Generic[K, V]):
 
     # -- entries -----------------------------------------------------------
 
-    def entry(self, key: K, value: V | None = None) -> Entry[K, V]:
-        """The entry of ``key``; every handle to an unsettled key shares one."""
+    def track(self, key: K, value: V | None = None) -> Entry[K, V]:
+        """The entry of ``key``, which every handle to an unsettled key shares: made
+        if new, and given ``value`` if it has none yet (a handle made from EM's answer)."""
         entry = self._entries.get(key)
         if entry is None or (entry.settled and not entry.waiters and value is not None):
             # A settled entry is not reused for a new value: EM may recycle ids
@@ -167,10 +168,10 @@ class Watcher(Generic[K, V]):
 
     def _settle_if_done(self, entry: Entry[K, V]) -> None:
         assert entry.value is not None
-        progress = self.source.progress(entry.value)
-        if progress is Progress.FAILED:
+        status = self.source.status(entry.value)
+        if status is PollStatus.FAILED:
             self._settle(entry, self.source.failure(entry.value))
-        elif progress is Progress.SUCCEEDED:
+        elif status is PollStatus.SUCCEEDED:
             self._settle(entry, None)
 
     def _settle(self, entry: Entry[K, V], error: BaseException | None) -> None:
