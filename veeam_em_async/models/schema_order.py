@@ -7,7 +7,7 @@ plain mappings in whatever order they like; `in_schema_order` puts them
 in the schema's order before the body is rendered, so nobody has to know it.
 
 The table is the XSD's sequences (``RestAPI.xsd`` v1_2 to v1_7) for what
-``JobEdit`` sends; ``tests/unit/test_schema_order.py`` checks it against every
+``JobEdit`` sends; ``tests/unit/models/test_schema_order.py`` checks it against every
 vendor body that shows these elements.
 """
 
