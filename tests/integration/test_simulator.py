@@ -88,10 +88,10 @@ async def test_expired_session_relogs_on_once(sim: EMSimulator) -> None:
         assert sim.counters.logons == 2 and em.stats.logons == 2
 
 
-async def test_idle_timeout_expires_the_session(sim: EMSimulator) -> None:
-    now = [0.0]
-    sim.state.clock = lambda: now[0]  # the simulator's time moves only when told
-    async with client(sim) as em:
+async def test_idle_timeout_expires_the_session() -> None:
+    now = [0.0]  # the simulator's time moves only when told
+    sim = EMSimulator(jobs=20, nas_jobs=2, task_seconds=0.05, clock=lambda: now[0])
+    async with sim, client(sim) as em:
         await em.jobs.list()
         now[0] += 14 * 60
         assert len(await em.jobs.list()) == 20  # 14 idle minutes: still logged on
@@ -170,8 +170,8 @@ async def test_two_hundred_pending_tasks_are_served_by_one_task_list_per_tick() 
     """Counted, not timed: all 200 tasks wait together, and each tick of the
     shared watcher asks EM once, however many tasks it serves."""
     now = [0.0]
-    async with EMSimulator(jobs=200, task_seconds=10, job_types=["Backup"]) as sim:
-        sim.state.clock = lambda: now[0]
+    sim = EMSimulator(jobs=200, task_seconds=10, job_types=["Backup"], clock=lambda: now[0])
+    async with sim:
         async with client(sim, max_connections=10) as em:
             outcomes = await em.jobs.start_many(await em.jobs.list(), wait=False)
             waits = asyncio.ensure_future(asyncio.gather(*(o_task(em, o) for o in outcomes)))

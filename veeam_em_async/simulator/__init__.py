@@ -8,6 +8,7 @@ the job actions with EM's rules, tasks going Running -> OperationFinished ->
 Finished, ``<Error>`` bodies; plus fault injection and request counters.
 """
 
+from .config import SimConfig
 from .fake_clock import FakeClock
 from .server import Counters, EMSimulator, Faults
 from .state import EMState, SimJob, SimSession, SimTask
@@ -18,6 +19,7 @@ __all__ = [
     "EMState",
     "FakeClock",
     "Faults",
+    "SimConfig",
     "SimJob",
     "SimSession",
     "SimTask",

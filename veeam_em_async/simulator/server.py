@@ -11,17 +11,19 @@ import ssl
 import subprocess
 import tempfile
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import attrs
 from aiohttp import web, web_app
 
 from ..xmlio import parse_document
 from . import documents
+from .config import SimConfig
 from .more_routes import add_more_routes
 from .query_routes import add_query_routes
 from .query_types import job_ref_links
@@ -29,7 +31,7 @@ from .responses import SESSION, by_id
 from .responses import error as _error
 from .responses import xml as _xml
 from .session_routes import add_session_routes
-from .state import EMState, RefusedError, SimJob, SimSession, SimTask, wall_seconds
+from .state import EMState, RefusedError, SimJob, SimSession, SimTask
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 TOKEN = "X-RestSvcSessionId"  # noqa: S105 - a header name
@@ -79,8 +81,10 @@ class EMSimulator:
     """An embedded Enterprise Manager for demos, tests and benchmarks.
 
     ``async with EMSimulator(jobs=50, nas_jobs=5, task_seconds=1.0) as sim:``
-    serves on ``sim.url`` (127.0.0.1, a free port unless ``port`` is given);
-    log on with ``sim.username``/``sim.password``. ``sim.faults`` injects
+    serves on ``sim.url`` (127.0.0.1, a free port unless ``port`` is given).
+    Every setting is a field of `SimConfig`, given as a keyword or as a whole
+    config (``EMSimulator(config, jobs=10)``); ``clock=`` is the simulator's time.
+    Log on with ``sim.username``/``sim.password``. ``sim.faults`` injects
     latency, 503s and dropped connections; ``sim.counters`` records requests
     by route, the peak in flight and logons; ``sim.state`` holds jobs,
     sessions and tasks; ``job_types`` (e.g. ``["Backup"]``) replaces the default
@@ -101,64 +105,23 @@ class EMSimulator:
     ``session_links=False`` leaves out the start task's Related link
     to its session, as older EM builds do; ``list_delay`` lists a new run that
     many seconds after its start task ended; ``history_sessions`` gives every
-    job that many finished runs, one a day. ``https=True``
+    job that many finished runs, one a day, the newest a day before now. ``https=True``
     serves TLS with a self-signed certificate made at start (``sim.ca_file``
     is the PEM clients trust).
     """
 
     def __init__(
-        self,
-        *,
-        jobs: int = 50,
-        nas_jobs: int = 5,
-        task_seconds: float = 1.0,
-        failure_rate: float = 0.0,
-        session_timeout: float = 15 * 60,
-        username: str = "TECH\\simulator",
-        password: str = "simulator-password",  # noqa: S107 - a fake EM's fake password
-        host: str = "127.0.0.1",
-        port: int = 0,
-        https: bool = False,
-        seed: int = 1,
-        faults: Faults | None = None,
-        job_types: Sequence[str] | None = None,
-        history_tasks: int = 0,
-        warning_rate: float = 0.0,
-        session_seconds: float | None = None,
-        start_failure_rate: float = 0.0,
-        session_links: bool = True,
-        list_delay: float = 0.0,
-        history_sessions: int = 0,
-        agent_jobs: int = 3,
-        api_versions: Sequence[str] = ("v1_5", "v1_6", "v1_7"),
-        session_tasks: bool = True,
-        clock: Callable[[], float] | None = None,
+        self, config: SimConfig | None = None, /, *, faults: Faults | None = None, **settings: Any
     ) -> None:
-        self.api_versions = tuple(api_versions)
-        self.state = EMState(
-            clock=clock or wall_seconds,
-            session_tasks=session_tasks,
-            agent_jobs=agent_jobs,
-            history_tasks=history_tasks,
-            warning_rate=warning_rate,
-            session_seconds=session_seconds,
-            start_failure_rate=start_failure_rate,
-            session_links=session_links,
-            list_delay=list_delay,
-            history_sessions=history_sessions,
-            job_types=job_types,
-            jobs=jobs,
-            nas_jobs=nas_jobs,
-            task_seconds=task_seconds,
-            failure_rate=failure_rate,
-            session_timeout=session_timeout,
-            seed=seed,
-        )
-        self.username = username
-        self.password = password
-        self.host = host
-        self.port = port
-        self.https = https
+        #: The settings it was made with (``config`` with ``settings`` on top).
+        self.config = attrs.evolve(config or SimConfig(), **settings)
+        self.api_versions = self.config.api_versions
+        self.state = EMState(self.config)
+        self.username = self.config.username
+        self.password = self.config.password
+        self.host = self.config.host
+        self.port = self.config.port
+        self.https = self.config.https
         self.faults = faults or Faults()
         self.counters = Counters()
         self.ca_file: str | None = None

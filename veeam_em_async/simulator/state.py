@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import random
-import time
 import uuid
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .documents import EPOCH
+from .config import SimConfig
 from .job_sessions import RETRY_TIMES, VMS_PER_JOB, SimJobSession, vm_names, vm_ref
 
 JOB_TYPES = ("Backup", "Replica", "BackupCopy", "ImmediateBackupCopy")
 PLATFORMS = ("VMware", "HyperV", "vCloud")
-
-
-def wall_seconds() -> float:
-    """The default clock: seconds since `EPOCH`, so that the times the
-    simulator reports are the real UTC time (a ``--since 24h`` finds its runs).
-    Tests inject a fake clock, whose 0 is EPOCH."""
-    return time.time() - EPOCH
 
 
 class RefusedError(Exception):
@@ -93,43 +84,24 @@ class SimSession:
 class EMState:
     """Everything the simulator knows; every rule of EM it imitates lives here."""
 
-    def __init__(
-        self,
-        *,
-        jobs: int,
-        nas_jobs: int,
-        task_seconds: float,
-        failure_rate: float,
-        session_timeout: float,
-        seed: int,
-        job_types: Sequence[str] | None = None,
-        clock: Callable[[], float] = wall_seconds,
-        history_tasks: int = 0,
-        warning_rate: float = 0.0,
-        session_seconds: float | None = None,
-        start_failure_rate: float = 0.0,
-        session_links: bool = True,
-        list_delay: float = 0.0,
-        history_sessions: int = 0,
-        agent_jobs: int = 0,
-        session_tasks: bool = True,
-    ) -> None:
-        self.rng = random.Random(seed)  # noqa: S311 - reproducible fakes, not secrets
-        self.clock = clock
-        self.task_seconds = task_seconds
-        self.failure_rate = failure_rate  # share of runs (job sessions) that end Failed
-        self.start_failure_rate = start_failure_rate  # share of start tasks that fail
-        self.session_links = session_links  # finished start tasks link their session
-        self.list_delay = list_delay  # seconds after the start task ends before a run is listed
+    def __init__(self, config: SimConfig) -> None:
+        c = self.config = config
+        self.rng = random.Random(c.seed)  # noqa: S311 - reproducible fakes, not secrets
+        self.clock = c.clock
+        self.task_seconds = c.task_seconds
+        self.failure_rate = c.failure_rate  # share of runs (job sessions) that end Failed
+        self.start_failure_rate = c.start_failure_rate  # share of start tasks that fail
+        self.session_links = c.session_links  # finished start tasks link their session
+        self.list_delay = c.list_delay  # seconds after the start task ends before a run is listed
         # job id -> results its next runs end with (tests script outcomes with it)
         self.scripted: dict[str, list[str]] = {}
         self._retry_candidates: list[SimJobSession] = []
-        self.session_timeout = session_timeout
+        self.session_timeout = c.session_timeout
         # A task belongs to the logon session that created it, as on a real EM.
-        self.session_tasks = session_tasks
-        self.history_tasks = history_tasks  # finished tasks every new logon session starts with
-        self.warning_rate = warning_rate  # share of successful runs that end with Warning
-        self.session_seconds = task_seconds if session_seconds is None else session_seconds
+        self.session_tasks = c.session_tasks
+        self.history_tasks = c.history_tasks  # finished tasks every new logon session starts with
+        self.warning_rate = c.warning_rate  # share of successful runs that end with Warning
+        self.session_seconds = c.task_seconds if c.session_seconds is None else c.session_seconds
         self.job_sessions: dict[str, SimJobSession] = {}  # by session id
         self.task_sessions: dict[str, tuple[SimJobSession, int]] = {}  # id -> (job session, VM)
         self.jobs: dict[str, SimJob] = {}
@@ -140,20 +112,20 @@ class EMState:
         self.sessions: dict[str, SimSession] = {}  # by token
         self.tasks: dict[str, SimTask] = {}
         self._task_counter = 0
-        for i in range(jobs):
-            if job_types:
-                job_type = job_types[i % len(job_types)]
+        for i in range(c.jobs):
+            if c.job_types:
+                job_type = c.job_types[i % len(c.job_types)]
             else:  # EM-like mix: 7 backup, 1 replica, 1 backup copy, 1 immediate copy in 10
                 job_type = JOB_TYPES[0] if i % 10 < 7 else JOB_TYPES[1 + (i % 10) - 7]
             self._add(
                 self.jobs, SimJob(self._uuid(), f"Job {i:04d}", job_type, PLATFORMS[i % 3], i)
             )
-        for i in range(nas_jobs):
+        for i in range(c.nas_jobs):
             self._add(
                 self.nas_jobs,
                 SimJob(self._uuid(), f"File Share {i:02d}", "NasBackup", "FileShare", i, nas=True),
             )
-        for i in range(agent_jobs):
+        for i in range(c.agent_jobs):
             platform = ("AgentForWindows", "AgentForLinux")[i % 2]
             job = SimJob(self._uuid(), f"Agent Job {i:02d}", "AgentBackup", platform, i, agent=True)
             self._add(self.agent_jobs, job)
@@ -167,7 +139,7 @@ class EMState:
         for job in [*self.jobs.values(), *self.nas_jobs.values(), *self.agent_jobs.values()]:
             # One finished run a day, oldest first, the newest a day before now: on
             # the wall clock too, so that `last_results()`' 7-day window sees them.
-            for day in range(history_sessions, 0, -1):
+            for day in range(c.history_sessions, 0, -1):
                 self.record_run(job, "Success", now - 86_400.0 * day)
         for job in self.jobs.values():
             if job.job_type in ("Backup", "Replica"):  # the VMs its runs report

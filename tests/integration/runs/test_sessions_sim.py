@@ -23,8 +23,8 @@ class SimClock:
 @pytest.fixture
 async def sim() -> AsyncIterator[tuple[EMSimulator, SimClock]]:
     clock = SimClock()
-    async with EMSimulator(jobs=10, nas_jobs=2, task_seconds=0, session_seconds=100) as sim:
-        sim.state.clock = clock
+    sim = EMSimulator(jobs=10, nas_jobs=2, task_seconds=0, session_seconds=100, clock=clock)
+    async with sim:
         yield sim, clock
 
 
