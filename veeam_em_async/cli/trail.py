@@ -42,30 +42,30 @@ def _trail_status(entry: dict[str, Any], error: BaseException | None) -> str | N
     return None
 
 
-def action_status(entry: dict[str, Any], outcome: ActionOutcome[Any], waited: bool) -> str:
+def _status(
+    entry: dict[str, Any], outcome: Any, ok: str, failed: type[Exception], late: type[Exception]
+) -> str:
     if outcome.skipped:
         return "skipped"
     if outcome.ok:
-        return "finished" if waited else "accepted"
+        return ok
     trail = _trail_status(entry, outcome.error)
     if trail is not None:
         return trail
-    if isinstance(outcome.error, TaskFailedError):
+    if isinstance(outcome.error, failed):
         return "failed"
-    return "timeout" if isinstance(outcome.error, TaskTimeoutError) else "error"
+    return "timeout" if isinstance(outcome.error, late) else "error"
+
+
+def action_status(entry: dict[str, Any], outcome: ActionOutcome[Any], waited: bool) -> str:
+    ok = "finished" if waited else "accepted"
+    return _status(entry, outcome, ok, TaskFailedError, TaskTimeoutError)
 
 
 def run_status(entry: dict[str, Any], outcome: RunOutcome[Any]) -> str:
-    if outcome.skipped:
-        return "skipped"
-    if outcome.ok:
-        return str(outcome.session.result or "success").lower() if outcome.session else "success"
-    trail = _trail_status(entry, outcome.error)
-    if trail is not None:
-        return trail
-    if isinstance(outcome.error, RunFailedError):
-        return "failed"
-    return "timeout" if isinstance(outcome.error, RunTimeoutError) else "error"
+    session = outcome.session
+    ok = str(session.result or "success").lower() if session else "success"
+    return _status(entry, outcome, ok, RunFailedError, RunTimeoutError)
 
 
 #: Statuses counted as "ok" in the totals (``accepted`` only where nothing is awaited).
