@@ -68,8 +68,8 @@ class BulkActions(Resource):
         EM has no ``start`` for backup copy jobs (it answers 400, "use sync"):
         by default (``copy_jobs="skip"``, as ``veeam-em``) they are sent nothing
         and their outcome's ``skipped`` says why; ``"sync"`` syncs them instead;
-        either reads the types of jobs given without their entity in one query
-        (⌈N/200⌉ requests). ``"start"`` sends the start anyway.
+        for jobs given without their entity, one query asks EM which are backup
+        copy jobs (it reads those entities only). ``"start"`` sends the start anyway.
         """
         return await self.act_many(
             "start", jobs, concurrency, wait, poll_policy, progress=progress,

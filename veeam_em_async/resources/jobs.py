@@ -23,7 +23,7 @@ from ..models import (
 from ..models.requests import JobCloneSpec, JobEdit
 from ..models.schema_order import in_schema_order
 from ..policies import PollPolicy
-from ..query._filters import F, condition
+from ..query._filters import F, condition, one_of
 from ..waiting._handles import Task
 from ..xmlio import render_document
 from .base import ENTITY_PAGE_SIZE
@@ -194,14 +194,18 @@ class JobsResource(JobCollection):
         copy_jobs: CopyJobs,
         known: Mapping[str, Any] | None = None,
     ) -> Plan:
-        """A start of a backup copy job becomes a sync or a skip, as asked; the
-        types of jobs given without their entity come from ``known`` or one query."""
+        """A start of a backup copy job becomes a sync or a skip, as asked. The types
+        of jobs given without their entity come from ``known``, or from one query
+        for the backup copy jobs alone (a few entities, not every job's)."""
         if action != "start" or copy_jobs == "start":
             return [(action, None)] * len(jobs)
         # ``known``, when given, is every job EM has: one not in it is not a copy job.
         types = {job_id: job.job_type for job_id, job in (known or {}).items()}
         if not types and not all(isinstance(job, Job) for job in jobs):
-            types = {job.id: job.job_type for job in await self.list(entities=True) if job.id}
+            copies = self._query(
+                "Job", filter=one_of("JobType", sorted(COPY_JOB_TYPES)), page_size=ENTITY_PAGE_SIZE
+            )
+            types = {job.id: job.job_type for job in await copies.all() if job.id}
         plan: Plan = []
         for job in jobs:
             kind = job.job_type if isinstance(job, Job) else types.get(self._id(job))
