@@ -10,8 +10,9 @@ import click
 
 from ..client import EnterpriseManager
 from .interrupt import INTERRUPT_GRACE
+from .options import Settings
 from .output import Output
-from .settings import Settings, connect, execute
+from .runner import connect, execute
 
 #: A start task only carries the command to the backup server: minutes at most.
 DEFAULT_WAIT_TIMEOUT = 600.0

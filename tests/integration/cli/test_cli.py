@@ -433,7 +433,7 @@ def test_a_job_named_twice_is_started_once(sim: EMSimulator) -> None:
 def test_a_bug_is_one_line_unless_debugging(
     sim: EMSimulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from veeam_em_async.cli import jobs
+    from veeam_em_async.cli.commands import jobs
 
     async def broken(*_args: object) -> int:
         raise RuntimeError("a bug")
@@ -473,7 +473,7 @@ def test_completion_offers_job_names_from_em_and_caches_them(
 ) -> None:  # fmt: skip
     """Issue 23: `veeam-em jobs start Jo<TAB>` completes names, like kubectl's
     resource names, asking EM at most once a minute."""
-    from veeam_em_async.cli import completion
+    from veeam_em_async.cli import job_names as completion
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     clock = [1000.0]

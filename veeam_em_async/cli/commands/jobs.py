@@ -1,18 +1,22 @@
-"""``veeam-em jobs|nas-jobs|agent-jobs``: the command tree of the job groups."""
+"""``veeam-em jobs|nas-jobs|agent-jobs``: the job groups' commands and what list,
+show and ``jobs status`` do (actions and runs are in `bulk_runs`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import click
 
-from ..client import EnterpriseManager
-from . import jobs, sessions
-from .base import CONTEXT, DEFAULT_RUN_TIMEOUT, DEFAULT_WAIT_TIMEOUT, EXIT_HELP, on_em
-from .completion import complete_jobs
-from .output import Output
-from .settings import connection_options
+from ...client import EnterpriseManager
+from ..base import CONTEXT, DEFAULT_RUN_TIMEOUT, DEFAULT_WAIT_TIMEOUT, EXIT_HELP, on_em
+from ..bulk_runs import act, run
+from ..exits import FAILED, OK, UsageError
+from ..job_names import complete_jobs
+from ..options import connection_options, copy_jobs_option, selection
+from ..output import Output
+from ..selection import Group, group_of, select
+from ..shapes import job_summary, session_summary, to_json, yaml_lines
+from ..when import parse_since, when
 
 
 def job_group(name: str, actions: tuple[str, ...], what: str) -> click.Group:
@@ -34,7 +38,7 @@ def job_group(name: str, actions: tuple[str, ...], what: str) -> click.Group:
     @group.command("list", context_settings=CONTEXT)
     @connection_options
     def list_() -> int:
-        return on_em(f"{name} list", lambda out, em: jobs.list_jobs(out, em, name))
+        return on_em(f"{name} list", lambda out, em: list_jobs(out, em, name))
 
     list_.help = f"""Every job, with its type, platform and schedule (one query per 200 jobs).
 
@@ -48,7 +52,7 @@ def job_group(name: str, actions: tuple[str, ...], what: str) -> click.Group:
     @click.argument("job", metavar="JOB", shell_complete=complete_jobs(name))
     @connection_options
     def show(job: str) -> int:
-        return on_em(f"{name} show", lambda out, em: jobs.show_job(out, em, name, job))
+        return on_em(f"{name} show", lambda out, em: show_job(out, em, name, job))
 
     show.help = f"""One job by id or name: its settings (-o wide or json: all of them).
 
@@ -64,29 +68,6 @@ def job_group(name: str, actions: tuple[str, ...], what: str) -> click.Group:
     if name == "jobs":
         group.add_command(status_command())
     return group
-
-
-def selection(group: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def add(command: Callable[..., Any]) -> Callable[..., Any]:
-        command = click.option(
-            "--name-like", metavar="GLOB", help="with --all: only names matching this glob"
-        )(command)
-        command = click.option("--all", "every", is_flag=True, help="every job of this kind")(
-            command
-        )
-        return click.argument(
-            "ids", nargs=-1, metavar="[JOB]...", shell_complete=complete_jobs(group)
-        )(command)
-
-    return add
-
-
-def copy_jobs_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--copy-jobs", type=click.Choice(["skip", "sync", "start"]), default="skip",
-        help="backup copy jobs cannot be started: skip them (with a reason), sync them "
-        "instead, or send start anyway (EM refuses it)",
-    )(command)  # fmt: skip
 
 
 def action_command(group: str, action: str) -> click.Command:
@@ -106,8 +87,8 @@ def action_command(group: str, action: str) -> click.Command:
     def command(ids: tuple[str, ...], every: bool, name_like: str | None, wait: bool,
                 wait_timeout: float, copy_jobs: str = "start") -> int:  # fmt: skip
         async def body(out: Output, em: EnterpriseManager) -> int:
-            chosen = await jobs.select(jobs.group_of(em, group), ids, every, name_like)
-            return await jobs.act(
+            chosen = await select(group_of(em, group), ids, every, name_like)
+            return await act(
                 out, em, group, action, chosen, wait=wait, wait_timeout=wait_timeout,
                 copy_jobs=copy_jobs,
             )  # fmt: skip
@@ -155,8 +136,8 @@ def run_command(group: str) -> click.Command:
         follow_retries: bool, run_timeout: float, copy_jobs: str = "start",
     ) -> int:  # fmt: skip
         async def body(out: Output, em: EnterpriseManager) -> int:
-            chosen = await jobs.select(jobs.group_of(em, group), ids, every, name_like)
-            return await jobs.run(
+            chosen = await select(group_of(em, group), ids, every, name_like)
+            return await run(
                 out, em, group, action, chosen, follow_retries=follow_retries,
                 run_timeout=run_timeout, copy_jobs=copy_jobs,
             )  # fmt: skip
@@ -190,6 +171,89 @@ def status_command() -> click.Command:
         Example:
           veeam-em jobs status --since 24h -o json
         """
-        return on_em("jobs status", lambda out, em: sessions.job_status(out, em, since))
+        return on_em("jobs status", lambda out, em: job_status(out, em, since))
 
     return status
+
+
+def _list_row(group: Group, job: Any) -> dict[str, Any]:
+    return {
+        **job_summary(job, group.kind),
+        "platform": getattr(job, "platform", None),
+        "schedule_enabled": job.schedule_enabled,
+        "next_run": to_json(getattr(job, "next_run", None)),
+        "description": job.description,
+    }
+
+
+async def list_jobs(out: Output, em: EnterpriseManager, group_name: str) -> int:
+    group = group_of(em, group_name)
+    rows = [_list_row(group, j) for j in await group.resource.list(entities=True)]
+    out.doc["items"] = rows
+    columns = ["Name", "Type", "Platform", "Schedule"] + (["Next run", "Id"] if out.wide else [])
+    out.table(
+        f"{len(rows)} {group.name}", columns,
+        [
+            [r["name"], r["type"] or "-", r["platform"] or "-",
+             "on" if r["schedule_enabled"] else "off"]
+            + ([r["next_run"] or "-", r["id"]] if out.wide else [])
+            for r in rows
+        ],
+    )  # fmt: skip
+    return OK
+
+
+async def show_job(out: Output, em: EnterpriseManager, group_name: str, ident: str) -> int:
+    group = group_of(em, group_name)
+    matches = await select(group, (ident,))
+    if len(matches) > 1:
+        raise UsageError(f"{ident!r} names {len(matches)} jobs: give one name or an id")
+    data = to_json(matches[0])
+    out.doc["item"] = {**data, **job_summary(matches[0], group.kind)}
+    if out.wide:  # every field, nested ones as YAML-like lines
+        for line in yaml_lines(out.doc["item"]):
+            out.line(line)
+        return OK
+    hidden = {"links", "schedule_options", "info", "includes", "storage_options", "extra"}
+    rows = [(k, v) for k, v in out.doc["item"].items() if k not in hidden]
+    out.table(matches[0].name or matches[0].id, ["Field", "Value"], rows)
+    return OK
+
+
+async def job_status(out: Output, em: EnterpriseManager, since: str) -> int:
+    """The last result of every VM, NAS and agent job: each group's entities (one
+    query per 200 jobs) and its ``last_results`` over them (one query per session
+    type). Exit 1 names the jobs whose last run failed."""
+    window = parse_since(since)
+    items: list[dict[str, Any]] = []
+    rows = []
+    groups: tuple[tuple[str, Any], ...] = (
+        ("VM", em.jobs),
+        ("NAS", em.nas_jobs),
+        ("Agent", em.agent_jobs),
+    )
+    for kind, resource in groups:
+        entities = sorted(await resource.list(entities=True), key=lambda j: j.name or "")
+        last = await resource.last_results(since=window, jobs=entities) if entities else {}
+        for job in entities:
+            run = last.get(job.uid)
+            summary = job_summary(job, None if kind == "VM" else kind)
+            items.append({"job": summary, "last": session_summary(run)})
+            ended = when(run.end_time if run else None)
+            rows.append((job.name, summary["type"], run.result if run else "no run", ended))
+    out.doc.update(since=since, items=items)
+    out.table(
+        f"Last result of {len(items)} jobs (since {since})",
+        ["Job", "Type", "Result", "Ended (UTC)"], rows,
+    )  # fmt: skip
+    failed = [i["job"]["name"] for i in items if (i["last"] or {}).get("result") == "Failed"]
+    if failed:
+        shown = ", ".join(failed[:5]) + (f" and {len(failed) - 5} more" if len(failed) > 5 else "")
+        out.note(f"exit 1: the last run of {len(failed)} jobs failed: {shown}")
+    return FAILED if failed else OK
+
+
+#: The VM jobs' group (backup, replica, backup copy).
+jobs_group = job_group(
+    "jobs", ("start", "stop", "retry", "sync"), "VM jobs (backup, replica, backup copy)"
+)

@@ -14,14 +14,38 @@ import time
 from collections import Counter
 from typing import Any
 
-from ..bulk import RunOutcome
-from ..client import EnterpriseManager
-from ..errors import RunFailedError
-from ..policies import PollPolicy
-from .exits import FAILED, OK
-from .output import Bars, Output
+import click
+
+from ...bulk import RunOutcome
+from ...client import EnterpriseManager
+from ...errors import RunFailedError
+from ...policies import PollPolicy
+from ..base import CONTEXT
+from ..exits import FAILED, OK
+from ..output import Bars, Output
+from ..runner import execute_local
+from .simulate import simulator_options
+
+
+@click.command("demo", context_settings=CONTEXT)
+@lambda c: simulator_options(c, 1.0, 2.0)
+def demo_command(**options: Any) -> int:
+    """Start every job of an embedded EM simulator and follow each run to its result.
+
+    Needs no EM: the simulator runs in this process. VM, NAS and agent jobs
+    are counted apart; backup copy jobs are synced (EM cannot start them).
+
+    \b
+    Examples:
+      veeam-em demo
+      veeam-em demo --jobs 500 --failure-rate 0.2 --session-seconds 5
+    """
+    return execute_local("demo", lambda out: run_demo(out, options))
+
 
 DEMO_POLLING = PollPolicy(initial_delay=0.3, min_interval=0.2, max_interval=1.0, jitter=0.2)
+
+
 #: Failed runs listed by name under the summary; more are counted.
 SHOWN_FAILURES = 3
 
@@ -73,7 +97,7 @@ def tally(
 
 
 async def run_demo(out: Output, options: dict[str, Any]) -> int:
-    from ..simulator import EMSimulator
+    from ...simulator import EMSimulator
 
     started = time.perf_counter()
     async with EMSimulator(**options) as sim:
@@ -138,21 +162,3 @@ async def failure_line(outcome: RunOutcome[Any]) -> str:
         reasons = "; ".join(f"{vm.vm_display_name}: {vm.reason or vm.result}" for vm in vms)
         return f"{name} {result}: {reasons or 'no VM reason given'}"
     return f"{name}: {outcome.error}"
-
-
-async def run_simulate(out: Output, options: dict[str, Any]) -> int:
-    from ..simulator import EMSimulator
-
-    sim = EMSimulator(**options)
-    await sim.start()
-    out.line(f"EM simulator serving {sim.api}")
-    out.line(f"  user: {sim.username}")
-    out.line(f"  password: {sim.password}")
-    if sim.ca_file:
-        out.line(f"CA certificate for clients: {sim.ca_file}")
-    out.line("Press Ctrl-C to stop.", flush=True)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await sim.stop()
-    return OK  # pragma: no cover - only Ctrl-C ends it

@@ -1,0 +1,1 @@
+"""One module a noun of ``veeam-em``: its click commands and what they do."""
