@@ -10,7 +10,8 @@ Finished, ``<Error>`` bodies; plus fault injection and request counters.
 
 from .config import SimConfig
 from .fake_clock import FakeClock
-from .server import Counters, EMSimulator, Faults
+from .faults import Counters, Faults
+from .server import EMSimulator
 from .state import EMState, SimJob, SimSession, SimTask
 
 __all__ = [

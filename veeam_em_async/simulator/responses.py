@@ -14,10 +14,12 @@ from aiohttp import web
 from . import documents
 from .state import SimSession
 
-__all__ = ["SESSION", "by_id", "error", "not_found", "xml"]
+__all__ = ["SESSION", "TOKEN", "by_id", "error", "not_found", "xml"]
 
 T = TypeVar("T")
 
+#: EM's session header (and cookie).
+TOKEN = "X-RestSvcSessionId"  # noqa: S105 - a header name
 #: Where the auth middleware leaves the request's logon session for the handlers.
 #: (aiohttp 3.14 wants typed request keys; older versions take a string.)
 SESSION: Any = web.RequestKey("session", SimSession) if hasattr(web, "RequestKey") else "session"

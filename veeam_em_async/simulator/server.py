@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import importlib
 import shutil
 import ssl
 import subprocess
 import tempfile
-from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import TracebackType
@@ -21,60 +16,14 @@ from typing import Any
 import attrs
 from aiohttp import web, web_app
 
-from ..xmlio import parse_document
 from . import documents
 from .config import SimConfig
-from .more_routes import add_more_routes
-from .query_routes import add_query_routes
-from .query_types import job_ref_links
-from .responses import SESSION, by_id
+from .faults import Counters, Faults
+from .responses import SESSION, TOKEN
 from .responses import error as _error
 from .responses import xml as _xml
-from .session_routes import add_session_routes
+from .routes import Handler, all_routes
 from .state import EMState, RefusedError, SimJob, SimSession, SimTask
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-TOKEN = "X-RestSvcSessionId"  # noqa: S105 - a header name
-
-
-@dataclass
-class Faults:
-    """Fault injection, changeable while the simulator runs.
-
-    Tests that need "a storm of N faults" set ``max_faults`` rather than
-    ending the storm after some real time: a count is the same on any machine.
-    """
-
-    latency: float = 0.0  # seconds added to every answer
-    error_503_rate: float = 0.0  # share of requests answered 503 (EM refused: nothing ran)
-    error_503_methods: frozenset[str] = frozenset({"GET", "POST", "PUT", "DELETE"})
-    # share of requests that EM carries out, then a proxy in front answers 503
-    proxy_503_rate: float = 0.0
-    drop_rate: float = 0.0  # share of requests whose connection is dropped unanswered
-    drop_methods: frozenset[str] = frozenset({"GET"})  # methods the drops apply to
-    retry_after: float | None = None  # Retry-After sent with injected 503s
-    max_faults: int | None = None  # stop injecting after this many faults (of any kind)
-
-
-@dataclass
-class Counters:
-    """What the simulator saw: tests and benchmarks assert on these."""
-
-    requests: Counter[str] = field(default_factory=Counter)  # "GET /tasks/{id}" -> n
-    in_flight: int = 0
-    max_in_flight: int = 0
-    logons: int = 0
-    logoffs: int = 0
-    injected_503: int = 0
-    proxy_503: int = 0
-    dropped: int = 0
-
-    @property
-    def faults(self) -> int:
-        return self.injected_503 + self.proxy_503 + self.dropped
-
-    def reset(self) -> None:
-        self.__init__()  # type: ignore[misc]
 
 
 class EMSimulator:
@@ -200,26 +149,8 @@ class EMSimulator:
 
     def make_app(self) -> web.Application:
         app = web.Application(middlewares=[self._count, self._inject_faults, self._auth])
-        r = app.router
-        r.add_get("/api/", self._entry_point)
-        r.add_post("/api/sessionMngr/", self._logon)
-        r.add_delete("/api/logonSessions/{id}", self._logoff)
-        r.add_get("/api/jobs", self._jobs)
-        r.add_get("/api/jobs/{id}", self._job)
-        r.add_post("/api/jobs/{id}", self._job_action)
-        r.add_put("/api/jobs/{id}", self._job_edit)
-        r.add_get("/api/nas/jobs", self._nas_jobs)
-        r.add_get("/api/nas/jobs/{id}", self._nas_job)
-        r.add_post("/api/nas/jobs/{id}/{action}", self._nas_action)
-        r.add_get("/api/tasks", self._tasks)
-        r.add_get("/api/tasks/{id}", self._task)
-        add_session_routes(r, self)
-        add_query_routes(r, self)
-        add_more_routes(r, self)
-        # Not EM: for benchmarks and tests driving a simulator in another process.
-        r.add_get("/_sim/counters", self._sim_counters)
-        r.add_post("/_sim/reset", self._sim_reset)
-        r.add_get("/_sim/sessions", self._sim_sessions)
+        for method, path, handler in all_routes(self):
+            app.router.add_route(method, path, handler)
         return app
 
     @web.middleware
@@ -293,82 +224,6 @@ class EMSimulator:
 
     # -- handlers ------------------------------------------------------------
 
-    async def _entry_point(self, request: web.Request) -> web.Response:
-        return _xml(documents.entry_point(self.api, self.api_versions))
-
-    async def _logon(self, request: web.Request) -> web.Response:
-        auth = request.headers.get("Authorization", "")
-        user = password = None
-        if auth.startswith("Basic "):
-            try:
-                user, _, password = base64.b64decode(auth[6:]).decode().partition(":")
-            except (binascii.Error, UnicodeDecodeError):
-                user = None
-        if user != self.username or password != self.password:
-            return _error(401, "Authentication failed", {"WWW-Authenticate": "Basic Realm=RestSvc"})
-        version = request.query.get("v", "latest")
-        if version != "latest" and version not in self.api_versions:
-            return _error(400, f"API version {version} is not supported")
-        session = self.state.logon(user)
-        self.counters.logons += 1
-        response = _xml(
-            documents.logon_session(self.api, session.id, user),
-            201,
-            {TOKEN: session.token},
-        )
-        response.set_cookie(TOKEN, session.token, path="/api")
-        return response
-
-    async def _logoff(self, request: web.Request) -> web.Response:
-        session: SimSession = request[SESSION]
-        if request.match_info["id"] != session.id:
-            return _error(403, "A logon session can only delete itself")
-        self.state.logoff(session.id)
-        self.counters.logoffs += 1
-        return web.Response(status=204)
-
-    async def _sim_counters(self, request: web.Request) -> web.Response:
-        return web.json_response(counters_json(self.counters))
-
-    async def _sim_sessions(self, request: web.Request) -> web.Response:
-        """Each job's session ids, oldest first (for a benchmark bound that is
-        told the sessions instead of finding them)."""
-        jobs = [*self.state.jobs.values(), *self.state.nas_jobs.values()]
-        return web.json_response({job.id: job.sessions for job in jobs})
-
-    async def _sim_reset(self, request: web.Request) -> web.Response:
-        """Zero the counters and make every job idle again (between benchmark runs)."""
-        self.counters.reset()
-        now = self.state.clock()
-        for run in self.state.job_sessions.values():
-            if now < run.ended_at():  # ends now, with its result, and is not retried
-                run.duration = max(0.0, now - run.created)
-            run.retried = True
-        return web.json_response(counters_json(self.counters))
-
-    def _find(self, table: dict[str, SimJob], request: web.Request) -> SimJob:
-        """The job the URL names, or EM's 404 ``<Error>`` answer raised."""
-        return by_id(table, request, "NAS job" if table is self.state.nas_jobs else "Job")
-
-    async def _jobs(self, request: web.Request) -> web.Response:
-        return _xml(self._refs(self.state.jobs.values(), "jobs", "JobReference"))
-
-    async def _nas_jobs(self, request: web.Request) -> web.Response:
-        return _xml(self._refs(self.state.nas_jobs.values(), "nas/jobs", "NasJobReference"))
-
-    def _refs(self, jobs: Iterable[SimJob], path: str, type_: str) -> str:
-        """``<EntityReferences>`` of jobs, with the vendor's links (the Down link
-        names the job's session type)."""
-        refs = "".join(
-            documents.ref(type_, f"{self.api}/{path}/{j.id}", j.name, j.uid,
-                          job_ref_links(self.api, j))
-            for j in jobs
-        )  # fmt: skip
-        return f"<EntityReferences {documents.NS}>{refs}</EntityReferences>"
-
-    async def _job(self, request: web.Request) -> web.Response:
-        return _xml(self.job_xml(self._find(self.state.jobs, request)))
-
     def job_xml(self, job: SimJob) -> str:
         """The ``<Job>`` entity of ``job``."""
         next_run = datetime(2030, 1, 1, tzinfo=timezone.utc) + timedelta(hours=job.index)
@@ -377,14 +232,6 @@ class EMSimulator:
             job.schedule_enabled, next_run if job.schedule_enabled else None, job.index,
             self.state.includes.get(job.id, ()),
         )  # fmt: skip
-
-    async def _nas_job(self, request: web.Request) -> web.Response:
-        job = self._find(self.state.nas_jobs, request)
-        return _xml(
-            documents.nas_job_entity(
-                self.api, job.id, job.name, job.description, job.schedule_enabled, job.index
-            )
-        )
 
     def accepted(self, task: SimTask) -> web.Response:
         """EM's ``202 Accepted`` with the ``<Task>`` of an action."""
@@ -407,92 +254,12 @@ class EMSimulator:
             message if done else None, related if state == "Finished" else None, root,
         )  # fmt: skip
 
-    async def _job_action(self, request: web.Request) -> web.Response:
-        job = self._find(self.state.jobs, request)
-        action = request.query.get("action", "").rstrip("/")
-        session: SimSession = request[SESSION]
-        if action == "clone":
-            body = await request.read()
-            try:
-                _, content = parse_document(body)
-                (info,) = [v for k, v in content.items() if k.endswith("CloneInfo")]
-                name = str(info["JobName"])
-            except (ValueError, KeyError, TypeError) as exc:
-                return _error(400, f"The clone specification is invalid: {exc}")
-            return self.accepted(self.state.clone(session, job, name))
-        return self.act(session, job, action)
-
     def act(self, session: SimSession, job: SimJob, action: str) -> web.Response:
         """EM's answer to ``action`` on ``job``: 202 and its task, or the 400 refusal."""
         try:
             return self.accepted(self.state.act(session, job, action))
         except RefusedError as refused:
             return _error(400, str(refused))
-
-    async def _job_edit(self, request: web.Request) -> web.Response:
-        job = self._find(self.state.jobs, request)
-        if request.query.get("action") != "edit":
-            return _error(405, "Use PUT /jobs/{ID}?action=edit")
-        try:
-            root, content = parse_document(await request.read())
-        except ValueError as exc:
-            return _error(400, f"The request body is malformed: {exc}")
-        if root != "Job":
-            return _error(400, f"Expected <Job>, got <{root}>")
-        if isinstance(content.get("Description"), str):
-            job.description = content["Description"]
-        enabled = content.get("ScheduleEnabled")
-        if isinstance(enabled, str):
-            job.schedule_enabled = enabled.lower() == "true"
-        session: SimSession = request[SESSION]
-        return self.accepted(self.state.new_task(session, "EditJob", job=job))
-
-    async def _nas_action(self, request: web.Request) -> web.Response:
-        job = self._find(self.state.nas_jobs, request)
-        return self.act(request[SESSION], job, request.match_info["action"])
-
-    async def _tasks(self, request: web.Request) -> web.Response:
-        session: SimSession = request[SESSION]
-        now = self.state.clock()
-        return _xml(
-            documents.tasks(self._list_item(self.state.tasks[t], now) for t in session.tasks)
-        )
-
-    def _list_item(self, task: SimTask, now: float) -> str:
-        """A task as an item of ``GET /tasks``; a finished one is rendered once, so
-        that a session with a long history is cheap to list (as it is for EM)."""
-        if task.final_item is not None:
-            return task.final_item
-        item = self.task_xml(task, root=False)
-        if task.state(now) == "Finished":
-            task.final_item = item
-        return item
-
-    async def _task(self, request: web.Request) -> web.Response:
-        task_id = request.match_info["id"]
-        task = self.state.tasks.get(task_id)
-        session: SimSession = request[SESSION]
-        if self.state.session_tasks and (task is None or task.session_id != session.id):
-            # A real EM keeps a task within the logon session that created it and
-            # answers any other with this 500 (the message as a production
-            # integration that polls EM tasks quotes it; issue 22).
-            return _error(
-                500, f"There is no backup task with id [{task_id}] in current rest session"
-            )
-        if task is None:
-            return _error(404, f"Task {task_id} was not found")
-        return _xml(self.task_xml(task))
-
-
-def counters_json(counters: Counters) -> dict[str, object]:
-    return {
-        "requests": dict(counters.requests),
-        "max_in_flight": counters.max_in_flight,
-        "logons": counters.logons,
-        "injected_503": counters.injected_503,
-        "proxy_503": counters.proxy_503,
-        "dropped": counters.dropped,
-    }
 
 
 def _self_signed(directory: Path, host: str) -> tuple[Path, Path, Path]:

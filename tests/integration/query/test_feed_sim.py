@@ -11,8 +11,7 @@ from datetime import timedelta
 import pytest
 
 from tests.fakes import FakeClock, sim_client, sim_on
-from veeam_em_async.simulator import EMSimulator
-from veeam_em_async.simulator.server import Faults
+from veeam_em_async.simulator import EMSimulator, Faults
 from veeam_em_async.simulator.state import SimJob
 
 INTERVAL = 60.0

@@ -16,15 +16,16 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from . import documents
-from .filters import FilterError, compile_filter
-from .query_types import QUERY_TYPES, Row
-from .responses import SESSION, xml
+from .. import documents
+from ..filters import FilterError, compile_filter
+from ..query_types import QUERY_TYPES, Row
+from ..responses import SESSION, xml
+from . import Table
 
 if TYPE_CHECKING:
-    from .server import EMSimulator
+    from ..server import EMSimulator
 
-__all__ = ["DEFAULT_PAGE_SIZE", "add_query_routes"]
+__all__ = ["DEFAULT_PAGE_SIZE", "table"]
 
 DEFAULT_PAGE_SIZE = 100
 
@@ -37,7 +38,8 @@ def _sorted(rows: list[tuple[Any, Row]], field: str, descending: bool) -> list[t
     return present + absent
 
 
-def add_query_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
+def table(sim: EMSimulator) -> Table:
+    routes: Table = []
 
     state = sim.state
 
@@ -93,4 +95,5 @@ def add_query_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
             body = "<Refs>" + "".join(kind.ref(sim, item, now) for item, _ in rows) + "</Refs>"
         return xml(f"<QueryResult {documents.NS}>{body}{paging}</QueryResult>")
 
-    router.add_get("/api/query", query)
+    routes.append(("GET", "/api/query", query))
+    return routes

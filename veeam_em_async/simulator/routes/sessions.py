@@ -7,17 +7,19 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from . import documents
-from .job_sessions import SimJobSession
-from .responses import SESSION, by_id, error, not_found, xml
+from .. import documents
+from ..job_sessions import SimJobSession
+from ..responses import SESSION, by_id, error, not_found, xml
+from . import Table
 
 if TYPE_CHECKING:
-    from .server import EMSimulator
+    from ..server import EMSimulator
 
-__all__ = ["add_session_routes"]
+__all__ = ["table"]
 
 
-def add_session_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
+def table(sim: EMSimulator) -> Table:
+    routes: Table = []
 
     state = sim.state
 
@@ -69,10 +71,10 @@ def add_session_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
             ]  # fmt: skip
             return xml(documents.references(rows))
 
-        router.add_get(base, list_sessions)
-        router.add_get(f"{base}/{{id}}", get_session)
-        router.add_post(f"{base}/{{id}}", stop_session)
-        router.add_get(f"{base}/{{id}}/{tasks}", task_sessions)
+        routes.append(("GET", base, list_sessions))
+        routes.append(("GET", f"{base}/{{id}}", get_session))
+        routes.append(("POST", f"{base}/{{id}}", stop_session))
+        routes.append(("GET", f"{base}/{{id}}/{tasks}", task_sessions))
 
     collection(replica=False)
     collection(replica=True)
@@ -84,8 +86,8 @@ def add_session_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
         run, index = found
         return xml(documents.task_session(sim.api, run, index, state.clock()))
 
-    router.add_get("/api/backupTaskSessions/{id}", task_session)
-    router.add_get("/api/replicaTaskSessions/{id}", task_session)
+    routes.append(("GET", "/api/backupTaskSessions/{id}", task_session))
+    routes.append(("GET", "/api/replicaTaskSessions/{id}", task_session))
 
     def sessions_of(nas: bool) -> None:
         table = state.nas_jobs if nas else state.jobs
@@ -96,7 +98,10 @@ def add_session_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
             runs = [state.job_sessions[s] for s in job.sessions]
             return references([r for r in runs if r.listed(now)])
 
-        router.add_get(f"/api/{'nas/' if nas else ''}jobs/{{id}}/backupSessions", sessions_of_job)
+        routes.append(
+            ("GET", f"/api/{'nas/' if nas else ''}jobs/{{id}}/backupSessions", sessions_of_job)
+        )
 
     sessions_of(nas=False)
     sessions_of(nas=True)
+    return routes

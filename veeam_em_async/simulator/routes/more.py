@@ -8,18 +8,20 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from ..xmlio import parse_document
-from . import documents
-from .responses import SESSION, by_id, error, not_found, xml
-from .state import SimJob
+from ...xmlio import parse_document
+from .. import documents
+from ..responses import SESSION, by_id, error, not_found, xml
+from ..state import SimJob
+from . import Table
 
 if TYPE_CHECKING:
-    from .server import EMSimulator
+    from ..server import EMSimulator
 
-__all__ = ["add_more_routes"]
+__all__ = ["table"]
 
 
-def add_more_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
+def table(sim: EMSimulator) -> Table:
+    routes: Table = []
 
     state = sim.state
 
@@ -110,11 +112,12 @@ def add_more_routes(router: web.UrlDispatcher, sim: EMSimulator) -> None:
         state.includes[job.id] = kept
         return sim.accepted(state.new_task(request[SESSION], "UpdateJob", job=job))
 
-    router.add_get("/api/agents/jobs", agent_jobs)
-    router.add_get("/api/agents/jobs/{id}", agent_job_entity)
-    router.add_post("/api/agents/jobs/{id}", agent_job_action)
-    router.add_get("/api/repositories", repositories)
-    router.add_get("/api/repositories/{id}", repository)
-    router.add_get("/api/jobs/{id}/includes", includes)
-    router.add_post("/api/jobs/{id}/includes", add_include)
-    router.add_delete("/api/jobs/{id}/includes/{include}", remove_include)
+    routes.append(("GET", "/api/agents/jobs", agent_jobs))
+    routes.append(("GET", "/api/agents/jobs/{id}", agent_job_entity))
+    routes.append(("POST", "/api/agents/jobs/{id}", agent_job_action))
+    routes.append(("GET", "/api/repositories", repositories))
+    routes.append(("GET", "/api/repositories/{id}", repository))
+    routes.append(("GET", "/api/jobs/{id}/includes", includes))
+    routes.append(("POST", "/api/jobs/{id}/includes", add_include))
+    routes.append(("DELETE", "/api/jobs/{id}/includes/{include}", remove_include))
+    return routes
