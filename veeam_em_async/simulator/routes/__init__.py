@@ -22,10 +22,20 @@ __all__ = ["Handler", "Table", "all_routes"]
 
 def all_routes(sim: EMSimulator) -> Table:
     """Every route of the simulated EM, and the simulator's own ``/_sim/`` ones."""
-    from . import admin, jobs, logon, more, query, sessions, tasks
+    from . import admin, agent_jobs, includes, jobs, logon, query, repositories, sessions, tasks
 
     return [
         route
-        for module in (logon, jobs, tasks, sessions, query, more, admin)
+        for module in (
+            logon,
+            jobs,
+            includes,
+            agent_jobs,
+            tasks,
+            sessions,
+            query,
+            repositories,
+            admin,
+        )
         for route in module.table(sim)
     ]
