@@ -137,7 +137,9 @@ class EnterpriseManager(QueryMethods):
             poll_concurrency=max_connections,
             name="run watcher",
         )
-        runs = RunContext(self._transport, self._run_watcher, self.run_poll_policy)
+        # Runs find the resources they use (sessions to stop, jobs' RetryOptions) on
+        # this client, from the start.
+        runs = RunContext(self._transport, self._run_watcher, self.run_poll_policy, self)
         parts = (self._transport, self._watcher, runs)
         self.jobs = JobsResource(*parts)
         self.nas_jobs = NasJobsResource(*parts)
@@ -146,10 +148,6 @@ class EnterpriseManager(QueryMethods):
         self.tasks = TasksResource(*parts)
         self.backup_sessions = BackupSessionsResource(*parts)
         self.replica_sessions = ReplicaSessionsResource(*parts)
-        runs.sessions.update(
-            BackupJobSession=self.backup_sessions, ReplicaJobSession=self.replica_sessions
-        )
-        runs.jobs.update(Job=self.jobs, NasJob=self.nas_jobs, AgentBackupJob=self.agent_jobs)
 
     def __repr__(self) -> str:
         state = (

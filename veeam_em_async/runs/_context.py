@@ -32,28 +32,56 @@ class JobOwner(Protocol):
     async def retry_options(self, job: Any) -> RetryOptions | None: ...
 
 
+class Resources(Protocol):
+    """Where a run finds the resources it uses: the client, which owns them all."""
+
+    @property
+    def backup_sessions(self) -> SessionActions: ...
+
+    @property
+    def replica_sessions(self) -> SessionActions: ...
+
+    @property
+    def jobs(self) -> JobOwner: ...
+
+    @property
+    def nas_jobs(self) -> JobOwner: ...
+
+    @property
+    def agent_jobs(self) -> JobOwner: ...
+
+
 class RunContext:
     """What every run of one client shares: the transport, the run watcher, the
-    clock, and the session resources (by session type) for ``stop`` and
-    ``task_sessions``."""
+    clock, and the client's resources, given when it is built: the session
+    resources for ``stop`` and ``task_sessions``, the job resources for
+    ``RetryOptions`` (each read through the resource that owns the job)."""
 
     def __init__(
-        self, transport: Transport, watcher: Watcher[str, JobSession], policy: PollPolicy
+        self,
+        transport: Transport,
+        watcher: Watcher[str, JobSession],
+        policy: PollPolicy,
+        resources: Resources,
     ) -> None:
         self.transport = transport
         self.watcher = watcher
         self.policy = policy
-        self.sessions: dict[str, SessionActions] = {}
-        #: The job resources by the entity type of their UIDs (``Job``, ``NasJob``…).
-        self.jobs: dict[str, JobOwner] = {}
+        self.resources = resources
+
+    def sessions(self, kind: str) -> SessionActions:
+        """The resource of a run's sessions, by session type."""
+        replica = kind == "ReplicaJobSession"
+        return self.resources.replica_sessions if replica else self.resources.backup_sessions
 
     async def retry_options(self, job_uid: str) -> RetryOptions | None:
         """The job's ``RetryOptions``, read by the resource that owns the job
         (``em.jobs``, ``em.nas_jobs`` or ``em.agent_jobs``, by the UID's type)."""
         kind = job_uid.split(":")[2] if job_uid.count(":") >= 3 else ""
-        owner = self.jobs.get(kind)
-        if owner is None:
+        owners = {"Job": "jobs", "NasJob": "nas_jobs", "AgentBackupJob": "agent_jobs"}
+        if kind not in owners:
             raise ValueError(f"no job resource reads {job_uid!r}")
+        owner: JobOwner = getattr(self.resources, owners[kind])
         return await owner.retry_options(job_uid)
 
     @property

@@ -114,7 +114,7 @@ class JobRun:
         it failed or warned)."""
         session = await self._need_session()
         result: list[BackupTaskSession] | list[ReplicaTaskSession]
-        result = await self._context.sessions[self.kind].task_sessions(session)
+        result = await self._context.sessions(self.kind).task_sessions(session)
         return result
 
     async def stop(self, timeout: float | None = None) -> Task:
@@ -130,7 +130,7 @@ class JobRun:
         if timeout is None and self._deadline is not None:
             timeout = max(0.0, self._deadline - self._context.clock.now())
         session = await self._need_session(wait=True, timeout=timeout)
-        return await self._context.sessions[self.kind].stop(session)
+        return await self._context.sessions(self.kind).stop(session)
 
     async def _need_session(
         self, *, wait: bool = False, timeout: float | None = None
