@@ -73,3 +73,27 @@ def _plain_defaults(command: click.Command) -> None:
 
 
 _plain_defaults(cli)
+
+
+#: The root's options, which every group and command takes too (`options`).
+GLOBAL = {"profile", "url", "user", "ca_file", "insecure", "timeout", "max_connections",
+          "output", "json"}  # fmt: skip
+INHERITED = (
+    "Global options (--url, --user, --profile, --ca-file, --insecure, --timeout, "
+    "--max-connections, -o/--json) work here too: see veeam-em --help."
+)
+
+
+def _global_options_once(command: click.Command) -> None:
+    """The root's options are taken everywhere (before or after the noun) but shown
+    once, in ``veeam-em --help``; every other help says so in one line."""
+    for sub in getattr(command, "commands", {}).values():
+        if any(p.name in GLOBAL for p in sub.params):
+            for param in sub.params:
+                if param.name in GLOBAL:
+                    param.hidden = True
+            sub.epilog = f"{sub.epilog}\n\n{INHERITED}" if sub.epilog else INHERITED
+        _global_options_once(sub)
+
+
+_global_options_once(cli)

@@ -501,3 +501,22 @@ def test_completion_offers_job_names_from_em_and_caches_them(
         cli.main(args=[], prog_name="veeam-em")
     shell = capsys.readouterr().out
     assert shell.splitlines() == [f"plain,{name}" for name in names]
+
+
+def test_global_options_are_shown_once_and_work_everywhere(
+    sim: EMSimulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 24: the root's options are listed by ``veeam-em --help`` only; every other
+    help says in one line that they work there too (and they do)."""
+
+    def help_of(*argv: str) -> str:
+        capsys.readouterr()
+        run(*argv, "--help")
+        return capsys.readouterr().out
+
+    root, leaf, group = help_of(), help_of("jobs", "start"), help_of("sessions")
+    assert "--max-connections" in root and "Global options (" not in root
+    for text in (leaf, group):
+        assert "--max-connections N" not in text and "Global options (--url" in text
+    code, doc = run_json("jobs", "list", "--max-connections", "2")  # still taken there
+    assert code == 0 and len(doc["items"]) == 12
