@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from . import documents
+from . import documents, responses
 from .job_sessions import VMS_PER_JOB, SimJobSession
 from .state import SimJob, SimRepository, SimSession, SimTask
 
@@ -241,7 +241,7 @@ QUERY_TYPES: dict[str, QueryType] = {
     "job": QueryType(
         "Jobs",
         lambda sim, now, s: _job_rows(sim, nas=False),
-        lambda sim, job, now: _bare(sim.job_xml(job)),
+        lambda sim, job, now: _bare(responses.job_xml(sim.api, sim.state, job)),
         _job_ref,
     ),
     "nasjob": QueryType(
@@ -271,7 +271,7 @@ QUERY_TYPES: dict[str, QueryType] = {
     "task": QueryType(
         "Tasks",
         _task_rows,
-        lambda sim, task, now: sim.task_xml(task, root=False),
+        lambda sim, task, now: responses.task_xml(sim.api, sim.state, task, root=False),
         _task_ref,
         container="Resources",
     ),

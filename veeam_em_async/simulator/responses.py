@@ -7,14 +7,26 @@ the rest), so an answer's content type and error shape cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from aiohttp import web
 
 from . import documents
-from .state import SimSession
+from .state import EMState, RefusedError, SimJob, SimSession, SimTask
 
-__all__ = ["SESSION", "TOKEN", "by_id", "error", "not_found", "xml"]
+__all__ = [
+    "SESSION",
+    "TOKEN",
+    "accepted",
+    "act",
+    "by_id",
+    "error",
+    "job_xml",
+    "not_found",
+    "task_xml",
+    "xml",
+]
 
 T = TypeVar("T")
 
@@ -50,3 +62,48 @@ def by_id(table: Mapping[str, T], request: web.Request, what: str) -> T:
     if found is None:
         raise not_found(what, request.match_info["id"])
     return found
+
+
+# -- what an action or an entity answers, from the state ------------------------------
+
+
+def job_xml(api: str, state: EMState, job: SimJob) -> str:
+    """The ``<Job>`` entity of ``job``."""
+    next_run = datetime(2030, 1, 1, tzinfo=timezone.utc) + timedelta(hours=job.index)
+    return documents.job_entity(
+        api, job.id, job.name, job.job_type, job.platform, job.description,
+        job.schedule_enabled, next_run if job.schedule_enabled else None, job.index,
+        state.includes.get(job.id, ()),
+    )  # fmt: skip
+
+
+def accepted(api: str, state: EMState, task: SimTask) -> web.Response:
+    """EM's ``202 Accepted`` with the ``<Task>`` of an action."""
+    return xml(task_xml(api, state, task), 202)
+
+
+def task_xml(api: str, state: EMState, task: SimTask, root: bool = True) -> str:
+    """The ``<Task>`` of ``task`` now (a list item without ``root``)."""
+    phase = task.state(state.clock())
+    done = phase != "Running"
+    message = task.message if phase == "Finished" else "OperationFinished"
+    related = None
+    if task.related:
+        related = (f"{api}/jobs/{task.related}?format=Entity", "Job")
+    elif task.related_session and state.session_links:
+        run = state.job_sessions[task.related_session]
+        collection = "replicaSessions" if run.replica else "backupSessions"
+        related = (f"{api}/{collection}/{run.id}?format=Entity", run.uid_type)
+    return documents.task(
+        api, task.id, phase, task.operation,
+        (task.success if phase == "Finished" else True) if done else None,
+        message if done else None, related if phase == "Finished" else None, root,
+    )  # fmt: skip
+
+
+def act(api: str, state: EMState, session: SimSession, job: SimJob, action: str) -> web.Response:
+    """EM's answer to ``action`` on ``job``: 202 and its task, or the 400 refusal."""
+    try:
+        return accepted(api, state, state.act(session, job, action))
+    except RefusedError as refused:
+        return error(400, str(refused))

@@ -8,7 +8,6 @@ import shutil
 import ssl
 import subprocess
 import tempfile
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -16,14 +15,12 @@ from typing import Any
 import attrs
 from aiohttp import web, web_app
 
-from . import documents
 from .config import SimConfig
 from .faults import Counters, Faults
 from .responses import SESSION, TOKEN
 from .responses import error as _error
-from .responses import xml as _xml
 from .routes import Handler, all_routes
-from .state import EMState, RefusedError, SimJob, SimSession, SimTask
+from .state import EMState
 
 
 class EMSimulator:
@@ -223,43 +220,6 @@ class EMSimulator:
         return await handler(request)
 
     # -- handlers ------------------------------------------------------------
-
-    def job_xml(self, job: SimJob) -> str:
-        """The ``<Job>`` entity of ``job``."""
-        next_run = datetime(2030, 1, 1, tzinfo=timezone.utc) + timedelta(hours=job.index)
-        return documents.job_entity(
-            self.api, job.id, job.name, job.job_type, job.platform, job.description,
-            job.schedule_enabled, next_run if job.schedule_enabled else None, job.index,
-            self.state.includes.get(job.id, ()),
-        )  # fmt: skip
-
-    def accepted(self, task: SimTask) -> web.Response:
-        """EM's ``202 Accepted`` with the ``<Task>`` of an action."""
-        return _xml(self.task_xml(task), 202)
-
-    def task_xml(self, task: SimTask, root: bool = True) -> str:
-        state = task.state(self.state.clock())
-        done = state != "Running"
-        message = task.message if state == "Finished" else "OperationFinished"
-        related = None
-        if task.related:
-            related = (f"{self.api}/jobs/{task.related}?format=Entity", "Job")
-        elif task.related_session and self.state.session_links:
-            run = self.state.job_sessions[task.related_session]
-            collection = "replicaSessions" if run.replica else "backupSessions"
-            related = (f"{self.api}/{collection}/{run.id}?format=Entity", run.uid_type)
-        return documents.task(
-            self.api, task.id, state, task.operation,
-            (task.success if state == "Finished" else True) if done else None,
-            message if done else None, related if state == "Finished" else None, root,
-        )  # fmt: skip
-
-    def act(self, session: SimSession, job: SimJob, action: str) -> web.Response:
-        """EM's answer to ``action`` on ``job``: 202 and its task, or the 400 refusal."""
-        try:
-            return self.accepted(self.state.act(session, job, action))
-        except RefusedError as refused:
-            return _error(400, str(refused))
 
 
 def _self_signed(directory: Path, host: str) -> tuple[Path, Path, Path]:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from .. import documents
+from .. import documents, responses
 from ..responses import SESSION, by_id, error, xml
 from ..state import SimJob
 from . import Table
@@ -49,7 +49,7 @@ def table(sim: EMSimulator) -> Table:
         action = request.query.get("action", "")
         if action not in ("start", "stop", "retry", "toggleScheduleEnabled"):
             return error(400, f"Unknown action {action!r}")
-        return sim.act(request[SESSION], job, action)
+        return responses.act(sim.api, sim.state, request[SESSION], job, action)
 
     return [
         ("GET", "/api/agents/jobs", agent_jobs),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from ...xmlio import parse_document
-from .. import documents
+from .. import documents, responses
 from ..responses import SESSION, by_id, error, not_found, xml
 from ..state import SimJob
 from . import Table
@@ -51,7 +51,9 @@ def table(sim: EMSimulator) -> Table:
             return error(400, f"The request body is invalid: {exc}")
         objects = state.includes.setdefault(job.id, [])
         objects.append((str(uuid.UUID(int=state.rng.getrandbits(128))), ref, name, len(objects)))
-        return sim.accepted(state.new_task(request[SESSION], "UpdateJob", job=job))
+        return responses.accepted(
+            sim.api, sim.state, state.new_task(request[SESSION], "UpdateJob", job=job)
+        )
 
     async def remove_include(request: web.Request) -> web.Response:
         job = vm_job(request)
@@ -61,7 +63,9 @@ def table(sim: EMSimulator) -> Table:
         if len(kept) == len(objects):
             raise not_found("Object in job", wanted)
         state.includes[job.id] = kept
-        return sim.accepted(state.new_task(request[SESSION], "UpdateJob", job=job))
+        return responses.accepted(
+            sim.api, sim.state, state.new_task(request[SESSION], "UpdateJob", job=job)
+        )
 
     return [
         ("GET", "/api/jobs/{id}/includes", includes),

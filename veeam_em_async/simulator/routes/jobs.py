@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from ...xmlio import parse_document
-from .. import documents
+from .. import documents, responses
 from ..query_types import job_ref_links
 from ..responses import SESSION, by_id
 from ..responses import error as _error
@@ -46,7 +46,7 @@ def table(sim: EMSimulator) -> Table:
         return _xml(refs(sim.state.nas_jobs.values(), "nas/jobs", "NasJobReference"))
 
     async def job(request: web.Request) -> web.Response:
-        return _xml(sim.job_xml(find(sim.state.jobs, request)))
+        return _xml(responses.job_xml(sim.api, sim.state, find(sim.state.jobs, request)))
 
     async def nas_job(request: web.Request) -> web.Response:
         job = find(sim.state.nas_jobs, request)
@@ -68,8 +68,8 @@ def table(sim: EMSimulator) -> Table:
                 name = str(info["JobName"])
             except (ValueError, KeyError, TypeError) as exc:
                 return _error(400, f"The clone specification is invalid: {exc}")
-            return sim.accepted(sim.state.clone(session, job, name))
-        return sim.act(session, job, action)
+            return responses.accepted(sim.api, sim.state, sim.state.clone(session, job, name))
+        return responses.act(sim.api, sim.state, session, job, action)
 
     async def job_edit(request: web.Request) -> web.Response:
         job = find(sim.state.jobs, request)
@@ -87,11 +87,15 @@ def table(sim: EMSimulator) -> Table:
         if isinstance(enabled, str):
             job.schedule_enabled = enabled.lower() == "true"
         session: SimSession = request[SESSION]
-        return sim.accepted(sim.state.new_task(session, "EditJob", job=job))
+        return responses.accepted(
+            sim.api, sim.state, sim.state.new_task(session, "EditJob", job=job)
+        )
 
     async def nas_action(request: web.Request) -> web.Response:
         job = find(sim.state.nas_jobs, request)
-        return sim.act(request[SESSION], job, request.match_info["action"])
+        return responses.act(
+            sim.api, sim.state, request[SESSION], job, request.match_info["action"]
+        )
 
     return [
         ("GET", "/api/jobs", jobs),

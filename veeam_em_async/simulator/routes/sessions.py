@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from .. import documents
+from .. import documents, responses
 from ..job_sessions import SimJobSession
 from ..responses import SESSION, by_id, error, not_found, xml
 from . import Table
@@ -58,7 +58,7 @@ def table(sim: EMSimulator) -> Table:
             if request.query.get("action") != "stop":
                 return error(400, "Unknown action")
             run = find(request, replica)
-            return sim.accepted(state.stop_session(request[SESSION], run))
+            return responses.accepted(sim.api, sim.state, state.stop_session(request[SESSION], run))
 
         async def task_sessions(request: web.Request) -> web.Response:
             run = find(request, replica)

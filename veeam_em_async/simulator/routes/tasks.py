@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from .. import documents
+from .. import documents, responses
 from ..responses import SESSION
 from ..responses import error as _error
 from ..responses import xml as _xml
@@ -32,7 +32,7 @@ def table(sim: EMSimulator) -> Table:
         that a session with a long history is cheap to list (as it is for EM)."""
         if task.final_item is not None:
             return task.final_item
-        item = sim.task_xml(task, root=False)
+        item = responses.task_xml(sim.api, sim.state, task, root=False)
         if task.state(now) == "Finished":
             task.final_item = item
         return item
@@ -50,7 +50,7 @@ def table(sim: EMSimulator) -> Table:
             )
         if task is None:
             return _error(404, f"Task {task_id} was not found")
-        return _xml(sim.task_xml(task))
+        return _xml(responses.task_xml(sim.api, sim.state, task))
 
     return [
         ("GET", "/api/tasks", tasks),
