@@ -16,6 +16,7 @@ from .policies import RUN_POLL_POLICY, PollPolicy, RetryPolicy
 from .query._methods import QueryMethods
 from .resources import (
     AgentJobsResource,
+    BackupServersResource,
     BackupSessionsResource,
     JobsResource,
     NasJobsResource,
@@ -53,6 +54,7 @@ class EnterpriseManager(QueryMethods):
         nas_jobs: file share (NAS) backup jobs (``/nas/jobs``).
         agent_jobs: Veeam Agent backup jobs (``/agents/jobs``).
         repositories: backup repositories and their free space.
+        backup_servers: the backup servers EM manages.
         tasks: EM's tasks by id; ``em.tasks.handle(id)`` resumes waiting on one.
         backup_sessions: backup job sessions (runs), their VMs, the change feed.
         replica_sessions: replication job sessions and their VMs.
@@ -145,6 +147,7 @@ class EnterpriseManager(QueryMethods):
         self.nas_jobs = NasJobsResource(*parts)
         self.agent_jobs = AgentJobsResource(*parts)
         self.repositories = RepositoriesResource(*parts)
+        self.backup_servers = BackupServersResource(*parts)
         self.tasks = TasksResource(*parts)
         self.backup_sessions = BackupSessionsResource(*parts)
         self.replica_sessions = ReplicaSessionsResource(*parts)

@@ -10,7 +10,7 @@ receive our token.
 from __future__ import annotations
 
 import re
-from typing import Union
+from typing import Protocol, Union, runtime_checkable
 
 from .errors import InvalidIdentifierError, ResponseParseError
 from .models import (
@@ -22,7 +22,6 @@ from .models import (
     NasJob,
     ReplicaJobSession,
     ReplicaTaskSession,
-    Repository,
     TaskInfo,
 )
 from .models.common import uuid_from_uid
@@ -31,10 +30,15 @@ JobLike = Union[str, EntityRef, Job, NasJob, AgentBackupJob]
 SessionLike = Union[str, EntityRef, BackupJobSession, ReplicaJobSession]
 TaskSessionLike = Union[str, EntityRef, BackupTaskSession, ReplicaTaskSession]
 TaskLike = Union[str, TaskInfo]
-_WITH_UID = (
-    Job, NasJob, AgentBackupJob, EntityRef, BackupJobSession, ReplicaJobSession,
-    BackupTaskSession, ReplicaTaskSession, Repository,
-)  # fmt: skip
+
+
+@runtime_checkable
+class HasUid(Protocol):
+    """Anything EM names with a UID: every entity model and `EntityRef`."""
+
+    @property
+    def uid(self) -> str | None: ...
+
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _TASK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -46,9 +50,11 @@ def looks_like_id(text: str) -> bool:
     return text.lower().startswith("urn:") or bool(_UUID.match(text))
 
 
-def entity_id(value: JobLike | SessionLike | TaskSessionLike | Repository, kind: str) -> str:
-    """The UUID of an entity of ``kind`` (``"Job"``, ``"NasJob"``, ``"BackupJobSession"``…)."""
-    if isinstance(value, _WITH_UID):
+def entity_id(value: str | HasUid, kind: str) -> str:
+    """The UUID of an entity of ``kind`` (``"Job"``, ``"NasJob"``, ``"BackupJobSession"``…),
+    from a UUID, a UID, or anything with a ``uid`` (a model or a reference): a new
+    resource's models need nothing here."""
+    if not isinstance(value, str) and isinstance(value, HasUid):
         uid = value.uid
         if not uid:
             raise InvalidIdentifierError(f"{type(value).__name__} has no UID to take an id from")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from .agents import AgentBackupJob, AgentJob, AgentJobInfo, AgentPlatform
 from .api import ApiRoot, SupportedVersion
+from .backup_servers import BackupServer
 from .common import EntityRef, ErrorInfo, HasLinks, Link, Model
 from .converter import converter
 from .docs import (
     AGENT_JOB,
     API_ROOT,
     BACKUP_JOB_SESSION,
+    BACKUP_SERVER,
     BACKUP_TASK_SESSION,
     DOCUMENTS,
     ENTITY_REFERENCES,
@@ -92,6 +94,7 @@ __all__ = [
     "AGENT_JOB",
     "API_ROOT",
     "BACKUP_JOB_SESSION",
+    "BACKUP_SERVER",
     "BACKUP_TASK_SESSION",
     "DOCUMENTS",
     "ENTITY_REFERENCES",
@@ -113,6 +116,7 @@ __all__ = [
     "BackupCopyJobInfo",
     "BackupJobInfo",
     "BackupJobSession",
+    "BackupServer",
     "BackupTaskSession",
     "BackupWindowOptions",
     "ContinuousOptions",

@@ -17,6 +17,7 @@ from ..errors import ResponseParseError
 from ..xmlio import parse_document
 from .agents import AgentBackupJob
 from .api import ApiRoot
+from .backup_servers import BackupServer
 from .common import EntityRef, ErrorInfo
 from .converter import converter
 from .jobs import Job, ObjectInJob
@@ -114,6 +115,7 @@ BACKUP_TASK_SESSION = Doc("BackupTaskSession", BackupTaskSession)
 REPLICA_TASK_SESSION = Doc("ReplicaTaskSession", ReplicaTaskSession)
 AGENT_JOB = Doc("AgentBackupJob", AgentBackupJob)
 REPOSITORY = Doc("Repository", Repository)
+BACKUP_SERVER = Doc("BackupServer", BackupServer)
 API_ROOT = Doc("EnterpriseManager", ApiRoot)
 OBJECTS_IN_JOB = ListDoc("ObjectsInJob", "ObjectInJob", ObjectInJob)
 
@@ -136,6 +138,7 @@ DOCUMENTS: dict[str, Doc[Any] | ListDoc[Any]] = {
         REPLICA_TASK_SESSION,
         AGENT_JOB,
         REPOSITORY,
+        BACKUP_SERVER,
         API_ROOT,
         OBJECTS_IN_JOB,
     )
@@ -154,6 +157,7 @@ Document = Union[
     ReplicaTaskSession,
     AgentBackupJob,
     Repository,
+    BackupServer,
     ApiRoot,
     list[EntityRef],
     list[TaskInfo],
@@ -169,6 +173,7 @@ def from_xml(data: Body) -> Document:
     ``LogonSession``→`LogonSession`, ``Error``→`ErrorInfo`
     (returned, not raised), the job and task sessions to their models,
     ``AgentBackupJob``→`AgentBackupJob`, ``Repository``→`Repository`,
+    ``BackupServer``→`BackupServer`,
     ``EnterpriseManager``→`ApiRoot`, ``ObjectsInJob``→``list[ObjectInJob]``.
     Anything else raises `ResponseParseError`.
     """

@@ -6,6 +6,7 @@ the transport's business.
 """
 
 from .agent_jobs import AgentJobsResource
+from .backup_servers import BackupServersResource
 from .jobs import JobsResource
 from .nas_jobs import NasJobsResource
 from .repositories import RepositoriesResource
@@ -14,6 +15,7 @@ from .tasks import TasksResource
 
 __all__ = [
     "AgentJobsResource",
+    "BackupServersResource",
     "BackupSessionsResource",
     "JobsResource",
     "NasJobsResource",

@@ -210,11 +210,11 @@ def _repository_ref(sim: EMSimulator, r: SimRepository, now: float) -> str:
 SERVER_NAME = "vbr01"
 
 
-def _server_rows(sim: EMSimulator, now: float, session: SimSession) -> list[tuple[Any, Row]]:
+def server_rows(sim: EMSimulator, now: float, session: SimSession) -> list[tuple[Any, Row]]:
     return [(documents.BACKUP_SERVER, {"uid": SERVER_UID, "name": SERVER_NAME, "port": 9392})]
 
 
-def _server_entity(sim: EMSimulator, server_id: str, now: float) -> str:
+def server_entity(sim: EMSimulator, server_id: str, now: float) -> str:
     """A ``<BackupServer>`` shaped like the vendor's ``/backupServers/{ID}`` body."""
     href = f"{sim.api}/backupServers/{server_id}"
     return (
@@ -226,7 +226,7 @@ def _server_entity(sim: EMSimulator, server_id: str, now: float) -> str:
     )
 
 
-def _server_ref(sim: EMSimulator, server_id: str, now: float) -> str:
+def server_ref(sim: EMSimulator, server_id: str, now: float) -> str:
     href = f"{sim.api}/backupServers/{server_id}"
     links = documents.link("Alternate", f"{href}?format=Entity", "BackupServer", SERVER_NAME)
     return documents.ref("BackupServerReference", href, SERVER_NAME, SERVER_UID, links)
@@ -276,7 +276,7 @@ QUERY_TYPES: dict[str, QueryType] = {
         container="Resources",
     ),
     "repository": QueryType("Repositories", _repository_rows, _repository_entity, _repository_ref),
-    "backupserver": QueryType("BackupServers", _server_rows, _server_entity, _server_ref),
+    "backupserver": QueryType("BackupServers", server_rows, server_entity, server_ref),
     "agentbackupjob": QueryType(
         "AgentBackupJobs",
         _agent_job_rows,

@@ -9,6 +9,7 @@ import pytest
 from tests.fakes import FakeClock, sim_client, sim_on
 from veeam_em_async import (
     AgentBackupJob,
+    NotFoundError,
     ObjectInJob,
     Repository,
     UnsupportedVersionError,
@@ -101,3 +102,15 @@ async def test_api_versions_and_the_version_check(clock: FakeClock) -> None:
             assert em.logon_session is not None
         assert sim.counters.logons == logons + 1
     assert logons == 1  # the v1_7 client never sent its password
+
+
+async def test_backup_servers_list_and_get(sim: EMSimulator, clock: FakeClock) -> None:
+    """The first resource added by architecture.md's checklist (issue 24)."""
+    async with sim_client(sim, clock) as em:
+        (ref,) = await em.backup_servers.list()
+        server = await em.backup_servers.get(ref)
+        assert server.uid == ref.uid and server.name == "vbr01" and server.port == 9392
+        assert (await em.backup_servers.get(server.uid)).id == server.id  # a UID works too
+        with pytest.raises(NotFoundError):
+            await em.backup_servers.get("00000000-0000-4000-8000-000000000000")
+    assert sim.counters.requests["GET /api/backupServers/{id}"] == 3

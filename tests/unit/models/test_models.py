@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import fixture_bytes
 from veeam_em_async import (
+    BackupServer,
     EntityRef,
     ErrorInfo,
     Job,
@@ -399,3 +400,14 @@ def test_doctype_and_entities_are_refused() -> None:
     )
     with pytest.raises(ResponseParseError, match="DOCTYPE"):
         from_xml(external)
+
+
+def test_a_backup_server_entity_from_the_vendors_body() -> None:
+    server = from_xml(fixture_bytes("backup_server.xml"))
+    assert isinstance(server, BackupServer)
+    assert server.id == "ce15a8c7-aa49-495e-b05b-ee3398c91018"
+    assert server.uid == "urn:veeam:BackupServer:ce15a8c7-aa49-495e-b05b-ee3398c91018"
+    assert (server.name, server.port, server.version) == ("srv02.tech.local", 9392, "8.0")
+    assert server.description is None  # <Description /> is empty
+    jobs = server.link("Down", "JobReferenceList")
+    assert jobs is not None and jobs.href.endswith("/backupServers/" + server.id + "/jobs")
