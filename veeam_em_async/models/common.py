@@ -118,6 +118,23 @@ class EntityRef(Model, HasLinks):
 
 
 @attrs.frozen
+class Entity(Model, HasLinks):
+    """What every entity EM serves with ``format=Entity`` starts with: its address, UID,
+    name, type and links (each entity model adds its own elements after these)."""
+
+    href: str = xml("@Href")
+    uid: str = xml("@UID")
+    name: str | None = xml("@Name", default=None)
+    type: str | None = xml("@Type", default=None)
+    links: list[Link] = xml("Links/Link", factory=list)
+
+    @property
+    def id(self) -> str:
+        """The UUID part of ``uid``: what URLs are built from."""
+        return uuid_from_uid(self.uid) or ""
+
+
+@attrs.frozen
 class ErrorInfo(Model):
     """EM's ``<Error Message=… StatusCode=… Status=…>`` body.
 

@@ -13,7 +13,7 @@ from typing import Union
 
 import attrs
 
-from .common import HasLinks, Link, Model, uuid_from_uid, xml
+from .common import Entity, HasLinks, Link, Model, xml
 from .schedule import JobScheduleOptions
 
 
@@ -243,15 +243,10 @@ JOB_INFO_VARIANTS: dict[str, type[JobInfo]] = {
 
 
 @attrs.frozen
-class JobEntity(Model, HasLinks):
+class JobEntity(Entity):
     """What VM and agent job entities share: all but their ``info``, which each
     subclass declares last (the schema puts ``<JobInfo>`` last)."""
 
-    href: str = xml("@Href")
-    uid: str = xml("@UID")
-    name: str | None = xml("@Name", default=None)
-    type: str | None = xml("@Type", default=None)
-    links: list[Link] = xml("Links/Link", factory=list)
     job_type: str | None = None
     platform: str | None = None
     description: str | None = None
@@ -259,11 +254,6 @@ class JobEntity(Model, HasLinks):
     schedule_enabled: bool = False
     next_run: datetime | None = None
     schedule_options: JobScheduleOptions | None = xml("JobScheduleOptions", default=None)
-
-    @property
-    def id(self) -> str:
-        """The UUID part of ``uid``."""
-        return uuid_from_uid(self.uid) or ""
 
 
 @attrs.frozen

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import attrs
 
-from .common import HasLinks, Link, Model, uuid_from_uid, xml
+from .common import Entity, Model, xml
 from .schedule import JobScheduleOptions
 
 
@@ -77,14 +77,9 @@ class NasStorageOptions(Model):
 
 
 @attrs.frozen
-class NasJob(Model, HasLinks):
+class NasJob(Entity):
     """A NAS job entity (``GET /nas/jobs/{id}?format=Entity``)."""
 
-    href: str = xml("@Href")
-    uid: str = xml("@UID")
-    name: str | None = xml("@Name", default=None)
-    type: str | None = xml("@Type", default=None)
-    links: list[Link] = xml("Links/Link", factory=list)
     description: str | None = None
     includes: list[NasObject] = xml("Includes/NASObject", factory=list)
     storage_options: NasStorageOptions | None = None
@@ -92,8 +87,3 @@ class NasJob(Model, HasLinks):
     schedule_enabled: bool = False
     next_run: datetime | None = None
     schedule_options: JobScheduleOptions | None = xml("JobScheduleOptions", default=None)
-
-    @property
-    def id(self) -> str:
-        """The UUID part of ``uid``."""
-        return uuid_from_uid(self.uid) or ""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import attrs
 
-from .common import HasLinks, Link, Model, uuid_from_uid, xml
+from .common import Entity
 
 
 @attrs.frozen
-class Repository(Model, HasLinks):
+class Repository(Entity):
     """A backup repository entity (``GET /repositories/{id}?format=Entity``).
 
     ``capacity`` and ``free_space`` are bytes, as EM sends them; ``kind`` is
@@ -16,19 +16,9 @@ class Repository(Model, HasLinks):
     Older EMs send no ``Kind``.
     """
 
-    href: str = xml("@Href")
-    uid: str = xml("@UID")
-    name: str | None = xml("@Name", default=None)
-    type: str | None = xml("@Type", default=None)
-    links: list[Link] = xml("Links/Link", factory=list)
     capacity: int | None = None
     free_space: int | None = None
     kind: str | None = None
-
-    @property
-    def id(self) -> str:
-        """The UUID part of ``uid``."""
-        return uuid_from_uid(self.uid) or ""
 
     @property
     def free_ratio(self) -> float | None:
