@@ -18,7 +18,7 @@ from ..bulk import (
 )
 from ..clock import window_start
 from ..ids import JobLike, entity_id
-from ..models import JobSession, RetryOptions
+from ..models import JobSession, JobType, RetryOptions
 from ..policies import PollPolicy
 from ..query._filters import F
 from ..runs import JobRun
@@ -75,7 +75,16 @@ class JobCollection(BulkActions):
         return schedule.retry_options if schedule is not None else None
 
     def _session_kind(self, job: Any) -> str:
-        """The session type of ``job``'s runs (an entity or a reference)."""
+        """The session type of ``job``'s runs, from the job itself (an entity or a
+        reference of any collection): a replica job runs replica sessions (its type,
+        or its reference's Down link); every other job, NAS and agent jobs included,
+        runs backup sessions. Deciding it per job lets one ``last_results`` serve
+        jobs of every collection at once."""
+        if getattr(job, "job_type", None) == JobType.REPLICA:
+            return "ReplicaJobSession"
+        link = getattr(job, "link", None)
+        if link is not None and link("Down", "ReplicaJobSessionReferenceList") is not None:
+            return "ReplicaJobSession"
         return "BackupJobSession"
 
     async def last_results(
@@ -89,7 +98,9 @@ class JobCollection(BulkActions):
         datetime, or a timedelta back from now), or ``None``.
 
         One query lists the jobs (their references say which session type each
-        runs), unless ``jobs`` gives them (entities or references already read);
+        runs), unless ``jobs`` gives them (entities or references already read,
+        of this collection or any other: ``em.jobs.last_results(jobs=vm_jobs +
+        nas_jobs)`` reads each session type once for both);
         then one query per session type reads the stopped sessions of the
         window, newest first, and stops as soon as every job of that type has
         its newest. With ``page_size`` at least the number of jobs and of

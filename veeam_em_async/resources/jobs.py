@@ -117,13 +117,6 @@ class JobsResource(JobCollection):
         object_id = entity_id(include_id or "", "ObjectInJob")  # a UUID, checked like a job's
         return await self._submit("DELETE", f"jobs/{self._id(job)}/includes/{object_id}")
 
-    def _session_kind(self, job: Any) -> str:
-        """A replica job runs replica sessions (its type, or its reference's Down link)."""
-        if isinstance(job, Job):
-            return "ReplicaJobSession" if job.job_type == JobType.REPLICA else "BackupJobSession"
-        replica = job.link("Down", "ReplicaJobSessionReferenceList") is not None
-        return "ReplicaJobSession" if replica else "BackupJobSession"
-
     run_actions = ("start", "retry", "sync")
     entity_model = Job
 
@@ -159,10 +152,7 @@ class JobsResource(JobCollection):
             up = next((link for link in job.links if link.type == "BackupServerReference"), None)
             server = up.href.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] if up else ""
             if server:
-                kind = (
-                    "ReplicaJobSession" if job.job_type == JobType.REPLICA else "BackupJobSession"
-                )
-                groups.setdefault((kind, server), []).append(job_id)
+                groups.setdefault((self._session_kind(job), server), []).append(job_id)
         marks: dict[str, JobSession | None] = {}
         for (kind, server), ids in groups.items():
             on_server = condition("BackupServerUid", "==", f"urn:veeam:BackupServer:{server}")

@@ -520,3 +520,20 @@ def test_global_options_are_shown_once_and_work_everywhere(
         assert "--max-connections N" not in text and "Global options (--url" in text
     code, doc = run_json("jobs", "list", "--max-connections", "2")  # still taken there
     assert code == 0 and len(doc["items"]) == 12
+
+
+def test_jobs_status_reads_each_session_type_once_for_every_group(sim: EMSimulator) -> None:
+    """``jobs status`` lists the three groups, then one ``last_results`` over all
+    of them: NAS and agent jobs run backup sessions, read in the VM jobs' query."""
+    sim.state.session_seconds = 0.2
+    ran = (("jobs", "Job 0001"), ("nas-jobs", "File Share 01"), ("agent-jobs", "Agent Job 02"))
+    for group, job in ran:
+        assert run_json(group, "run", job)[0] == 0
+    sim.counters.requests.clear()
+    code, doc = run_json("jobs", "status")
+    last = {i["job"]["name"]: (i["last"] or {}).get("result") for i in doc["items"]}
+    assert code == 0 and {name for name, result in last.items() if result} == {j for _, j in ran}
+    assert set(last.values()) == {"Success", None}
+    # 3 lists + BackupJobSession + ReplicaJobSession (the fixture has a replica
+    # job); one query per session type per group was 7
+    assert sim.counters.requests["GET /api/query"] == 5

@@ -210,3 +210,20 @@ async def test_feed_arguments_are_checked() -> None:
             from datetime import datetime
 
             em.backup_sessions.feed(since=datetime(2025, 1, 1))
+
+
+async def test_last_results_of_any_collection_takes_jobs_of_every_kind() -> None:
+    """Each job says which session type it runs (a replica reference by its Down
+    link), so one collection's ``last_results`` serves VM jobs given as references."""
+    clock = FakeClock(start=0.0)
+    sim = simulator(clock, jobs=30, history_sessions=1)
+    async with sim, sim_client(sim, clock) as em:
+        references = await em.jobs.list()
+        mine = await em.jobs.last_results(since=timedelta(days=2), jobs=references)
+        other = await em.nas_jobs.last_results(since=timedelta(days=2), jobs=references)
+    replicas = {j.uid for j in sim.state.jobs.values() if j.job_type == "Replica"}
+    assert replicas and all(type(other[uid]).__name__ == "ReplicaJobSession" for uid in replicas)
+    assert {u: s.id if s else None for u, s in other.items()} == {
+        u: s.id if s else None for u, s in mine.items()
+    }
+    assert sum(s is not None for s in other.values()) == 30

@@ -3,6 +3,7 @@ show and ``jobs status`` do (actions and runs are in `bulk_runs`)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import click
@@ -221,23 +222,26 @@ async def show_job(out: Output, em: EnterpriseManager, group_name: str, ident: s
 
 
 async def job_status(out: Output, em: EnterpriseManager, since: str) -> int:
-    """The last result of every VM, NAS and agent job: each group's entities (one
-    query per 200 jobs) and its ``last_results`` over them (one query per session
-    type). Exit 1 names the jobs whose last run failed."""
+    """The last result of every VM, NAS and agent job: the three groups' entities,
+    read together (one query per group and 200 jobs), then one ``last_results``
+    over all of them (one query per session type, whichever group runs it: NAS and
+    agent jobs run backup sessions too). Exit 1 names the jobs whose last run failed."""
     window = parse_since(since)
+    kinds = (None, "NAS", "Agent")
+    listed = await asyncio.gather(
+        em.jobs.list(entities=True), em.nas_jobs.list(entities=True),
+        em.agent_jobs.list(entities=True),
+    )  # fmt: skip
+    by_name = [sorted(jobs, key=lambda j: j.name or "") for jobs in listed]
+    groups = list(zip(kinds, by_name, strict=True))
+    every = [job for _, jobs in groups for job in jobs]
+    last = await em.jobs.last_results(since=window, jobs=every) if every else {}
     items: list[dict[str, Any]] = []
     rows = []
-    groups: tuple[tuple[str, Any], ...] = (
-        ("VM", em.jobs),
-        ("NAS", em.nas_jobs),
-        ("Agent", em.agent_jobs),
-    )
-    for kind, resource in groups:
-        entities = sorted(await resource.list(entities=True), key=lambda j: j.name or "")
-        last = await resource.last_results(since=window, jobs=entities) if entities else {}
-        for job in entities:
+    for kind, jobs in groups:
+        for job in jobs:
             run = last.get(job.uid)
-            summary = job_summary(job, None if kind == "VM" else kind)
+            summary = job_summary(job, kind)
             items.append({"job": summary, "last": session_summary(run)})
             ended = when(run.end_time if run else None)
             rows.append((job.name, summary["type"], run.result if run else "no run", ended))
