@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -9,6 +11,7 @@ from .clock import Clock, check_clock
 from .models import (
     JobSession,
     LogonSession,
+    ProtectionReport,
     SupportedVersion,
     TaskInfo,
 )
@@ -18,11 +21,17 @@ from .resources import (
     AgentJobsResource,
     BackupServersResource,
     BackupSessionsResource,
+    BackupsResource,
+    HierarchyRootsResource,
     JobsResource,
     NasJobsResource,
     ReplicaSessionsResource,
+    ReportsResource,
     RepositoriesResource,
+    RestorePointsResource,
     TasksResource,
+    VmRestorePointsResource,
+    VmsResource,
 )
 from .resources.tasks import TaskSource
 from .runs import RunContext, SessionSource
@@ -55,6 +64,11 @@ class EnterpriseManager(QueryMethods):
         agent_jobs: Veeam Agent backup jobs (``/agents/jobs``).
         repositories: backup repositories and their free space.
         backup_servers: the backup servers EM manages.
+        backups: the backups the jobs wrote; restore_points: their points.
+        vm_restore_points: each VM's points: ``latest()``, the newest per VM.
+        reports: EM's five summary reports.
+        hierarchy_roots: the vCenters and hosts added to the backup servers.
+        vms: find a VM by name; back it up now (quick backup), awaited.
         tasks: EM's tasks by id; ``em.tasks.handle(id)`` resumes waiting on one.
         backup_sessions: backup job sessions (runs), their VMs, the change feed.
         replica_sessions: replication job sessions and their VMs.
@@ -148,6 +162,12 @@ class EnterpriseManager(QueryMethods):
         self.agent_jobs = AgentJobsResource(*parts)
         self.repositories = RepositoriesResource(*parts)
         self.backup_servers = BackupServersResource(*parts)
+        self.backups = BackupsResource(*parts)
+        self.restore_points = RestorePointsResource(*parts)
+        self.vm_restore_points = VmRestorePointsResource(*parts)
+        self.reports = ReportsResource(*parts)
+        self.hierarchy_roots = HierarchyRootsResource(*parts)
+        self.vms = VmsResource(*parts)
         self.tasks = TasksResource(*parts)
         self.backup_sessions = BackupSessionsResource(*parts)
         self.replica_sessions = ReplicaSessionsResource(*parts)
@@ -200,6 +220,19 @@ class EnterpriseManager(QueryMethods):
         `UnsupportedVersionError`, without sending the password.
         """
         return list((await self._transport.logon.fetch_api_root()).supported_versions)
+
+    async def protection(
+        self,
+        max_age: timedelta = timedelta(hours=24),
+        since: datetime | timedelta = timedelta(days=7),
+        vms: Iterable[str] | None = None,
+    ) -> ProtectionReport:
+        """Is every VM's data recent enough? The RPO report: the points created since
+        ``since``, read once newest first (⌈points / 1000⌉ requests), the newest per
+        VM (by ``hierarchy_ref``) ``ok`` when no older than ``max_age``; each name or
+        ref in ``vms`` with no point is a breach with ``latest=None``.
+        ``report.breaches`` is the list to act on, each with its ``reason``."""
+        return await self.vm_restore_points.protection(max_age, since, vms)
 
     async def login(self) -> LogonSession:
         """Log on (``POST /sessionMngr/?v=…``). ``async with`` does this for you."""

@@ -20,10 +20,19 @@ from .api import ApiRoot
 from .backup_servers import BackupServer
 from .common import EntityRef, ErrorInfo
 from .converter import converter
+from .hierarchy import HierarchyItem, HierarchyRoot
 from .jobs import Job, ObjectInJob
 from .logon import LogonSession
 from .nas import NasJob
+from .reports import (
+    JobStatisticsReport,
+    OverviewReport,
+    ProcessedVmsReport,
+    RepositoryReport,
+    VmsOverviewReport,
+)
 from .repositories import Repository
+from .restore_points import Backup, RestorePoint, VmRestorePoint
 from .sessions import (
     BackupJobSession,
     BackupTaskSession,
@@ -118,6 +127,16 @@ REPOSITORY = Doc("Repository", Repository)
 BACKUP_SERVER = Doc("BackupServer", BackupServer)
 API_ROOT = Doc("EnterpriseManager", ApiRoot)
 OBJECTS_IN_JOB = ListDoc("ObjectsInJob", "ObjectInJob", ObjectInJob)
+BACKUP = Doc("Backup", Backup)
+RESTORE_POINT = Doc("RestorePoint", RestorePoint)
+VM_RESTORE_POINT = Doc("VmRestorePoint", VmRestorePoint)
+HIERARCHY_ROOT = Doc("HierarchyRoot", HierarchyRoot)
+HIERARCHY_ITEMS = ListDoc("HierarchyItems", "HierarchyItem", HierarchyItem)
+OVERVIEW_REPORT = Doc("OverviewReportFrame", OverviewReport)
+JOB_STATISTICS_REPORT = Doc("JobStatisticsReportFrame", JobStatisticsReport)
+VMS_OVERVIEW_REPORT = Doc("VmsOverviewReportFrame", VmsOverviewReport)
+REPOSITORY_REPORT = Doc("RepositoryReportFrame", RepositoryReport)
+PROCESSED_VMS_REPORT = Doc("ProcessedVmsReportFrame", ProcessedVmsReport)
 
 #: Every document kind the client knows, by root element (what ``from_xml`` accepts).
 DOCUMENTS: dict[str, Doc[Any] | ListDoc[Any]] = {
@@ -141,6 +160,17 @@ DOCUMENTS: dict[str, Doc[Any] | ListDoc[Any]] = {
         BACKUP_SERVER,
         API_ROOT,
         OBJECTS_IN_JOB,
+        BACKUP,
+        RESTORE_POINT,
+        VM_RESTORE_POINT,
+        HIERARCHY_ROOT,
+        HIERARCHY_ITEMS,
+        Doc("HierarchyItem", HierarchyItem),
+        OVERVIEW_REPORT,
+        JOB_STATISTICS_REPORT,
+        VMS_OVERVIEW_REPORT,
+        REPOSITORY_REPORT,
+        PROCESSED_VMS_REPORT,
     )
 }
 
@@ -159,9 +189,20 @@ Document = Union[
     Repository,
     BackupServer,
     ApiRoot,
+    Backup,
+    RestorePoint,
+    VmRestorePoint,
+    HierarchyRoot,
+    HierarchyItem,
+    OverviewReport,
+    JobStatisticsReport,
+    VmsOverviewReport,
+    RepositoryReport,
+    ProcessedVmsReport,
     list[EntityRef],
     list[TaskInfo],
     list[ObjectInJob],
+    list[HierarchyItem],
 ]
 
 
@@ -174,7 +215,10 @@ def from_xml(data: Body) -> Document:
     (returned, not raised), the job and task sessions to their models,
     ``AgentBackupJob``→`AgentBackupJob`, ``Repository``→`Repository`,
     ``BackupServer``→`BackupServer`,
-    ``EnterpriseManager``→`ApiRoot`, ``ObjectsInJob``→``list[ObjectInJob]``.
+    ``EnterpriseManager``→`ApiRoot`, ``ObjectsInJob``→``list[ObjectInJob]``,
+    ``Backup``, ``RestorePoint``, ``VmRestorePoint`` and ``HierarchyRoot`` to
+    their models, ``HierarchyItems``→``list[HierarchyItem]``, and the five
+    report frames (``OverviewReportFrame``→`OverviewReport`, …).
     Anything else raises `ResponseParseError`.
     """
     root, content = parse_document(data)

@@ -21,9 +21,11 @@ import attrs
 from .agents import AgentBackupJob
 from .common import EntityRef, HasLinks, Link, Model, xml
 from .docs import Body, _content, _structure
+from .hierarchy import HierarchyRoot
 from .jobs import Job, ObjectInJob
 from .nas import NasJob
 from .repositories import Repository
+from .restore_points import Backup, RestorePoint, VmRestorePoint
 from .sessions import BackupJobSession, BackupTaskSession, ReplicaJobSession, ReplicaTaskSession
 from .tasks import TaskInfo
 
@@ -43,6 +45,10 @@ QUERY_MODELS: dict[str, type[Any]] = {
     "repository": Repository,
     "agentbackupjob": AgentBackupJob,
     "objectinjob": ObjectInJob,
+    "backup": Backup,
+    "restorepoint": RestorePoint,
+    "vmrestorepoint": VmRestorePoint,
+    "hierarchyroot": HierarchyRoot,
 }
 
 

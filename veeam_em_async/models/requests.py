@@ -131,3 +131,23 @@ class JobEdit:
         if self.job_info is not None:
             content["JobInfo"] = in_schema_order("JobInfo", self.job_info)
         return render_document("Job", content)
+
+
+@attrs.frozen
+class QuickBackupStartupSpec:
+    """The body of ``POST /backupServers/{id}?action=quickbackup``: one VM's reference.
+
+    EM takes one VM per request (the vendor: "use separate requests for each VM").
+    """
+
+    vm_ref: str = attrs.field()
+
+    @vm_ref.validator
+    def _check_ref(self, _: Any, value: str) -> None:
+        if not isinstance(value, str) or not value.lower().startswith("urn:") or len(value) > 512:
+            raise ValueError(f"not a VM reference (urn:<Platform>:Vm:<root>.<id>): {value!r}")
+        if any(ch in value for ch in "<>&\"'") or any(ord(ch) < 32 for ch in value):
+            raise ValueError(f"a VM reference holds no markup or control characters: {value!r}")
+
+    def to_xml(self) -> bytes:
+        return render_document("QuickBackupStartupSpec", {"VmRef": self.vm_ref})

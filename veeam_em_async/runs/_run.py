@@ -1,9 +1,7 @@
 """Job runs: a start and the job session it became, awaited to its real result.
 
-A finished start task only says "triggered to start"; the backup runs as a
-job session. A `JobRun` finds that session, then waits for it through the
-client's one run watcher (`Watcher` over `SessionSource`), which serves every
-awaited session with one query per tick.
+A finished start task only says "triggered to start"; the backup runs as a job
+session. A `JobRun` finds it, then waits on the client's one run watcher.
 
 Finding the session, the part that must never attach a run to an older one:
 
@@ -15,7 +13,8 @@ Finding the session, the part that must never attach a run to an older one:
    finished, the job's newest session is asked for again until it is one that
    is not the baseline and not older than it. EM may list a new run seconds
    late, so this keeps looking, within the run's timeout, on the run policy's
-   cadence; a long history does not matter, only the newest session is read.
+   cadence. A quick backup of a VM (``em.vms.backup``) that no job includes by
+   itself has no job to look in: without the link, that is an error.
 
 With ``follow_retries=True``, a Failed session is not final while the job's
 ``RetryOptions`` allow another try: the run waits up to ``RetryTimeout``
@@ -218,7 +217,7 @@ class JobRun:
         async with self._finding:
             if self._uid is not None:
                 return
-            assert self.task is not None and self.job_uid is not None
+            assert self.task is not None
             clock = self._context.clock
             left = None if deadline is None else max(0.0, deadline - clock.now())
             try:
@@ -232,6 +231,8 @@ class JobRun:
                 self.kind = session_kind(related)
                 self._uid = related
                 return
+            if self.job_uid is None:  # a quick backup of a VM no job includes by itself
+                raise VeeamEMError(f"task {self.task.id} links no session and names no job")
             found = await wait_for_session(
                 self._context, self.kind, self.job_uid, deadline, policy, self._is_ours, once=once
             )
