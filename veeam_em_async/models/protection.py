@@ -90,8 +90,8 @@ class VmProtection:
 
 
 def _hours(delta: timedelta) -> str:
-    hours = delta.total_seconds() / 3600
-    return f"{hours:.0f}h" if hours >= 10 or hours == int(hours) else f"{hours:.1f}h"
+    """``30h``, ``24.5h``: never rounded onto the limit it is compared with."""
+    return f"{delta.total_seconds() / 3600:.1f}".rstrip("0").rstrip(".") + "h"
 
 
 @attrs.frozen

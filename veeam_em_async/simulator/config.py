@@ -35,6 +35,8 @@ class SimConfig:
     jobs: int = 50
     nas_jobs: int = 5
     agent_jobs: int = 3
+    #: Backup servers EM manages; the jobs are all on the first, the others are empty.
+    backup_servers: int = 1
     #: Replaces the mix of 7 backup, 1 replica and 2 backup copy jobs in 10.
     job_types: tuple[str, ...] | None = attrs.field(default=None, converter=_tuple)
     task_seconds: float = 1.0

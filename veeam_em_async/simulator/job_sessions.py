@@ -31,9 +31,20 @@ def vm_names(job_name: str) -> list[str]:
     return [f"{slug}-vm{index + 1}" for index in range(VMS_PER_JOB)]
 
 
-def vm_ref(job_id: str, index: int) -> str:
-    """The ``HierarchyObjRef`` of a job's VM ``index`` (one vCenter, ``sim``)."""
-    return f"urn:VMware:Vm:sim.{job_id[:8]}-{index + 1}"
+#: The simulated vCenters (hierarchy roots): id -> name. Every job's VMs are on the
+#: first; seeded restore points may name the second (two VMs of one name on two
+#: vCenters are two VMs). Both are added to the one backup server.
+HIERARCHY_ROOTS = {
+    "00000000-0000-4000-8000-0000000000c1": "vcenter01.sim.local",
+    "00000000-0000-4000-8000-0000000000c2": "vcenter02.sim.local",
+}
+FIRST_ROOT = next(iter(HIERARCHY_ROOTS))
+
+
+def vm_ref(job_id: str, index: int, root: str = FIRST_ROOT) -> str:
+    """The ``HierarchyObjRef`` of a job's VM ``index``, in the vendor's form
+    ``urn:VMware:Vm:<HierarchyRootId>.<mo-ref>``."""
+    return f"urn:VMware:Vm:{root}.vm-{job_id[:8]}-{index + 1}"
 
 
 @dataclass

@@ -14,7 +14,9 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from . import documents, responses
-from .job_sessions import VMS_PER_JOB, SimJobSession
+from . import protection_documents as protection_docs
+from .job_sessions import HIERARCHY_ROOTS, VMS_PER_JOB, SimJobSession
+from .protection import SimPoint
 from .state import SimJob, SimRepository, SimSession, SimTask
 
 if TYPE_CHECKING:
@@ -36,6 +38,12 @@ class QueryType:
     #: tasks: the vendor's whole ``GET /query?type=Task&format=Entities`` example
     #: (13.1 help center) is ``<QueryResult><Resources><Tasks><Task>…``.
     container: str = "Entities"
+    #: ``(sim, field, value)`` -> the rows whose ``field`` equals ``value``, for the
+    #: fields EM's database would index (``VmDisplayName``), or ``None``: no index.
+    index: Callable[[EMSimulator, str, str], list[tuple[Any, Row]] | None] | None = None
+    #: A number that changes whenever the rows do: the query service then keeps a
+    #: filtered, sorted window between the pages of one reading.
+    version: Callable[[EMSimulator], int] | None = None
 
 
 def _instant(seconds: float) -> datetime:
@@ -211,25 +219,98 @@ SERVER_NAME = "vbr01"
 
 
 def server_rows(sim: EMSimulator, now: float, session: SimSession) -> list[tuple[Any, Row]]:
-    return [(documents.BACKUP_SERVER, {"uid": SERVER_UID, "name": SERVER_NAME, "port": 9392})]
+    return [
+        (server_id, {"uid": f"urn:veeam:BackupServer:{server_id}", "name": name, "port": 9392})
+        for server_id, name in sim.state.backup_servers
+    ]
+
+
+def _server_name(sim: EMSimulator, server_id: str) -> str:
+    return dict(sim.state.backup_servers).get(server_id, SERVER_NAME)
 
 
 def server_entity(sim: EMSimulator, server_id: str, now: float) -> str:
     """A ``<BackupServer>`` shaped like the vendor's ``/backupServers/{ID}`` body."""
     href = f"{sim.api}/backupServers/{server_id}"
+    name = _server_name(sim, server_id)
     return (
-        f'<BackupServer Type="BackupServer" Href="{href}?format=Entity" Name="{SERVER_NAME}" '
-        f'UID="{SERVER_UID}"><Links>'
-        + documents.link("Alternate", href, "BackupServerReference", SERVER_NAME)
+        f'<BackupServer Type="BackupServer" Href="{href}?format=Entity" Name="{name}" '
+        f'UID="urn:veeam:BackupServer:{server_id}"><Links>'
+        + documents.link("Alternate", href, "BackupServerReference", name)
         + documents.link("Down", f"{href}/jobs", "JobReferenceList")
+        + documents.link("QuickBackup", f"{href}?action=quickbackup")
         + "</Links><Description /><Port>9392</Port><Version>13.0</Version></BackupServer>"
     )
 
 
 def server_ref(sim: EMSimulator, server_id: str, now: float) -> str:
     href = f"{sim.api}/backupServers/{server_id}"
-    links = documents.link("Alternate", f"{href}?format=Entity", "BackupServer", SERVER_NAME)
-    return documents.ref("BackupServerReference", href, SERVER_NAME, SERVER_UID, links)
+    name = _server_name(sim, server_id)
+    links = documents.link("Alternate", f"{href}?format=Entity", "BackupServer", name)
+    return documents.ref(
+        "BackupServerReference", href, name, f"urn:veeam:BackupServer:{server_id}", links
+    )
+
+
+# -- restore points, backups, hierarchy roots, objects in jobs --------------------------
+
+
+def point_row(point: SimPoint) -> Row:
+    return {
+        "uid": point.uid,
+        "name": protection_docs.vm_point_name(point),
+        "creationtime": _instant(point.created),
+        "type": point.point_type,
+        "algorithm": point.algorithm,
+        "restorepointid": f"urn:veeam:RestorePoint:{point.restore_point_id}",
+        "vmdisplayname": point.vm.name,
+        "backupserveruid": SERVER_UID,
+        "backupservername": SERVER_NAME,
+    }
+
+
+def _point_rows(sim: EMSimulator, now: float, session: SimSession) -> list[tuple[Any, Row]]:
+    return [(p, point_row(p)) for p in sim.state.protection.points]
+
+
+def _points_named(sim: EMSimulator, field: str, value: str) -> list[tuple[Any, Row]] | None:
+    if field != "vmdisplayname":
+        return None
+    return [(p, point_row(p)) for p in sim.state.protection.by_name.get(value.lower(), [])]
+
+
+def _backup_rows(sim: EMSimulator, now: float, session: SimSession) -> list[tuple[Any, Row]]:
+    return [
+        (b, {"uid": b.uid, "name": b.name, "platform": b.platform, "backuptype": "Standard",
+             "jobuid": f"urn:veeam:Job:{b.job_id}" if b.job_id else None,
+             "jobname": b.name if b.job_id else None})
+        for b in sim.state.protection.backups.values()
+    ]  # fmt: skip
+
+
+def _include_rows(sim: EMSimulator, now: float, session: SimSession) -> list[tuple[Any, Row]]:
+    rows: list[tuple[Any, Row]] = []
+    for job_id, objects in sim.state.includes.items():
+        job = sim.state.jobs[job_id]
+        for item in objects:
+            rows.append(((job, item), {
+                "uid": item[0], "name": item[2], "jobuid": job.uid, "jobname": job.name,
+                "backupserveruid": SERVER_UID, "backupservername": SERVER_NAME,
+            }))  # fmt: skip
+    return rows
+
+
+def _include_entity(sim: EMSimulator, item: tuple[SimJob, Any], now: float) -> str:
+    job, (object_id, ref_, name, order) = item
+    return documents.object_in_job(f"{sim.api}/jobs/{job.id}", object_id, ref_, name, order)
+
+
+def _root_rows(sim: EMSimulator, now: float, session: SimSession) -> list[tuple[Any, Row]]:
+    return [
+        (root, {"uid": f"urn:veeam:HierarchyRoot:{root}", "name": name, "hosttype": "VC",
+                "backupserveruid": SERVER_UID, "backupservername": SERVER_NAME})
+        for root, name in HIERARCHY_ROOTS.items()
+    ]  # fmt: skip
 
 
 def _agent_job_rows(sim: EMSimulator, now: float, session: SimSession) -> list[tuple[Any, Row]]:
@@ -277,6 +358,38 @@ QUERY_TYPES: dict[str, QueryType] = {
     ),
     "repository": QueryType("Repositories", _repository_rows, _repository_entity, _repository_ref),
     "backupserver": QueryType("BackupServers", server_rows, server_entity, server_ref),
+    "vmrestorepoint": QueryType(
+        "VmRestorePoints",
+        _point_rows,
+        lambda sim, point, now: protection_docs.vm_point_entity(sim.api, point),
+        lambda sim, point, now: protection_docs.vm_point_ref(sim.api, point),
+        index=_points_named,
+        version=lambda sim: sim.state.protection.version,
+    ),
+    "backup": QueryType(
+        "Backups",
+        _backup_rows,
+        lambda sim, backup, now: protection_docs.backup_entity(sim.api, backup),
+        lambda sim, backup, now: protection_docs.backup_ref(sim.api, backup),
+    ),
+    "objectinjob": QueryType(
+        "ObjectsInJob",
+        _include_rows,
+        _include_entity,
+        lambda sim, item, now: documents.ref(
+            "ObjectInJobReference",
+            f"{sim.api}/jobs/{item[0].id}/includes/{item[1][0]}",
+            item[1][2],
+            f"urn:veeam:ObjectInJob:{item[1][0]}",
+            "",
+        ),
+    ),
+    "hierarchyroot": QueryType(
+        "HierarchyRoots",
+        _root_rows,
+        lambda sim, root, now: _bare(protection_docs.root_entity(sim.api, root)),
+        lambda sim, root, now: protection_docs.root_ref(sim.api, root),
+    ),
     "agentbackupjob": QueryType(
         "AgentBackupJobs",
         _agent_job_rows,

@@ -7,7 +7,9 @@ import uuid
 from dataclasses import dataclass, field
 
 from .config import SimConfig
+from .documents import BACKUP_SERVER
 from .job_sessions import RETRY_TIMES, VMS_PER_JOB, SimJobSession, vm_names, vm_ref
+from .protection import SimProtection
 
 JOB_TYPES = ("Backup", "Replica", "BackupCopy", "ImmediateBackupCopy")
 PLATFORMS = ("VMware", "HyperV", "vCloud")
@@ -112,6 +114,13 @@ class EMState:
         self.sessions: dict[str, SimSession] = {}  # by token
         self.tasks: dict[str, SimTask] = {}
         self._task_counter = 0
+        #: VMs, backups and restore points, made by the runs below and by `seed`.
+        self.protection = SimProtection(self._uuid)
+        #: (id, name) of each backup server; every job, root and point is on the first.
+        self.backup_servers = [(BACKUP_SERVER, "vbr01")] + [
+            (f"00000000-0000-4000-8000-{0xB5 + n:012x}", f"vbr{n + 1:02d}")
+            for n in range(1, c.backup_servers)
+        ]
         for i in range(c.jobs):
             if c.job_types:
                 job_type = c.job_types[i % len(c.job_types)]
@@ -147,6 +156,7 @@ class EMState:
                     (self._uuid(), vm_ref(job.id, i), name, i)
                     for i, name in enumerate(vm_names(job.name))
                 ]
+                self.protection.job_vms(job.id, job.name)
 
     def _uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -299,7 +309,13 @@ class EMState:
         return "Warning" if self.rng.random() < self.warning_rate else "Success"
 
     def _new_job_session(
-        self, job: SimJob, result: str, *, is_retry: bool, at: float | None = None
+        self,
+        job: SimJob,
+        result: str,
+        *,
+        is_retry: bool,
+        at: float | None = None,
+        vms: tuple[int, ...] = tuple(range(VMS_PER_JOB)),
     ) -> SimJobSession:
         job_type = "NasBackup" if job.nas else job.job_type
         created = self.clock() if at is None else at
@@ -313,6 +329,8 @@ class EMState:
             self.task_sessions[task_session_id] = (run, index)
         self.job_sessions[run.id] = run
         job.sessions.append(run.id)
+        if job.job_type == "Backup" and not (job.nas or job.agent):
+            self.protection.add_run(run, vms)  # its points, if it ends well
         if result == "Failed":
             self._retry_candidates.append(run)
         return run
@@ -334,6 +352,7 @@ class EMState:
         """Start the automatic retries whose time has come (EM's RetryOptions);
         return how many. Called on every request, so the clock decides."""
         now, started = self.clock(), 0
+        self.protection.settle(now)
         while True:
             due = [(r, at) for r in self._retry_candidates if (at := r.retry_due()) is not None]
             self._retry_candidates = [r for r, at in due if at > now]  # the rest never retry
@@ -348,6 +367,26 @@ class EMState:
                 retry = self._new_job_session(job, self._next_result(job), is_retry=True, at=at)
                 retry.retries_left = run.retries_left - 1
                 started += 1
+
+    def quick_backup(self, session: SimSession, ref: str) -> SimTask:
+        """``POST /backupServers/{id}?action=quickbackup``: an incremental run of the
+        job that includes the VM, for that VM alone; the task links its session."""
+        self.advance()
+        vm = self.protection.vms.get(ref)
+        job = self.jobs.get(vm.job_id) if vm is not None and vm.job_id else None
+        if vm is None or job is None or job.job_type != "Backup":
+            # The simulator's own wording: no vendor page shows this refusal.
+            return self.new_task(session, "QuickBackup", success=False,
+                                 message=f"No backup job processes the VM {ref}")  # fmt: skip
+        if self.running(job):
+            return self._task(session, job, "QuickBackup", False,
+                              f'Job "{job.name}" is already running')  # fmt: skip
+        index = int(ref.rsplit("-", 1)[-1]) - 1
+        run = self._new_job_session(job, self._next_result(job), is_retry=False, vms=(index,))
+        task = self._task(session, job, "QuickBackup", True, "Ok")
+        task.related_session = run.id
+        run.listed_at = task.created + task.duration + self.list_delay
+        return task
 
     def stop_session(self, session: SimSession, run: SimJobSession) -> SimTask:
         """``POST /backupSessions/{id}?action=stop``."""

@@ -23,10 +23,10 @@ __all__ = ["Handler", "Table", "all_routes"]
 def all_routes(sim: EMSimulator) -> Table:
     """Every route of the simulated EM, and the simulator's own ``/_sim/`` ones."""
     from . import (  # noqa: I001 - one line a module is noise here
-        admin, agent_jobs, backup_servers, includes, jobs, logon, query, repositories, sessions,
-        tasks,
+        admin, agent_jobs, backup_servers, includes, jobs, logon, protection, query, reports,
+        repositories, sessions, tasks,
     )  # fmt: skip
 
     modules = (logon, jobs, includes, agent_jobs, tasks, sessions, query, repositories,
-               backup_servers, admin)  # fmt: skip
+               backup_servers, protection, reports, admin)  # fmt: skip
     return [route for module in modules for route in module.table(sim)]

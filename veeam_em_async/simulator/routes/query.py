@@ -11,6 +11,7 @@ listed from its ``listed_at`` on. ``/_sim/counters`` counts the requests.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -18,7 +19,7 @@ from aiohttp import web
 
 from .. import documents
 from ..filters import FilterError, compile_filter
-from ..query_types import QUERY_TYPES, Row
+from ..query_types import QUERY_TYPES, QueryType, Row
 from ..responses import SESSION, xml
 from . import Table
 
@@ -28,6 +29,13 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_PAGE_SIZE", "table"]
 
 DEFAULT_PAGE_SIZE = 100
+#: ``Field==value`` alone: what an index answers.
+_SIMPLE = re.compile(r'\s*([A-Za-z][\w.]*)\s*==\s*("(?:[^"]|"")*"|[^;,()"*]*)\s*')
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    return value[1:-1].replace('""', '"') if value.startswith('"') else value
 
 
 def _sorted(rows: list[tuple[Any, Row]], field: str, descending: bool) -> list[tuple[Any, Row]]:
@@ -48,6 +56,40 @@ def table(sim: EMSimulator) -> Table:
             text=documents.error(400, message), content_type="application/xml"
         )
 
+    #: (type, filter, sorts) -> (version, rows): a reading's window, kept between its
+    #: pages while the type's rows do not change (EM keeps a cursor much the same way).
+    windows: dict[tuple[str, ...], tuple[int, list[tuple[Any, Row]]]] = {}
+
+    def window(
+        kind: QueryType, request: web.Request, predicate: Any, now: float
+    ) -> list[tuple[Any, Row]]:
+        text = request.query.get("filter") or ""
+        key = (request.query.get("type", "").lower(), text,
+               request.query.get("sortAsc", ""), request.query.get("sortDesc", ""))  # fmt: skip
+        version = kind.version(sim) if kind.version is not None else None
+        kept = windows.get(key)
+        if version is not None and kept is not None and kept[0] == version:
+            return kept[1]
+        simple = _SIMPLE.fullmatch(text)
+        listed = None
+        if kind.index is not None and simple is not None:  # an indexed field: no scan
+            listed = kind.index(sim, simple.group(1).lower(), _unquote(simple.group(2)))
+        if listed is None:
+            listed = kind.rows(sim, now, request[SESSION])
+        try:
+            rows = [(item, row) for item, row in listed if predicate(row)]
+        except ValueError as exc:  # e.g. a datetime that is not one
+            raise bad(f"Invalid filter value: {exc}") from None
+        for sort_key, descending in (("sortAsc", False), ("sortDesc", True)):
+            field = request.query.get(sort_key)
+            if field:
+                rows = _sorted(rows, field.lower(), descending)
+        if version is not None:
+            if len(windows) >= 16:
+                windows.pop(next(iter(windows)))
+            windows[key] = (version, rows)
+        return rows
+
     async def query(request: web.Request) -> web.Response:
         kind = QUERY_TYPES.get(request.query.get("type", "").lower())
         if kind is None:
@@ -61,15 +103,7 @@ def table(sim: EMSimulator) -> Table:
         if page_size < 1 or page < 1:
             raise bad("pageSize and page must be greater than 0")
         now = state.clock()
-        try:
-            listed = kind.rows(sim, now, request[SESSION])
-            rows = [(item, row) for item, row in listed if predicate(row)]
-        except ValueError as exc:  # e.g. a datetime that is not one
-            raise bad(f"Invalid filter value: {exc}") from None
-        for key, descending in (("sortAsc", False), ("sortDesc", True)):
-            field = request.query.get(key)
-            if field:
-                rows = _sorted(rows, field.lower(), descending)
+        rows = window(kind, request, predicate, now)
         pages = max(1, -(-len(rows) // page_size))
         rows = rows[(page - 1) * page_size : page * page_size]
         params = {k: v for k, v in request.query.items() if k not in ("page", "pageSize")}
