@@ -1,7 +1,8 @@
 """The ``veeam-em`` command tree (click): the root group, and one module a noun in
-`commands` (jobs, nas-jobs, agent-jobs, sessions, tasks, repositories, profile, demo,
-simulate, completion), each holding its commands and what they do. Running a command
-(connecting, Ctrl-C, output, exit status) is `runner`'s; the options, `options`'.
+`commands` (jobs, nas-jobs, agent-jobs, sessions, tasks, repositories, protection,
+reports, vms, profile, demo, simulate, completion), each holding its commands and what
+they do. Running a command (connecting, Ctrl-C, output, exit status) is `runner`'s; the
+options, `options`'.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from .commands.demo import demo_command
 from .commands.jobs import jobs_group
 from .commands.nas_jobs import nas_jobs_group
 from .commands.profile import profile_group
+from .commands.protection import protection_command
+from .commands.reports import reports_group
 from .commands.repositories import repositories
 from .commands.sessions import sessions_group
 from .commands.simulate import simulate_command
 from .commands.tasks import tasks_group
+from .commands.vms import vms_group
 from .options import connection_options
 
 
@@ -36,12 +40,14 @@ def cli() -> None:
       veeam-em jobs start --all --name-like 'SQL*' --wait
       veeam-em jobs run 'SQL Backup' -o json
       veeam-em --profile prod sessions list --since 24h --result Failed
+      veeam-em protection --max-age 24h               # VMs whose newest point is too old
     """
 
 
 for _command in (
     jobs_group, nas_jobs_group, agent_jobs_group, sessions_group, tasks_group, repositories,
-    demo_command, simulate_command, profile_group, completion_command,
+    protection_command, reports_group, vms_group, demo_command, simulate_command,
+    profile_group, completion_command,
 ):  # fmt: skip
     cli.add_command(_command)
 

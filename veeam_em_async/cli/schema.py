@@ -137,3 +137,31 @@ SCHEMAS["repositories"] = envelope(
 SCHEMAS["profile list"] = envelope(
     "profile list", {"path": STR, "items": _array({**PROFILE, "additionalProperties": True})}
 )
+
+#: One VM's verdict against the RPO (``protection``).
+VM_PROTECTION = obj(
+    {
+        "vm": OPT_STR, "hierarchy_ref": OPT_STR, "ok": {"type": "boolean"}, "reason": OPT_STR,
+        "age_seconds": OPT_INT,
+        "latest": obj({"id": STR, "creation_time": OPT_STR, "backup_server_uid": OPT_STR},
+                      nullable=True),
+    }
+)  # fmt: skip
+SCHEMAS["protection"] = envelope(
+    "protection",
+    {"max_age_seconds": {"type": "integer"}, "since": STR, "checked_at": STR,
+     "points_read": {"type": "integer"}, "breaches": {"type": "integer"},
+     "items": _array(VM_PROTECTION)},
+)  # fmt: skip
+for _report in ("overview", "jobs", "vms", "repositories"):
+    SCHEMAS[f"reports {_report}"] = envelope(f"reports {_report}", {"item": {"type": "object"}})
+VM_ITEM = obj({"name": OPT_STR, "ref": STR, "type": OPT_STR, "root_uid": OPT_STR})
+SCHEMAS["vms find"] = envelope("vms find", {"items": _array(VM_ITEM)})
+SCHEMAS["vms backup"] = envelope(
+    "vms backup",
+    {"results": _array(obj({
+        "vm": VM_ITEM, "status": {"enum": ["pending", "success", "warning", "failed", "error"]},
+        "session": SESSION, "result": OPT_STR, "vm_reasons": _array(VM_REASON), "error": OPT_STR,
+    })),
+     "totals": obj({k: {"type": "integer"} for k in ("vms", "succeeded", "failed")})},
+)  # fmt: skip

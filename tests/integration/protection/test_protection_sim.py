@@ -223,3 +223,24 @@ async def test_backup_many_gives_one_outcome_per_vm_in_order(
         assert isinstance(outcomes[1].error, RunFailedError)
         assert sim.counters.requests["POST /api/backupServers/{id}"] == 3
         assert sim.counters.requests["GET /api/hierarchyRoots"] - before == 1  # read once
+
+
+async def test_without_the_related_link_the_run_is_found_through_the_job_that_includes_the_vm(
+    clock: FakeClock,
+) -> None:
+    """Older EM builds link no session from the task: the run is the newest session
+    of the job that includes the VM, newer than the one read before the request."""
+    sim = sim_on(clock, jobs=2, nas_jobs=0, agent_jobs=0, job_types=["Backup"],
+                 session_links=False, history_sessions=2, list_delay=5)  # fmt: skip
+    async with sim, sim_client(sim, clock) as em:
+        ref = next(iter(sim.state.includes.values()))[1][1]  # job 0's second VM, a bare ref
+        run = await em.vms.backup(ref)
+        session = await run
+        assert session.job_name == "Job 0000" and session.result == "Success"
+        newest = sim.state.job_sessions[
+            sim.state.jobs[session.job_uid.rsplit(":", 1)[-1]].sessions[-1]
+        ]
+        assert session.uid.endswith(newest.id)  # not one of the two older runs
+        # The name came from the lookup (a bare ref), the job from type=ObjectInJob.
+        assert sim.counters.requests["GET /api/lookup"] == 1
+        assert sim.counters.requests["POST /api/backupServers/{id}"] == 1

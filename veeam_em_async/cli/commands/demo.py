@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import click
@@ -100,7 +101,8 @@ async def run_demo(out: Output, options: dict[str, Any]) -> int:
     from ...simulator import EMSimulator
 
     started = time.perf_counter()
-    async with EMSimulator(**options) as sim:
+    # One run a day before, so that a VM whose run fails now has only yesterday's point.
+    async with EMSimulator(**{"history_sessions": 1, **options}) as sim:
         out.line(f"Embedded EM simulator at {sim.url}, user {sim.username}")
         async with EnterpriseManager(
             sim.url, sim.username, sim.password, poll_policy=DEMO_POLLING,
@@ -126,6 +128,7 @@ async def run_demo(out: Output, options: dict[str, Any]) -> int:
             outcomes: list[RunOutcome[Any]] = [*vm_runs, *nas_runs, *agent_runs]
             failures = [o for o in outcomes if not o.ok]
             why = [await failure_line(o) for o in failures[:SHOWN_FAILURES]]
+            protection = await em.protection(max_age=timedelta(hours=12))
             requests = em.stats.total()
         runs = [(k, t, o) for (k, t), o in zip(kinds, outcomes, strict=True)]
         rows, totals = tally(runs)
@@ -138,6 +141,11 @@ async def run_demo(out: Output, options: dict[str, Any]) -> int:
             f"{len(runs)} runs = {totals['Success']} Success + {totals['Warning']} Warning + "
             f"{totals['Failed']} Failed + {totals['Errors']} Errors ({wall:.1f} s, "
             f"{requests} requests)"
+        )
+        fresh = len(protection.vms) - len(protection.breaches)
+        out.line(
+            f"Protection: {fresh} of {len(protection.vms)} VMs have a restore point under 12 h"
+            f" old, {len(protection.breaches)} breach"
         )
         expected_failed = sum(
             1 for r in sim.state.job_sessions.values() if r.final_result == "Failed"
