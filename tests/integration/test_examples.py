@@ -73,7 +73,9 @@ def run_example(name: str) -> subprocess.CompletedProcess[str]:
 
 def test_every_example_runs_against_the_simulator() -> None:
     examples = sorted(p.stem for p in EXAMPLES.glob("*.py") if not p.stem.startswith("_"))
-    assert examples == ["capacity_check", "failure_notifier", "nightly_report", "start_and_report"]
+    assert examples == [
+        "capacity_check", "failure_notifier", "nightly_report", "rpo_check", "start_and_report"
+    ]  # fmt: skip
 
 
 def test_start_and_report_follows_every_run_to_its_result() -> None:
@@ -102,6 +104,46 @@ def test_the_capacity_check_flags_the_full_repository() -> None:
     assert result.stdout.splitlines() == [
         "Backup Volume 01: 38% used, 5,079 GiB free",
         "Backup Volume 02: 91% used, 737 GiB free  <-- over",
+    ]
+
+
+def test_the_rpo_check_posts_the_stale_and_the_missing_vm() -> None:
+    result = run_example("rpo_check")
+    assert result.returncode == 1, result.stderr  # a breach
+    lines = result.stdout.splitlines()
+    assert lines == [
+        "posted: 2 of 5 VMs breach the 24 h RPO:",
+        "- files01: newest point is 48h old (max 24h)",
+        "- mail01: no restore point",
+        "5 VMs checked, 2 breach",
+    ]
+
+
+async def test_the_rpo_check_posts_nothing_when_every_vm_is_fresh() -> None:
+    rpo = load("rpo_check")
+    posts: list[str] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        posts.append((await request.json())["text"])
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        async with EMSimulator(jobs=0, nas_jobs=0, agent_jobs=0) as sim:
+            rpo.stale_history(sim)
+            async with EnterpriseManager(sim.url, sim.username, sim.password) as em:
+                url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+                fresh = await rpo.check(em, url, max_age=timedelta(hours=72), vms=[])
+                stale = await rpo.check(em, url, max_age=timedelta(hours=24), vms=[])
+    finally:
+        await runner.cleanup()
+    assert fresh.ok and [v.vm_name for v in stale.breaches] == ["files01"]
+    assert posts == [
+        "1 of 4 VMs breach the 24 h RPO:\n- files01: newest point is 48h old (max 24h)"
     ]
 
 
