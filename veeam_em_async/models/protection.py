@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 import attrs
 
+from .datetimes import parse_datetime
 from .hierarchy import root_id_of
 from .restore_points import VmRestorePoint
 
@@ -48,6 +50,24 @@ class NewestPoints:
     def extend(self, points: Iterable[VmRestorePoint]) -> None:
         for point in points:
             self.add(point)
+
+    def wants(self, raw: Any) -> bool:
+        """Whether a point, as xmltodict left it, could be newer than the one kept
+        for its VM (a ``keep`` for the query: read newest first, most points are
+        a VM's older ones, and are counted here without becoming models)."""
+        if not isinstance(raw, dict):
+            return True
+        ref, created = raw.get("HierarchyObjRef"), raw.get("CreationTimeUTC")
+        kept = self.by_vm.get(ref) if isinstance(ref, str) else None
+        if kept is None or kept.creation_time is None or not isinstance(created, str):
+            return True
+        try:
+            newer = parse_datetime(created) > kept.creation_time
+        except ValueError:
+            return True  # the model's structuring says what is wrong with it
+        if not newer:
+            self.seen += 1
+        return newer
 
 
 def _newer(point: VmRestorePoint, kept: VmRestorePoint) -> bool:

@@ -13,6 +13,7 @@ Both shapes are the vendor's (``tests/fixtures/query_*.xml``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -74,6 +75,13 @@ class QueryPage(Generic[T]):
 
     items: list[T]
     paging: PagingInfo | None = None
+    #: The items EM sent (``items`` may hold fewer: those a ``keep`` took).
+    sent: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        """Whether EM sent no item: the end of a reading."""
+        return (len(self.items) if self.sent is None else self.sent) == 0
 
     @property
     def next_href(self) -> str | None:
@@ -117,10 +125,14 @@ def _children(node: Any) -> list[Any]:
     return [v for k, v in node.items() if not k.startswith(("@", "#"))]
 
 
-def parse_query_page(data: Body, model: type[T] | None) -> QueryPage[Any]:
+def parse_query_page(
+    data: Body, model: type[T] | None, keep: Callable[[Any], bool] | None = None
+) -> QueryPage[Any]:
     """Parse a ``<QueryResult>``: ``format=Entities`` items (in ``<Entities>`` or
     ``<Resources>``) as ``model``, or with ``model=None`` the ``<Refs>`` as
-    `EntityRef`."""
+    `EntityRef`. ``keep``, given xmltodict's dict of an entity, says whether to
+    structure it at all (a reader that needs only some items skips the others'
+    models)."""
     content = _content(data, "QueryResult")
     raw: list[Any] = []
     if model is not None:
@@ -128,15 +140,20 @@ def parse_query_page(data: Body, model: type[T] | None) -> QueryPage[Any]:
             for group in _children(content.get(container)):
                 for items in _children(group):
                     raw.extend(_as_list(items))
+        sent = len(raw)
+        if keep is not None:
+            raw = [item for item in raw if keep(item)]
         items_out: list[Any] = _structure("QueryResult", raw, list[model], data)  # type: ignore[valid-type]
     else:
         refs = content.get("Refs") or {}
         raw = _as_list(refs.get("Ref") if isinstance(refs, dict) else None)
         items_out = _structure("QueryResult", raw, list[EntityRef], data)
+        sent = len(raw)
+        sent = len(raw)
     paging_raw = content.get("PagingInfo")
     paging = (
         _structure("QueryResult", paging_raw, PagingInfo, data)
         if isinstance(paging_raw, dict)
         else None
     )
-    return QueryPage(items_out, paging)
+    return QueryPage(items_out, paging, sent)

@@ -21,6 +21,8 @@ shift an item across a page boundary. Sort on something stable
 from __future__ import annotations
 
 import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Generic, TypeVar
 
 from ..models.query import QueryPage, parse_query_page, query_model
@@ -82,9 +84,12 @@ class Query(Generic[T]):
         return f"<Query {self.params!r}>"
 
     async def fetch_page(
-        self, page: int | None = None, page_size: int | None = None
+        self,
+        page: int | None = None,
+        page_size: int | None = None,
+        keep: Callable[[Any], bool] | None = None,
     ) -> QueryPage[T]:
-        """One page (the first without ``page``)."""
+        """One page (the first without ``page``); ``keep`` as for `parse_query_page`."""
         params = dict(self.params)
         if page is not None:
             params["page"] = str(page)
@@ -92,7 +97,7 @@ class Query(Generic[T]):
             params["pageSize"] = str(page_size)
         self.requests += 1
         response = await self._transport.request("GET", "query", params=params)
-        return parse_query_page(response.body, self.model)
+        return parse_query_page(response.body, self.model, keep)
 
     def __aiter__(self) -> _Items[T]:
         return _Items(self)
@@ -115,6 +120,46 @@ class Query(Generic[T]):
             if any(not page.items for page in pages):
                 break
         return items
+
+    async def pages(
+        self, read_ahead: int = 2, keep: Callable[[Any], bool] | None = None
+    ) -> AsyncIterator[QueryPage[T]]:
+        """The pages in order, the next ``read_ahead`` asked for while the caller
+        works on one (once the first says how many there are), so that EM's work
+        and the network overlap this process's parsing; at most ``read_ahead + 1``
+        pages are held at a time. An empty page ends the reading. Leaving the
+        loop early cancels the pages asked for ahead. ``keep`` as for
+        `parse_query_page` (a page whose items were all left out is not empty)."""
+        page = await self.fetch_page(keep=keep)
+        yield page
+        paging = page.paging
+        if page.empty or page.next_page != 2 or paging is None or not paging.pages_count:
+            while not page.empty and (number := page.next_page) is not None:  # no count: one by one
+                page = await self.fetch_page(number, paging.page_size if paging else None, keep)
+                yield page
+            return
+        numbers = iter(range(2, paging.pages_count + 1))
+        ahead: deque[asyncio.Future[QueryPage[T]]] = deque()
+
+        def ask() -> None:
+            number = next(numbers, None)
+            if number is not None:
+                future = asyncio.ensure_future(self.fetch_page(number, paging.page_size, keep))
+                ahead.append(future)
+
+        for _ in range(max(1, read_ahead)):
+            ask()
+        try:
+            while ahead:
+                page = await ahead.popleft()
+                ask()
+                yield page
+                if page.empty:
+                    return
+        finally:
+            for future in ahead:
+                future.cancel()
+            await asyncio.gather(*ahead, return_exceptions=True)
 
     async def first(self) -> T | None:
         """The first item, or ``None``; asks EM for a page of one unless a page size was set."""

@@ -48,6 +48,11 @@ class SimConfig:
     session_links: bool = True
     list_delay: float = 0.0
     history_sessions: int = 0
+    #: VMs with a seeded history of restore points (one a day, the newest
+    #: ``restore_point_hours`` old), stored out of creation order.
+    restore_point_vms: int = 0
+    restore_point_days: int = 7
+    restore_point_hours: float = 3.0
     history_tasks: int = 0
     session_timeout: float = 15 * 60
     #: Tasks belong to the logon session that created them, as on a real EM.

@@ -67,6 +67,9 @@ class SimPoint:
     point_type: str = "Increment"
     algorithm: str = "Incremental"
     size: int = INCREMENT_SIZE
+    #: Its query row and its entity's XML, made once: a point never changes.
+    row: dict[str, object] | None = None
+    xml: str | None = None
 
     @property
     def uid(self) -> str:

@@ -256,6 +256,12 @@ def server_ref(sim: EMSimulator, server_id: str, now: float) -> str:
 
 
 def point_row(point: SimPoint) -> Row:
+    if point.row is None:
+        point.row = _point_row(point)
+    return point.row
+
+
+def _point_row(point: SimPoint) -> Row:
     return {
         "uid": point.uid,
         "name": protection_docs.vm_point_name(point),
@@ -271,6 +277,11 @@ def point_row(point: SimPoint) -> Row:
 
 def _point_rows(sim: EMSimulator, now: float, session: SimSession) -> list[tuple[Any, Row]]:
     return [(p, point_row(p)) for p in sim.state.protection.points]
+
+
+def _keep_xml(point: SimPoint, xml: str) -> str:
+    point.xml = xml
+    return xml
 
 
 def _points_named(sim: EMSimulator, field: str, value: str) -> list[tuple[Any, Row]] | None:
@@ -361,7 +372,9 @@ QUERY_TYPES: dict[str, QueryType] = {
     "vmrestorepoint": QueryType(
         "VmRestorePoints",
         _point_rows,
-        lambda sim, point, now: protection_docs.vm_point_entity(sim.api, point),
+        lambda sim, point, now: (
+            point.xml or _keep_xml(point, protection_docs.vm_point_entity(sim.api, point))
+        ),
         lambda sim, point, now: protection_docs.vm_point_ref(sim.api, point),
         index=_points_named,
         version=lambda sim: sim.state.protection.version,

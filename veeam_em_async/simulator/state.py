@@ -150,6 +150,10 @@ class EMState:
             # the wall clock too, so that `last_results()`' 7-day window sees them.
             for day in range(c.history_sessions, 0, -1):
                 self.record_run(job, "Success", now - 86_400.0 * day)
+        if c.restore_point_vms:
+            ages = [3600.0 * c.restore_point_hours + 86_400.0 * d
+                    for d in range(c.restore_point_days)]  # fmt: skip
+            self.protection.seed(c.restore_point_vms, ages, now, order=self.rng.shuffle)
         for job in self.jobs.values():
             if job.job_type in ("Backup", "Replica"):  # the VMs its runs report
                 self.includes[job.id] = [

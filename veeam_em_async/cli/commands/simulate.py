@@ -56,6 +56,13 @@ def simulator_options(
     "--history-tasks", type=int, default=0, help="finished tasks every logon session starts with"
 )
 @click.option("--job-types", help="comma-separated job types to cycle through, e.g. Backup,Replica")
+@click.option(
+    "--restore-point-vms", type=int, default=0,
+    help="VMs with a history of daily restore points (for 'veeam-em protection')",
+)  # fmt: skip
+@click.option(
+    "--restore-point-days", type=int, default=7, help="daily points each of those VMs has"
+)
 @click.option("--latency", type=float, default=0.0, help="seconds added to every answer")
 def simulate_command(
     no_session_links: bool, latency: float, job_types: str | None, **options: Any
