@@ -90,3 +90,11 @@ def test_bench_query_quick() -> None:
     assert isinstance(rows, list) and [r["jobs"] for r in rows] == [50, 450]
     # ⌈N/200⌉ queries against N + 1 requests: counted, never timed
     assert [(r["query_requests"], r["list_get_requests"]) for r in rows] == [(1, 51), (3, 451)]
+
+
+def test_bench_protection_quick() -> None:
+    data = run("bench_protection.py", "--vms", "30", "300", "--latency", "0")
+    rows = data["rows"]
+    assert isinstance(rows, list) and [r["vms"] for r in rows] == [30, 300]
+    # ⌈7 N / 1,000⌉ queries against N: counted, never timed
+    assert [(r["report_requests"], r["per_vm_requests"]) for r in rows] == [(1, 30), (3, 300)]

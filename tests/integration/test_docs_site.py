@@ -78,7 +78,9 @@ def test_every_public_method_of_each_resource_is_in_the_reference(site: Path) ->
     html = (site / "reference" / "resources" / "index.html").read_text(encoding="utf-8")
     for name in ("JobsResource", "NasJobsResource", "AgentJobsResource",
                  "BackupSessionsResource", "ReplicaSessionsResource", "TasksResource",
-                 "RepositoriesResource"):  # fmt: skip
+                 "RepositoriesResource", "BackupServersResource", "BackupsResource",
+                 "RestorePointsResource", "VmRestorePointsResource", "ReportsResource",
+                 "HierarchyRootsResource", "VmsResource"):  # fmt: skip
         cls = getattr(resources, name)
         shown = set(re.findall(rf'id="[\w.]*\.{name}\.(\w+)"', html))
         assert public_methods(cls) <= shown, (name, sorted(public_methods(cls) - shown))
