@@ -309,7 +309,7 @@ def job_session(
 def task_session(api: str, run: SimJobSession, index: int, now: float) -> str:
     kind = "ReplicaTaskSession" if run.replica else "BackupTaskSession"
     collection = "replicaTaskSessions" if run.replica else "backupTaskSessions"
-    task_id = run.task_ids[index]
+    task_id = run.task_id(index)
     vm = vm_names(run.job_name)[index]
     name = f"{vm}@{_utc(run.created)}"
     result, reason = run.task_result(index, now)

@@ -58,7 +58,9 @@ class SimJobSession:
     final_result: str  # "Success" | "Warning" | "Failed"
     is_retry: bool = False
     stopped_at: float | None = None
-    task_ids: list[str] = field(default_factory=list)
+    task_ids: list[str] = field(default_factory=list)  # one per VM of ``vms``, in order
+    #: The indexes of the job's VMs this run processes (a quick backup: one).
+    vms: tuple[int, ...] = tuple(range(VMS_PER_JOB))
     listed_at: float = 0.0
     retries_left: int = 0
     retried: bool = False  # its retry session exists (or it never gets one)
@@ -114,12 +116,16 @@ class SimJobSession:
             0, min(100, int(100 * (min(now, self.ended_at()) - self.created) / self.duration))
         )
 
+    def task_id(self, index: int) -> str:
+        """The task session id of the job's VM ``index``."""
+        return self.task_ids[self.vms.index(index)]
+
     def task_result(self, index: int, now: float) -> tuple[str | None, str | None]:
         """(result, reason) of the VM ``index`` of this session."""
         result = self.result(now)
         if result is None:
             return None, None
-        if result != "Success" and index == 0:  # the first VM is the one that failed or warned
+        if result != "Success" and index == self.vms[0]:  # its first VM failed or warned
             reason = (
                 "Stopped by user"
                 if self.stopped_at is not None

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import documents, responses
 from . import protection_documents as protection_docs
-from .job_sessions import HIERARCHY_ROOTS, VMS_PER_JOB, SimJobSession
+from .job_sessions import HIERARCHY_ROOTS, SimJobSession
 from .protection import SimPoint
 from .state import SimJob, SimRepository, SimSession, SimTask
 
@@ -149,11 +149,11 @@ def _task_sessions(
             if run.replica != replica or not run.listed(now):
                 continue
             parent = session_row(run, now)
-            for index in range(VMS_PER_JOB):
+            for index in run.vms:
                 result, reason = run.task_result(index, now)
                 row = {
                     **parent,
-                    "uid": f"urn:veeam:{run.uid_type[:-10]}TaskSession:{run.task_ids[index]}",
+                    "uid": f"urn:veeam:{run.uid_type[:-10]}TaskSession:{run.task_id(index)}",
                     "jobsessionuid": parent["uid"],
                     "state": "Completed" if result else "InProgress",
                     "result": result,
@@ -174,7 +174,7 @@ def _task_session_ref(sim: EMSimulator, item: tuple[SimJobSession, int], now: fl
     run, index = item
     kind = "ReplicaTaskSession" if run.replica else "BackupTaskSession"
     collection = "replicaTaskSessions" if run.replica else "backupTaskSessions"
-    task_id = run.task_ids[index]
+    task_id = run.task_id(index)
     href = f"{sim.api}/{collection}/{task_id}"
     return documents.ref(
         f"{kind}Reference", href, f"vm{index + 1}", f"urn:veeam:{kind}:{task_id}",

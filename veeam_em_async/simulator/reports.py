@@ -43,12 +43,13 @@ def overview(state: EMState, now: float) -> str:
     for job in state.jobs.values():
         ended = [r for r in map(state.job_sessions.get, job.sessions)
                  if r is not None and r.result(now) is not None]  # fmt: skip
-        if ended and job.job_type in ("Backup", "Replica"):
-            last = ended[-1]
-            for index in range(VMS_PER_JOB):
-                result = last.task_result(index, now)[0]
-                if result in latest:
-                    latest[result] += 1
+        if not ended or job.job_type not in ("Backup", "Replica"):
+            continue
+        for index in range(VMS_PER_JOB):  # each VM's newest run (a quick backup runs one)
+            last = next((r for r in reversed(ended) if index in r.vms), None)
+            result = last.task_result(index, now)[0] if last is not None else None
+            if result in latest:
+                latest[result] += 1
     return _frame("OverviewReportFrame", {
         "BackupServers": len(state.backup_servers),
         "ProxyServers": 1,
@@ -102,7 +103,7 @@ def _replicated(
     for run in state.job_sessions.values():
         if run.replica and run.result(now) in ("Success", "Warning"):
             if low <= run.ended_at() < high:
-                vms.update((run.job_id, index) for index in range(VMS_PER_JOB))
+                vms.update((run.job_id, index) for index in run.vms)
     return len(vms)
 
 

@@ -327,7 +327,8 @@ class EMState:
             self._uuid(), job.id, job.name, job_type, created, self.session_seconds, result,
             is_retry=is_retry, listed_at=created + self.list_delay, retries_left=RETRY_TIMES,
         )  # fmt: skip
-        for index in range(VMS_PER_JOB):
+        run.vms = vms
+        for index in vms:
             task_session_id = self._uuid()
             run.task_ids.append(task_session_id)
             self.task_sessions[task_session_id] = (run, index)

@@ -245,3 +245,20 @@ async def test_without_the_related_link_the_run_is_found_through_the_job_that_in
         # The name came from the lookup (a bare ref), the job from type=ObjectInJob.
         assert sim.counters.requests["GET /api/lookup"] == 1
         assert sim.counters.requests["POST /api/backupServers/{id}"] == 1
+
+
+async def test_a_quick_backup_run_processes_its_vm_alone(
+    sim: EMSimulator, clock: FakeClock
+) -> None:
+    """Its session's task sessions, its reason and its restore point are the one VM's."""
+    async with sim_client(sim, clock) as em:
+        job = (await em.jobs.list())[1]
+        sim.state.scripted[job.id] = ["Warning"]
+        vm = (await em.vms.find("job-0001-vm2"))[0]
+        session = await (await em.vms.backup(vm))
+        tasks = await em.backup_sessions.task_sessions(session)
+        assert [(t.vm_display_name, t.result) for t in tasks] == [("job-0001-vm2", "Warning")]
+        points = [p async for p in em.vm_restore_points.query(since=timedelta(hours=1))]
+        assert [p.vm_name for p in points] == ["job-0001-vm2"]
+        overview = await em.reports.overview()
+        assert overview.warning_vm_lastest_states == 1

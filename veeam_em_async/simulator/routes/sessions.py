@@ -65,9 +65,9 @@ def table(sim: EMSimulator) -> Table:
             kind = "ReplicaTaskSession" if replica else "BackupTaskSession"
             path = "replicaTaskSessions" if replica else "backupTaskSessions"
             rows = [
-                (f"{kind}Reference", f"{sim.api}/{path}/{tid}", f"{run.job_name} VM {n}",
+                (f"{kind}Reference", f"{sim.api}/{path}/{tid}", f"{run.job_name} VM {n + 1}",
                  f"urn:veeam:{kind}:{tid}", f"{sim.api}/{path}/{tid}?format=Entity")
-                for n, tid in enumerate(run.task_ids, 1)
+                for n, tid in zip(run.vms, run.task_ids, strict=True)
             ]  # fmt: skip
             return xml(documents.references(rows))
 
