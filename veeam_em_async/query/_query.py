@@ -128,12 +128,13 @@ class Query(Generic[T]):
         works on one (once the first says how many there are), so that EM's work
         and the network overlap this process's parsing; at most ``read_ahead + 1``
         pages are held at a time. An empty page ends the reading. Leaving the
-        loop early cancels the pages asked for ahead. ``keep`` as for
+        loop early cancels the pages asked for ahead when the iterator is closed
+        (at once inside ``contextlib.aclosing(query.pages())``). ``keep`` as for
         `parse_query_page` (a page whose items were all left out is not empty)."""
         page = await self.fetch_page(keep=keep)
-        yield page
         paging = page.paging
         if page.empty or page.next_page != 2 or paging is None or not paging.pages_count:
+            yield page
             while not page.empty and (number := page.next_page) is not None:  # no count: one by one
                 page = await self.fetch_page(number, paging.page_size if paging else None, keep)
                 yield page
@@ -147,9 +148,10 @@ class Query(Generic[T]):
                 future = asyncio.ensure_future(self.fetch_page(number, paging.page_size, keep))
                 ahead.append(future)
 
-        for _ in range(max(1, read_ahead)):
-            ask()
         try:
+            for _ in range(max(1, read_ahead)):  # asked for before the first is worked on
+                ask()
+            yield page
             while ahead:
                 page = await ahead.popleft()
                 ask()

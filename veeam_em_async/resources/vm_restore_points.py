@@ -13,6 +13,7 @@ retention deletes the oldest points, at the end of a newest-first window.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Union
@@ -120,6 +121,7 @@ class VmRestorePointsResource(Resource):
     async def _newest(self, since: datetime | timedelta, page_size: int) -> NewestPoints:
         newest = NewestPoints()
         query = self.query(since=since, page_size=page_size)
-        async for page in query.pages(READ_AHEAD, keep=newest.wants):
-            newest.extend(page.items)
+        async with contextlib.aclosing(query.pages(READ_AHEAD, keep=newest.wants)) as pages:
+            async for page in pages:
+                newest.extend(page.items)
         return newest

@@ -3,6 +3,8 @@ simulator's filter language, and how a run recognises its session. No server."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from veeam_em_async import BackupJobSession, ReplicaJobSession, TaskInfo
 from veeam_em_async.errors import InvalidIdentifierError, ResponseParseError
 from veeam_em_async.models import EntityRef, Link
-from veeam_em_async.models.query import parse_query_page
+from veeam_em_async.models.query import PagingInfo, QueryPage, parse_query_page
 from veeam_em_async.query._filters import condition, quote, utc_text
 from veeam_em_async.runs._context import is_newer, related_session
 from veeam_em_async.runs._sessions import session_kind
@@ -163,3 +165,42 @@ def test_the_related_link_of_a_finished_start_task() -> None:
         with pytest.raises(InvalidIdentifierError):
             session_kind(bad)
     assert ReplicaJobSession(uid=f"urn:veeam:ReplicaJobSession:{ID_2}").id == ID_2
+
+
+async def test_pages_reads_ahead_in_order_and_cancels_what_was_asked_for_when_left() -> None:
+    """Query.pages: the next two pages are asked for while one is worked on; leaving
+    the loop cancels those, and nothing more is asked for."""
+    from veeam_em_async.query import Query
+
+    asked: list[int] = []
+    cancelled: list[int] = []
+    never = asyncio.Event()
+
+    class Paged(Query[str]):
+        async def fetch_page(self, page=None, page_size=None, keep=None):  # type: ignore[no-untyped-def,override]
+            number = page or 1
+            asked.append(number)
+            if number > 3:
+                try:
+                    await never.wait()  # the pages still on their way when the loop is left
+                except asyncio.CancelledError:
+                    cancelled.append(number)
+                    raise
+            links = [Link(href=f"https://em/api/query?page={number + 1}", rel="Next")]
+            paging = PagingInfo(page_num=number, page_size=2, pages_count=9, links=links)
+            return QueryPage([f"{number}a", f"{number}b"], paging, 2)
+
+    query = Paged.__new__(Paged)
+    seen: list[str] = []
+    async with contextlib.aclosing(query.pages(read_ahead=2)) as pages:
+        async for page in pages:
+            await asyncio.sleep(0)  # the caller's work: the pages asked for ahead start
+            if page.items == ["1a", "1b"]:
+                assert asked == [1, 2, 3]
+            seen.extend(page.items)
+            if len(seen) == 6:
+                break
+    assert seen == ["1a", "1b", "2a", "2b", "3a", "3b"]
+    assert asked == [1, 2, 3, 4, 5] and sorted(cancelled) == [4, 5]
+    await asyncio.sleep(0)
+    assert asked == [1, 2, 3, 4, 5]
