@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any, Generic, TypeVar
 
 from ..models.query import QueryPage, parse_query_page, query_model
@@ -123,7 +123,7 @@ class Query(Generic[T]):
 
     async def pages(
         self, read_ahead: int = 2, keep: Callable[[Any], bool] | None = None
-    ) -> AsyncIterator[QueryPage[T]]:
+    ) -> AsyncGenerator[QueryPage[T], None]:
         """The pages in order, the next ``read_ahead`` asked for while the caller
         works on one (once the first says how many there are), so that EM's work
         and the network overlap this process's parsing; at most ``read_ahead + 1``
