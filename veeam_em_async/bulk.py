@@ -91,6 +91,29 @@ class RunOutcome(Generic[J]):
         return [vm for vm in await self.run.task_sessions() if vm.result != "Success"]
 
 
+async def await_run(
+    job: J,
+    run: Any,
+    error: BaseException | None,
+    action: str | None,
+    *,
+    timeout: float | None,
+    poll_policy: PollPolicy | None,
+) -> RunOutcome[J]:
+    """The `RunOutcome` of one started run (``run``, a `JobRun`), awaited within
+    ``timeout``, or of a start that failed with ``error``: what every ``run_many``
+    gives per item."""
+    if error is None and run is not None:
+        try:
+            session = await run.wait(timeout=timeout, poll_policy=poll_policy)
+        except Exception as exc:
+            error = exc
+        else:
+            return RunOutcome(job=job, ok=True, session=session, action=action, run=run)
+    last = getattr(error, "session", None) or (run.session if run else None)
+    return RunOutcome(job=job, ok=False, session=last, error=error, action=action, run=run)
+
+
 def _note(error: BaseException, text: str) -> None:
     notes = getattr(error, "__notes__", None)
     if notes is None:

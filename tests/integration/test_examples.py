@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
@@ -27,8 +29,9 @@ def load(name: str) -> ModuleType:
     return module
 
 
-async def test_the_failure_notifier_posts_each_failed_or_warned_run_once() -> None:
-    notifier = load("failure_notifier")
+@contextlib.asynccontextmanager
+async def collecting_webhook() -> AsyncIterator[tuple[str, list[str]]]:
+    """A local webhook: its URL, and the ``text`` of every JSON post it receives."""
     posts: list[str] = []
 
     async def hook(request: web.Request) -> web.Response:
@@ -39,10 +42,16 @@ async def test_the_failure_notifier_posts_each_failed_or_warned_run_once() -> No
     app.router.add_post("/hook", hook)
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
     try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}/hook", posts
+    finally:
+        await runner.cleanup()
+
+
+async def test_the_failure_notifier_posts_each_failed_or_warned_run_once() -> None:
+    notifier = load("failure_notifier")
+    async with collecting_webhook() as (url, posts):
         async with EMSimulator(jobs=10, nas_jobs=0, task_seconds=0.01) as sim:
             jobs = [j for j in sim.state.jobs.values() if j.job_type == "Backup"]
             now = sim.state.clock()
@@ -52,11 +61,8 @@ async def test_the_failure_notifier_posts_each_failed_or_warned_run_once() -> No
                 sim.state.record_run(job, result, at=now - 120)
             async with EnterpriseManager(sim.url, sim.username, sim.password) as em:
                 posted = await notifier.notify(
-                    em, f"http://127.0.0.1:{port}/hook", since=timedelta(minutes=10),
-                    interval=0.05, count=3,
-                )  # fmt: skip
-    finally:
-        await runner.cleanup()
+                    em, url, since=timedelta(minutes=10), interval=0.05, count=3
+                )
     assert posted == 3 and len(posts) == 3
     expected = [f"{jobs[0].name}: Failed", f"{jobs[2].name}: Warning", f"{jobs[3].name}: Failed"]
     assert [sum(e in p for p in posts) for e in expected] == [1, 1, 1]  # each once
@@ -121,26 +127,12 @@ def test_the_rpo_check_posts_the_stale_and_the_missing_vm() -> None:
 
 async def test_the_rpo_check_posts_nothing_when_every_vm_is_fresh() -> None:
     rpo = load("rpo_check")
-    posts: list[str] = []
-
-    async def hook(request: web.Request) -> web.Response:
-        posts.append((await request.json())["text"])
-        return web.Response(text="ok")
-
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
+    async with collecting_webhook() as (url, posts):
         async with EMSimulator(jobs=0, nas_jobs=0, agent_jobs=0) as sim:
             rpo.stale_history(sim)
             async with EnterpriseManager(sim.url, sim.username, sim.password) as em:
-                url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
                 fresh = await rpo.check(em, url, max_age=timedelta(hours=72), vms=[])
                 stale = await rpo.check(em, url, max_age=timedelta(hours=24), vms=[])
-    finally:
-        await runner.cleanup()
     assert fresh.ok and [v.vm_name for v in stale.breaches] == ["files01"]
     assert posts == [
         "1 of 4 VMs breach the 24 h RPO:\n- files01: newest point is 48h old (max 24h)"

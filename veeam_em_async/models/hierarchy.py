@@ -14,7 +14,7 @@ import attrs
 
 from .common import Entity, HasLinks, Link, Model, uuid_from_uid, xml
 
-__all__ = ["HierarchyItem", "HierarchyRoot", "backup_server_uid", "root_id_of"]
+__all__ = ["HierarchyItem", "HierarchyRoot", "OnBackupServer", "backup_server_uid", "root_id_of"]
 
 
 def root_id_of(ref: str) -> str | None:
@@ -38,6 +38,15 @@ def backup_server_uid(links: list[Link]) -> str | None:
     return None
 
 
+class OnBackupServer(HasLinks):
+    """Mixin: an entity whose ``Up`` link names the backup server it is on."""
+
+    @property
+    def backup_server_uid(self) -> str | None:
+        """``urn:veeam:BackupServer:<id>`` from the ``Up`` link, or ``None``."""
+        return backup_server_uid(self.links)
+
+
 @attrs.frozen
 class HierarchyItem(Model, HasLinks):
     """One object the lookup service found (``GET /lookup?host=…&name=…&type=Vm``).
@@ -59,17 +68,13 @@ class HierarchyItem(Model, HasLinks):
 
 
 @attrs.frozen
-class HierarchyRoot(Entity):
+class HierarchyRoot(Entity, OnBackupServer):
     """A virtualization host or server added to a backup server
     (``GET /hierarchyRoots/{id}?format=Entity``); its ``Up`` link names the server."""
 
     hierarchy_root_id: str | None = None
     unique_id: str | None = None
     host_type: str | None = None
-
-    @property
-    def backup_server_uid(self) -> str | None:
-        return backup_server_uid(self.links)
 
     @property
     def root_id(self) -> str | None:

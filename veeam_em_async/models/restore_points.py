@@ -11,13 +11,13 @@ from datetime import datetime
 import attrs
 
 from .common import Entity, xml
-from .hierarchy import backup_server_uid
+from .hierarchy import OnBackupServer
 
 __all__ = ["Backup", "RestorePoint", "VmRestorePoint"]
 
 
 @attrs.frozen
-class Backup(Entity):
+class Backup(Entity, OnBackupServer):
     """A backup (``GET /backups/{id}?format=Entity``): what one job wrote to a repository.
 
     ``job_type`` is EM's ``BackupType`` (``Standard``, or ``ParentBackup`` /
@@ -30,24 +30,16 @@ class Backup(Entity):
     job_type: str | None = xml("BackupType", default=None)
     creation_time: datetime | None = xml("CreationTimeUTC", default=None)
 
-    @property
-    def backup_server_uid(self) -> str | None:
-        return backup_server_uid(self.links)
-
 
 @attrs.frozen
-class RestorePoint(Entity):
+class RestorePoint(Entity, OnBackupServer):
     """One point of a backup (``GET /restorePoints/{id}?format=Entity``)."""
 
     backup_date: datetime | None = xml("BackupDateUTC", default=None)
 
-    @property
-    def backup_server_uid(self) -> str | None:
-        return backup_server_uid(self.links)
-
 
 @attrs.frozen
-class VmRestorePoint(Entity):
+class VmRestorePoint(Entity, OnBackupServer):
     """One VM in a restore point (``GET /vmRestorePoints/{id}?format=Entity``,
     ``GET /query?type=VmRestorePoint``): what "is VM X protected?" is answered from.
 
@@ -75,8 +67,3 @@ class VmRestorePoint(Entity):
         if self.name and "@" in self.name:
             return self.name.rsplit("@", 1)[0] or None
         return self.name
-
-    @property
-    def backup_server_uid(self) -> str | None:
-        """``urn:veeam:BackupServer:<id>`` from the point's ``Up`` link."""
-        return backup_server_uid(self.links)

@@ -13,6 +13,7 @@ from ..bulk import (
     Accepted,
     ProgressCallback,
     RunOutcome,
+    await_run,
     for_each,
     raise_failures,
 )
@@ -235,15 +236,7 @@ class JobCollection(BulkActions):
             step: tuple[J, str], run: JobRun | None, error: BaseException | None
         ) -> RunOutcome[J]:
             job, sent = step
-            if error is None and run is not None:
-                try:
-                    session = await run.wait(timeout=timeout, poll_policy=poll_policy)
-                except Exception as exc:
-                    error = exc
-                else:
-                    return RunOutcome(job=job, ok=True, session=session, action=sent, run=run)
-            last = getattr(error, "session", None) or (run.session if run else None)
-            return RunOutcome(job=job, ok=False, session=last, error=error, action=sent, run=run)
+            return await await_run(job, run, error, sent, timeout=timeout, poll_policy=poll_policy)
 
         steps = [(job, sent) for job, (sent, _) in zip(items, plan, strict=True) if sent]
         done = await for_each(

@@ -20,7 +20,7 @@ import builtins
 from collections.abc import Iterable
 from typing import Any, Union
 
-from ..bulk import Accepted, ProgressCallback, RunOutcome, for_each, raise_failures
+from ..bulk import Accepted, ProgressCallback, RunOutcome, await_run, for_each, raise_failures
 from ..ids import entity_id
 from ..models import (
     ENTITY_REFERENCES,
@@ -230,15 +230,9 @@ class VmsResource(Resource):
         async def finish(
             vm: VmLike, run: JobRun | None, error: BaseException | None
         ) -> RunOutcome[Any]:
-            if error is None and run is not None:
-                try:
-                    session = await run.wait(timeout=timeout, poll_policy=poll_policy)
-                except Exception as exc:
-                    error = exc
-                else:
-                    return RunOutcome(vm, True, session=session, action="quickbackup", run=run)
-            last = getattr(error, "session", None) or (run.session if run else None)
-            return RunOutcome(vm, False, session=last, error=error, action="quickbackup", run=run)
+            return await await_run(
+                vm, run, error, "quickbackup", timeout=timeout, poll_policy=poll_policy
+            )
 
         outcomes = await for_each(
             items, send, finish,
