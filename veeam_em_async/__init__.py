@@ -2,6 +2,7 @@
 
 import logging
 
+from .actions import Action, ActionHook, ActionRefused
 from .bulk import ActionOutcome, RunOutcome
 from .client import EnterpriseManager
 from .clock import Clock, LoopClock
@@ -90,7 +91,10 @@ logging.getLogger("veeam_em_async").addHandler(logging.NullHandler())
 __all__ = [
     "RUN_POLL_POLICY",
     "APIError",
+    "Action",
+    "ActionHook",
     "ActionOutcome",
+    "ActionRefused",
     "AgentBackupJob",
     "AgentJob",
     "ApiRoot",

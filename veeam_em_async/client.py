@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from .actions import ActionHook
 from .clock import Clock, check_clock
 from .models import (
     JobSession,
@@ -66,8 +67,7 @@ class EnterpriseManager(QueryMethods):
         backup_servers: the backup servers EM manages.
         backups: the backups the jobs wrote; restore_points: their points.
         vm_restore_points: each VM's points: ``latest()``, the newest per VM.
-        reports: EM's five summary reports.
-        hierarchy_roots: the vCenters and hosts added to the backup servers.
+        reports: EM's summary reports; hierarchy_roots: the vCenters and hosts.
         vms: find a VM by name; back it up now (quick backup), awaited.
         tasks: EM's tasks by id; ``em.tasks.handle(id)`` resumes waiting on one.
         backup_sessions: backup job sessions (runs), their VMs, the change feed.
@@ -104,6 +104,8 @@ class EnterpriseManager(QueryMethods):
             (`BodyBudget`, 128 MiB by default, one per client). Give
             several clients one budget to bound them together; a body that
             would pass it raises `BodyBudgetExceededError`.
+        before_action: awaited once with each `Action` before it is sent; if it
+            raises, nothing is sent and the caller (a bulk call: the job) gets it.
     """
 
     def __init__(
@@ -123,6 +125,7 @@ class EnterpriseManager(QueryMethods):
         clock: Clock | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
         body_budget: BodyBudget | None = None,
+        before_action: ActionHook | None = None,
     ) -> None:
         self.clock = check_clock(clock)
         sender = AiohttpSender(
@@ -137,6 +140,7 @@ class EnterpriseManager(QueryMethods):
             url, username, password, sender,
             api_version=api_version, retry_policy=retry_policy, clock=self.clock,
         )  # fmt: skip
+        self._transport.before_action = before_action
         self.poll_policy = poll_policy or PollPolicy()
         self._watcher: TaskWatcher = Watcher[str, TaskInfo](
             TaskSource(self._transport),
@@ -227,11 +231,9 @@ class EnterpriseManager(QueryMethods):
         since: datetime | timedelta = timedelta(days=7),
         vms: Iterable[str] | None = None,
     ) -> ProtectionReport:
-        """Is every VM's data recent enough? The RPO report: the points created since
-        ``since``, read once newest first (⌈points / 1000⌉ requests), the newest per
-        VM (by ``hierarchy_ref``) ``ok`` when no older than ``max_age``; each name or
-        ref in ``vms`` with no point is a breach with ``latest=None``.
-        ``report.breaches`` is the list to act on, each with its ``reason``."""
+        """Is every VM's data recent enough? Points since ``since`` read once (⌈points /
+        1000⌉ requests); each VM's newest ``ok`` when no older than ``max_age``; a name
+        in ``vms`` with no point is a breach. ``report.breaches``: what to act on."""
         return await self.vm_restore_points.protection(max_age, since, vms)
 
     async def login(self) -> LogonSession:

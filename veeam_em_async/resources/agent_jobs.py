@@ -54,4 +54,6 @@ class AgentJobsResource(JobCollection):
         return await self._get(path, AGENT_JOB, params={"format": "Entity"})
 
     async def _action(self, job: JobLike, action: str) -> Task:
-        return await self._submit("POST", f"agents/jobs/{self._id(job)}", params={"action": action})
+        return await self._submit(
+            "POST", f"agents/jobs/{self._id(job)}", params={"action": action}, target=job
+        )

@@ -12,6 +12,7 @@ import builtins
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from ..actions import Action, audit, target_of
 from ..ids import id_from_em
 from ..models import TASK, Doc, ListDoc
 from ..query import Query
@@ -62,16 +63,31 @@ class Resource:
         *,
         params: Mapping[str, str] | None = None,
         body: bytes | None = None,
+        action: str | None = None,
+        target: Any = None,
     ) -> Task:
         """Send an action and return the handle on the task EM created for it.
 
-        The transport never re-sends an action after a timeout, a dropped
-        connection or any status but 401, so a ``TransportError`` here means:
-        it may or may not have run. EM answers ``202 Accepted`` with a
-        ``<Task>`` body.
+        The client's ``before_action`` hook is awaited first, once (never again on
+        the transport's re-send after a 401): if it raises, nothing is sent. What
+        was sent is audited (`veeam_em_async.actions.audit`). The transport never
+        re-sends an action after a timeout, a dropped connection or any status but
+        401, so a ``TransportError`` here means: it may or may not have run. EM
+        answers ``202 Accepted`` with a ``<Task>`` body.
         """
-        response = await self._transport.request(method, path, params=params, body=body)
-        info = TASK.parse(response.body)
-        # The id goes into every poll's URL with the token: check it like a caller's.
-        key = id_from_em(info.id, "TaskId", response.body)
+        target_id, target_name = target_of(target)
+        word = action or (params or {}).get("action") or method.lower()
+        act = Action(method, path, word, target_id, target_name)
+        hook = self._transport.before_action
+        if hook is not None:
+            await hook(act)
+        try:
+            response = await self._transport.request(method, path, params=params, body=body)
+            info = TASK.parse(response.body)
+            # The id goes into every poll's URL with the token: check it like a caller's.
+            key = id_from_em(info.id, "TaskId", response.body)
+        except Exception as exc:
+            audit(act, error=exc)
+            raise
+        audit(act, task_id=key)
         return Task(self._tasks, self._tasks.track(key, info))

@@ -105,7 +105,9 @@ class JobsResource(JobCollection):
                 "Order": order, "GuestProcessingOptions": guest_processing,
             }),
         )  # fmt: skip
-        return await self._submit("POST", f"jobs/{self._id(job)}/includes", body=body)
+        return await self._submit(
+            "POST", f"jobs/{self._id(job)}/includes", body=body, action="add_include", target=job
+        )
 
     async def remove_include(self, job: JobLike, include: ObjectInJob | str) -> Task:
         """``DELETE /jobs/{id}/includes/{id}``: take an object out of the job.
@@ -115,7 +117,10 @@ class JobsResource(JobCollection):
         """
         include_id = include.object_in_job_id if isinstance(include, ObjectInJob) else include
         object_id = entity_id(include_id or "", "ObjectInJob")  # a UUID, checked like a job's
-        return await self._submit("DELETE", f"jobs/{self._id(job)}/includes/{object_id}")
+        return await self._submit(
+            "DELETE", f"jobs/{self._id(job)}/includes/{object_id}", action="remove_include",
+            target=job,
+        )  # fmt: skip
 
     run_actions = ("start", "retry", "sync")
     entity_model = Job
@@ -163,7 +168,7 @@ class JobsResource(JobCollection):
     async def _action(self, job: JobLike, action: str, body: bytes | None = None) -> Task:
         """``POST /jobs/{id}?action=…``: VM jobs' actions are query style."""
         return await self._submit(
-            "POST", f"jobs/{self._id(job)}", params={"action": action}, body=body
+            "POST", f"jobs/{self._id(job)}", params={"action": action}, body=body, target=job
         )
 
     async def sync(self, job: JobLike) -> Task:
@@ -228,4 +233,5 @@ class JobsResource(JobCollection):
             f"jobs/{self._id(job)}",
             params={"action": "edit"},
             body=changes.to_xml(attributes),
+            target=job,
         )

@@ -50,4 +50,6 @@ class NasJobsResource(JobCollection):
         return await self._list(f"nas/jobs/{self._id(job)}/backupSessions", ENTITY_REFERENCES)
 
     async def _action(self, job: JobLike, action: str) -> Task:
-        return await self._submit("POST", f"nas/jobs/{self._id(job)}/{action}")
+        return await self._submit(
+            "POST", f"nas/jobs/{self._id(job)}/{action}", action=action, target=job
+        )

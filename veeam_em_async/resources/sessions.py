@@ -86,8 +86,9 @@ class _SessionsResource(Resource, Generic[S, T]):
     async def stop(self, session: SessionLike) -> Task:
         """``POST …/{id}?action=stop``: stop the running session."""
         return await self._submit(
-            "POST", f"{self.collection}/{self._id(session)}", params={"action": "stop"}
-        )
+            "POST", f"{self.collection}/{self._id(session)}", params={"action": "stop"},
+            target=session,
+        )  # fmt: skip
 
 
 class BackupSessionsResource(_SessionsResource[BackupJobSession, BackupTaskSession]):

@@ -157,9 +157,11 @@ class VmsResource(Resource):
         ref = vm_ref(vm)
         body = QuickBackupStartupSpec(ref).to_xml()
         server = await servers.for_vm(vm, ref, backup_server)
+        target = HierarchyItem(ref=ref, name=_vm_name(vm), type="Vm")
         return await self._submit(
-            "POST", f"backupServers/{server}", params={"action": "quickbackup"}, body=body
-        )
+            "POST", f"backupServers/{server}", params={"action": "quickbackup"}, body=body,
+            target=target,
+        )  # fmt: skip
 
     async def backup(self, vm: VmLike, *, backup_server: BackupServerLike | None = None) -> JobRun:
         """Quick-back-up ``vm`` and return the `JobRun` of the incremental run:

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Mapping
 from functools import partial
 
+from ..actions import ActionHook
 from ..clock import Clock, LoopClock
 from ..errors import AuthenticationError, ClientClosedError
 from ..models import LogonSession
@@ -67,6 +68,8 @@ class Transport:
             api_version=api_version, policy=self.retry_policy, clock=self.clock,
         )  # fmt: skip
         self._closed = False
+        #: The client's ``before_action`` hook (resources await it before each action).
+        self.before_action: ActionHook | None = None
 
     # -- state -------------------------------------------------------------
 
