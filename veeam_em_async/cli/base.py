@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ..client import EnterpriseManager
+from .dry_run import DryRun, is_dry_run
 from .interrupt import INTERRUPT_GRACE
 from .options import Settings
 from .output import Output
@@ -37,9 +38,12 @@ def on_em(
     """Run ``body`` with a logged-on client, as ``command``."""
 
     ctx = click.get_current_context()
-    options = (ctx.obj or {}).get("client_options")
+    options = dict((ctx.obj or {}).get("client_options") or {})
+    dry_run = is_dry_run(ctx)
 
     async def with_client(s: Settings, out: Output) -> int:
+        if dry_run:
+            options["before_action"] = DryRun(out).hook
         async with connect(s, out, options) as em:
             interrupt = (ctx.obj or {}).get("interrupt")
             if interrupt is not None:  # Ctrl-C: send nothing more, let the sent be answered

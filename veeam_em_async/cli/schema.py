@@ -45,9 +45,10 @@ SESSION = obj(
 #: accepted it, and the wait for its end was cut short.
 TOTALS = obj(
     {k: {"type": "integer"} for k in ("jobs", "succeeded", "failed", "skipped", "not_sent",
-                                      "unknown", "interrupted")}
+                                      "unknown", "interrupted", "dry_run")}
 )  # fmt: skip
-_TRAIL = ["pending", "accepted", "not_sent", "unknown"]
+#: ``dry_run``: ``--dry-run`` recorded the action and sent nothing.
+_TRAIL = ["pending", "accepted", "not_sent", "unknown", "dry_run"]
 ACTION_STATUS = [*_TRAIL, "finished", "failed", "timeout", "error", "skipped"]
 RUN_STATUS = [*_TRAIL, "success", "warning", "failed", "timeout", "error", "skipped"]
 ACTION_RESULT = obj(
@@ -77,6 +78,11 @@ REPOSITORY = obj(
     }
 )  # fmt: skip
 PROFILE = obj({"name": STR, "password_in_keyring": {"type": "boolean"}})
+#: What ``--dry-run`` would have sent (`veeam_em_async.actions.Action`).
+ACTION = obj({"method": STR, "path": STR, "action": STR, "target_id": OPT_STR,
+              "target_name": OPT_STR})  # fmt: skip
+#: The keys of a command that sends actions, under ``--dry-run``.
+DRY_RUN = {"dry_run": {"type": "boolean"}, "would_send": {"type": "array", "items": ACTION}}
 
 
 def envelope(command: str, payload: dict[str, Any]) -> Schema:
@@ -111,10 +117,11 @@ for _group in ("jobs", "nas-jobs", "agent-jobs"):
     ):
         SCHEMAS[f"{_group} {_action}"] = envelope(
             f"{_group} {_action}",
-            {"action": STR, "results": _array(ACTION_RESULT), "totals": TOTALS},
+            {"action": STR, "results": _array(ACTION_RESULT), "totals": TOTALS, **DRY_RUN},
         )
     SCHEMAS[f"{_group} run"] = envelope(
-        f"{_group} run", {"action": STR, "results": _array(RUN_RESULT), "totals": TOTALS}
+        f"{_group} run",
+        {"action": STR, "results": _array(RUN_RESULT), "totals": TOTALS, **DRY_RUN},
     )
 SCHEMAS["jobs status"] = envelope(
     "jobs status", {"since": STR, "items": _array(obj({"job": JOB, "last": SESSION}))}
@@ -124,7 +131,7 @@ SCHEMAS["sessions show"] = envelope(
     "sessions show",
     {"item": {**SESSION, "properties": {**SESSION["properties"], "vm_reasons": _array(VM_REASON)}}},
 )
-SCHEMAS["sessions stop"] = envelope("sessions stop", {"item": SESSION, "task": TASK})
+SCHEMAS["sessions stop"] = envelope("sessions stop", {"item": SESSION, "task": TASK, **DRY_RUN})
 #: ``sessions watch`` prints JSON Lines: one of these per run as it ends, and an
 #: envelope (``SCHEMAS["sessions watch"]``) only if it fails.
 SESSION_LINE = SESSION
@@ -160,8 +167,10 @@ SCHEMAS["vms find"] = envelope("vms find", {"items": _array(VM_ITEM)})
 SCHEMAS["vms backup"] = envelope(
     "vms backup",
     {"results": _array(obj({
-        "vm": VM_ITEM, "status": {"enum": ["pending", "success", "warning", "failed", "error"]},
+        "vm": VM_ITEM,
+        "status": {"enum": ["pending", "success", "warning", "failed", "error", "dry_run"]},
         "session": SESSION, "result": OPT_STR, "vm_reasons": _array(VM_REASON), "error": OPT_STR,
     })),
-     "totals": obj({k: {"type": "integer"} for k in ("vms", "succeeded", "failed")})},
+     "totals": obj({k: {"type": "integer"} for k in ("vms", "succeeded", "failed", "dry_run")}),
+     **DRY_RUN},
 )  # fmt: skip

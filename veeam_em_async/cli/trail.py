@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from ..actions import ActionRefused
 from ..bulk import Accepted, ActionOutcome, RunOutcome
 from ..errors import (
     ClientClosedError,
@@ -47,6 +48,8 @@ def _status(
 ) -> str:
     if outcome.skipped:
         return "skipped"
+    if isinstance(outcome.error, ActionRefused):
+        return "dry_run"  # the CLI refuses actions only for --dry-run
     if outcome.ok:
         return ok
     trail = _trail_status(entry, outcome.error)
@@ -81,10 +84,10 @@ def totals(out: Output, entries: list[dict[str, Any]], copy_hint: bool, waited: 
         "unknown": count["unknown"],
         "interrupted": count["accepted"] if waited else 0,
     }
-    failed = len(entries) - ok - count["skipped"] - sum(trail.values())
+    failed = len(entries) - ok - count["skipped"] - sum(trail.values()) - count["dry_run"]
     out.doc["totals"] = {
         "jobs": len(entries), "succeeded": ok, "failed": failed, "skipped": count["skipped"],
-        **trail,
+        **trail, "dry_run": count["dry_run"],
     }  # fmt: skip
     why = (
         " (backup copy jobs: --copy-jobs sync syncs them)" if copy_hint and count["skipped"] else ""
@@ -92,6 +95,8 @@ def totals(out: Output, entries: list[dict[str, Any]], copy_hint: bool, waited: 
     words = {"not_sent": "not sent", "unknown": "with no answer (EM may have acted)",
              "interrupted": "accepted, wait interrupted"}  # fmt: skip
     more = "".join(f", {n} {words[k]}" for k, n in trail.items() if n)
+    if count["dry_run"]:
+        more += f", {count['dry_run']} not sent (dry run)"
     out.line(
         f"Totals: {len(entries)} jobs, {ok} ok, {failed} failed, {count['skipped']} skipped"
         f"{more}{why}"

@@ -16,8 +16,8 @@ from veeam_em_async.cli.schema import SCHEMAS, SESSION_LINE
 from veeam_em_async.simulator import EMSimulator
 
 COPY_TYPES = ("BackupCopy", "ImmediateBackupCopy")
-#: The totals of an interrupt's trail, none when nothing interrupted the command.
-NO_TRAIL = {"not_sent": 0, "unknown": 0, "interrupted": 0}
+#: The totals of an interrupt's trail and of a dry run: none when neither happened.
+NO_TRAIL = {"not_sent": 0, "unknown": 0, "interrupted": 0, "dry_run": 0}
 
 
 @pytest.fixture

@@ -67,6 +67,26 @@ def test_vms_find_and_backup(sim: EMSimulator) -> None:
     assert code == 0, doc
     assert [r["status"] for r in doc["results"]] == ["success", "success"]
     assert [r["session"]["job_name"] for r in doc["results"]] == ["Job 0000", "Job 0002"]
-    assert doc["totals"] == {"vms": 2, "succeeded": 2, "failed": 0}
+    assert doc["totals"] == {"vms": 2, "succeeded": 2, "failed": 0, "dry_run": 0}
     code, doc = run_json("protection", "--vm", "job-0000-vm1")
     assert [i["vm"] for i in doc["items"] if i["ok"]] == ["job-0000-vm1", "job-0002-vm2"]
+
+
+def test_dry_run_prints_what_would_be_sent_and_sends_nothing(sim: EMSimulator) -> None:
+    names = sorted(j.name for j in sim.state.jobs.values())
+    code, doc = run_json("jobs", "start", "--all", "--dry-run")
+    assert code == 0 and doc["dry_run"] is True
+    assert sorted(a["target_name"] for a in doc["would_send"]) == names
+    assert {(a["method"], a["action"]) for a in doc["would_send"]} == {("POST", "start")}
+    assert {r["status"] for r in doc["results"]} == {"dry_run"}
+    assert doc["totals"]["dry_run"] == 3 and doc["totals"]["failed"] == 0
+    code, doc = run_json("jobs", "run", names[0], "--dry-run")
+    assert code == 0 and [r["status"] for r in doc["results"]] == ["dry_run"]
+    code, doc = run_json("vms", "backup", "job-0000-vm1", "--dry-run")
+    assert code == 0 and doc["would_send"][0]["action"] == "quickbackup"
+    assert doc["would_send"][0]["target_name"] == "job-0000-vm1"
+    code, table = run("jobs", "stop", names[1], "--dry-run")
+    assert code == 0 and "not sent (dry run)" in table
+    assert sim.counters.requests["POST /api/jobs/{id}"] == 0
+    assert sim.counters.requests["POST /api/backupServers/{id}"] == 0
+    assert not sim.state.job_sessions  # nothing ran

@@ -84,7 +84,7 @@ async def test_the_audit_trail_has_one_record_per_post_with_its_task_id(
     async with sim_client(sim, clock) as em:
         refs = await em.jobs.list()
         outcomes = await em.jobs.start_many(refs[:4])
-        with pytest.raises(Exception):  # noqa: B017, PT011 - EM's refusal, audited too
+        with pytest.raises(Exception):  # noqa: B017 - EM's refusal, audited too
             await em.jobs.sync(refs[0])  # not a backup copy job: EM answers 400
     records = [r for r in caplog.records if r.name == AUDIT_LOGGER.name]
     posts = sim.counters.requests["POST /api/jobs/{id}"]

@@ -11,6 +11,7 @@ import click
 from ...client import EnterpriseManager
 from ..base import CONTEXT, DEFAULT_RUN_TIMEOUT, DEFAULT_WAIT_TIMEOUT, EXIT_HELP, on_em
 from ..bulk_runs import act, run
+from ..dry_run import dry_run_option
 from ..exits import FAILED, OK, UsageError
 from ..job_names import complete_jobs
 from ..options import connection_options, copy_jobs_option, selection
@@ -108,7 +109,7 @@ def action_command(group: str, action: str) -> click.Command:
     """
     if group == "jobs" and action == "start":
         copy_jobs_option(command)
-    return command
+    return dry_run_option(command)
 
 
 def run_command(group: str) -> click.Command:
@@ -156,7 +157,7 @@ def run_command(group: str) -> click.Command:
     """
     if group == "jobs":
         copy_jobs_option(command)
-    return command
+    return dry_run_option(command)
 
 
 def status_command() -> click.Command:

@@ -8,12 +8,14 @@ from typing import Any
 
 import click
 
+from ...actions import ActionRefused
 from ...client import EnterpriseManager
 from ...errors import NotFoundError
 from ...models import ReplicaJobSession
 from ...query import F, Filter, one_of
 from ..base import CONTEXT, on_em
 from ..bulk_runs import reason_lines, vm_reasons
+from ..dry_run import dry_run_option
 from ..exits import FAILED, OK
 from ..options import connection_options
 from ..output import Output
@@ -110,6 +112,7 @@ def sessions_show(session_id: str) -> int:
 
 @sessions_group.command("stop", context_settings=CONTEXT)
 @click.argument("session_id", metavar="SESSION")
+@dry_run_option
 @connection_options
 def sessions_stop(session_id: str) -> int:
     """Stop a running session and wait until EM has stopped it.
@@ -201,7 +204,13 @@ async def show_session(out: Output, em: EnterpriseManager, ident: str) -> int:
 async def stop_session(out: Output, em: EnterpriseManager, ident: str) -> int:
     session = await find_session(em, ident)
     target = em.replica_sessions if isinstance(session, ReplicaJobSession) else em.backup_sessions
-    info = await (await target.stop(session))
+    try:
+        task = await target.stop(session)
+    except ActionRefused:  # --dry-run: the session was found, and nothing was sent
+        out.doc.update(item=session_summary(session), task=None)
+        out.line(f"dry run: would stop {session.name} ({session.state}); nothing sent")
+        return OK
+    info = await task
     session = await target.get(session)
     out.doc.update(item=session_summary(session), task=task_summary(info))
     out.line(f"stopped {session.name}: {session.state} {session.result or ''}".rstrip())

@@ -8,11 +8,13 @@ from typing import Any
 
 import click
 
+from ...actions import ActionRefused
 from ...client import EnterpriseManager
 from ...errors import RunFailedError
 from ...models import HierarchyItem, root_id_of
 from ..base import CONTEXT, EXIT_HELP, on_em
 from ..bulk_runs import reason_lines, vm_reasons
+from ..dry_run import dry_run_option
 from ..exits import FAILED, OK, JobNotFoundError, UsageError, bulk_status
 from ..options import connection_options
 from ..output import Output
@@ -56,6 +58,7 @@ async def find(out: Output, em: EnterpriseManager, name: str) -> int:
 @click.argument("names", nargs=-1, required=True, metavar="NAME_OR_REF...")
 @click.option("--run-timeout", type=float, default=3600.0, show_default=True, metavar="SECONDS",
               help="seconds to wait for each run")  # fmt: skip
+@dry_run_option
 @connection_options
 def vms_backup(names: tuple[str, ...], run_timeout: float) -> int:
     """Back each VM up now (one quick backup each) and wait for each run's result.
@@ -101,7 +104,8 @@ async def backup(out: Output, em: EnterpriseManager, names: list[str], timeout: 
     for entry, outcome, vms in zip(entries, outcomes, reasons, strict=True):
         session = outcome.session
         status = str(session.result).lower() if outcome.ok and session else (
-            "failed" if isinstance(outcome.error, RunFailedError) else "error")  # fmt: skip
+            "failed" if isinstance(outcome.error, RunFailedError)
+            else "dry_run" if isinstance(outcome.error, ActionRefused) else "error")  # fmt: skip
         entry.update(status=status, session=session_summary(session), vm_reasons=vms,
                      result=session.result if session else None,
                      error=None if outcome.ok else str(outcome.error))  # fmt: skip
@@ -113,8 +117,11 @@ async def backup(out: Output, em: EnterpriseManager, names: list[str], timeout: 
          for e in entries],
     )  # fmt: skip
     ok = sum(o.ok for o in outcomes)
-    out.doc["totals"] = {"vms": len(entries), "succeeded": ok, "failed": len(entries) - ok}
-    out.line(f"Totals: {len(entries)} VMs, {ok} ok, {len(entries) - ok} failed")
+    dry = sum(e["status"] == "dry_run" for e in entries)
+    failed = len(entries) - ok - dry
+    out.doc["totals"] = {"vms": len(entries), "succeeded": ok, "failed": failed, "dry_run": dry}
+    out.line(f"Totals: {len(entries)} VMs, {ok} ok, {failed} failed"
+             + (f", {dry} not sent (dry run)" if dry else ""))  # fmt: skip
     if len(entries) == 1:
-        return OK if ok else FAILED
-    return bulk_status(ok, len(entries) - ok)
+        return FAILED if failed else OK
+    return bulk_status(ok, failed)
