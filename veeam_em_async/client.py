@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime, timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .actions import ActionHook
 from .clock import Clock, check_clock
 from .models import (
     JobSession,
     LogonSession,
-    ProtectionReport,
     SupportedVersion,
     TaskInfo,
 )
@@ -35,11 +32,14 @@ from .resources import (
     VmsResource,
 )
 from .resources.tasks import TaskSource
+from .resources.vm_restore_points import ProtectionMethods
 from .runs import RunContext, SessionSource
+from .telemetry import make_telemetry, observe
 from .transport import Transport
 from .transport._bodies import BodyBudget
 from .transport._sansio import SslSetting, TransportStats
 from .transport._sender import AiohttpSender
+from .transport._traced import instrument
 from .waiting._handles import TaskWatcher
 from .waiting._watcher import Watcher
 from .xmlio import MAX_BODY_BYTES
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     import aiohttp
 
 
-class EnterpriseManager(QueryMethods):
+class EnterpriseManager(QueryMethods, ProtectionMethods):
     """An asyncio client for one Veeam Backup Enterprise Manager.
 
     ``async with EnterpriseManager(url, user, password) as em:`` logs on when
@@ -106,6 +106,9 @@ class EnterpriseManager(QueryMethods):
             would pass it raises `BodyBudgetExceededError`.
         before_action: awaited once with each `Action` before it is sent; if it
             raises, nothing is sent and the caller (a bulk call: the job) gets it.
+        tracer_provider: OpenTelemetry's (the global one by default), when
+            ``opentelemetry-api`` (the ``otel`` extra) is installed.
+        meter_provider: likewise, for the client's metrics.
     """
 
     def __init__(
@@ -126,8 +129,11 @@ class EnterpriseManager(QueryMethods):
         max_body_bytes: int = MAX_BODY_BYTES,
         body_budget: BodyBudget | None = None,
         before_action: ActionHook | None = None,
+        tracer_provider: Any = None,
+        meter_provider: Any = None,
     ) -> None:
         self.clock = check_clock(clock)
+        telemetry = make_telemetry(tracer_provider, meter_provider)
         sender = AiohttpSender(
             verify_ssl=verify_ssl,
             max_connections=max_connections,
@@ -137,10 +143,11 @@ class EnterpriseManager(QueryMethods):
             body_budget=body_budget,
         )
         self._transport = Transport(
-            url, username, password, sender,
+            url, username, password, instrument(sender, telemetry),
             api_version=api_version, retry_policy=retry_policy, clock=self.clock,
         )  # fmt: skip
         self._transport.before_action = before_action
+        self._transport.telemetry = self._transport.logon.telemetry = telemetry
         self.poll_policy = poll_policy or PollPolicy()
         self._watcher: TaskWatcher = Watcher[str, TaskInfo](
             TaskSource(self._transport),
@@ -157,6 +164,7 @@ class EnterpriseManager(QueryMethods):
             poll_concurrency=max_connections,
             name="run watcher",
         )
+        observe(telemetry, self._transport.stats, self._watcher, self._run_watcher)
         # Runs find the resources they use (sessions to stop, jobs' RetryOptions) on
         # this client, from the start.
         runs = RunContext(self._transport, self._run_watcher, self.run_poll_policy, self)
@@ -224,17 +232,6 @@ class EnterpriseManager(QueryMethods):
         `UnsupportedVersionError`, without sending the password.
         """
         return list((await self._transport.logon.fetch_api_root()).supported_versions)
-
-    async def protection(
-        self,
-        max_age: timedelta = timedelta(hours=24),
-        since: datetime | timedelta = timedelta(days=7),
-        vms: Iterable[str] | None = None,
-    ) -> ProtectionReport:
-        """Is every VM's data recent enough? Points since ``since`` read once (⌈points /
-        1000⌉ requests); each VM's newest ``ok`` when no older than ``max_age``; a name
-        in ``vms`` with no point is a breach. ``report.breaches``: what to act on."""
-        return await self.vm_restore_points.protection(max_age, since, vms)
 
     async def login(self) -> LogonSession:
         """Log on (``POST /sessionMngr/?v=…``). ``async with`` does this for you."""

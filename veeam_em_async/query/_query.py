@@ -96,8 +96,10 @@ class Query(Generic[T]):
         if page_size is not None and "pageSize" not in params:
             params["pageSize"] = str(page_size)
         self.requests += 1
-        response = await self._transport.request("GET", "query", params=params)
-        return parse_query_page(response.body, self.model, keep)
+        attributes = {"veeam_em.query.type": self.query_type, "veeam_em.query.page": page or 1}
+        with self._transport.telemetry.span("veeam_em.query", attributes):
+            response = await self._transport.request("GET", "query", params=params)
+            return parse_query_page(response.body, self.model, keep)
 
     def __aiter__(self) -> _Items[T]:
         return _Items(self)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 from ..actions import Action, audit, target_of
@@ -51,6 +52,11 @@ class Resource:
         """``GET path`` parsed as the list document ``doc``."""
         response = await self._transport.request("GET", path)
         return doc.parse(response.body)
+
+    def _bulk_span(self, action: str, jobs: int) -> AbstractContextManager[Any]:
+        """The ``veeam_em.bulk`` span around one bulk call: the action and the job count."""
+        attributes = {"veeam_em.action": action, "veeam_em.jobs": jobs}
+        return self._transport.telemetry.span("veeam_em.bulk", attributes)
 
     def _query(self, query_type: str, **options: Any) -> Query[Any]:
         """The query service over ``query_type`` (see `Query`)."""

@@ -111,16 +111,17 @@ class BulkActions(Resource):
         items = list(jobs)
         plan = await self._plan(items, action, copy_jobs)
         steps = [(job, sent) for job, (sent, _) in zip(items, plan, strict=True) if sent]
-        done = await act_each(
-            lambda step: self._action(step[0], step[1]),
-            steps,
-            concurrency=concurrency or self._transport.max_connections,
-            wait=wait,
-            poll_policy=poll_policy,
-            progress=progress,
-            timeout=timeout,
-            accepted=None if accepted is None else lambda step, task: accepted(step[0], task),
-        )
+        with self._bulk_span(action, len(steps)):
+            done = await act_each(
+                lambda step: self._action(step[0], step[1]),
+                steps,
+                concurrency=concurrency or self._transport.max_connections,
+                wait=wait,
+                poll_policy=poll_policy,
+                progress=progress,
+                timeout=timeout,
+                accepted=None if accepted is None else lambda step, task: accepted(step[0], task),
+            )
         done = [attrs.evolve(o, job=o.job[0], action=o.job[1]) for o in done]
         outcomes = merge_skipped(
             items, plan, done, lambda job, why: ActionOutcome(job, False, skipped=why)

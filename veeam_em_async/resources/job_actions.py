@@ -239,11 +239,12 @@ class JobCollection(BulkActions):
             return await await_run(job, run, error, sent, timeout=timeout, poll_policy=poll_policy)
 
         steps = [(job, sent) for job, (sent, _) in zip(items, plan, strict=True) if sent]
-        done = await for_each(
-            steps, send, finish,
-            concurrency=concurrency or self._transport.max_connections, progress=progress,
-            accepted=None if accepted is None else lambda step, run: accepted(step[0], run),
-        )  # fmt: skip
+        with self._bulk_span(action, len(steps)):
+            done = await for_each(
+                steps, send, finish,
+                concurrency=concurrency or self._transport.max_connections, progress=progress,
+                accepted=None if accepted is None else lambda step, run: accepted(step[0], run),
+            )  # fmt: skip
         outcomes = merge_skipped(
             items, plan, done, lambda job, why: RunOutcome(job, False, skipped=why)
         )

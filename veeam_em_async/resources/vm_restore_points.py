@@ -125,3 +125,27 @@ class VmRestorePointsResource(Resource):
             async for page in pages:
                 newest.extend(page.items)
         return newest
+
+
+class ProtectionMethods:
+    """``em.protection()``: the RPO report, on the client's facade."""
+
+    vm_restore_points: VmRestorePointsResource
+
+    async def protection(
+        self,
+        max_age: timedelta = timedelta(hours=24),
+        since: datetime | timedelta = timedelta(days=7),
+        vms: Iterable[str] | None = None,
+    ) -> ProtectionReport:
+        """Is every VM's data recent enough? The RPO report.
+
+        Reads the restore points created since ``since`` once, newest first, page
+        by page (⌈points / 1000⌉ requests), keeping the newest point per VM (by
+        ``hierarchy_ref``). Each VM with a point is checked: ``ok`` when its newest
+        is no older than ``max_age``. Each name or hierarchy ref in ``vms`` that has
+        no point in the window is added as a breach with ``latest=None``.
+        ``report.breaches`` is the list to act on; each `VmProtection`'s ``reason``
+        says why it is there.
+        """
+        return await self.vm_restore_points.protection(max_age, since, vms)

@@ -236,11 +236,12 @@ class VmsResource(Resource):
                 vm, run, error, "quickbackup", timeout=timeout, poll_policy=poll_policy
             )
 
-        outcomes = await for_each(
-            items, send, finish,
-            concurrency=concurrency or self._transport.max_connections,
-            progress=progress, accepted=accepted,
-        )  # fmt: skip
+        with self._bulk_span("quickbackup", len(items)):
+            outcomes = await for_each(
+                items, send, finish,
+                concurrency=concurrency or self._transport.max_connections,
+                progress=progress, accepted=accepted,
+            )  # fmt: skip
         if raise_on_error:
             raise_failures(outcomes, len(items))
         return outcomes

@@ -13,8 +13,7 @@ Finding the session, the part that must never attach a run to an older one:
    finished, the job's newest session is asked for again until it is one that
    is not the baseline and not older than it. EM may list a new run seconds
    late, so this keeps looking, within the run's timeout, on the run policy's
-   cadence. A quick backup of a VM (``em.vms.backup``) that no job includes by
-   itself has no job to look in: without the link, that is an error.
+   cadence. A quick backup of a VM no job includes by itself has no job to look in.
 
 With ``follow_retries=True``, a Failed session is not final while the job's
 ``RetryOptions`` allow another try: the run waits up to ``RetryTimeout``
@@ -169,7 +168,8 @@ class JobRun:
             left = None if deadline is None else max(0.0, deadline - clock.now())
             waiter = watcher.watch(entry, policy, left)
             try:
-                await waiter
+                with watcher.span("veeam_em.run.wait", {"veeam_em.session.uid": self._uid}):
+                    await waiter
             except DeadlinePassedError:
                 raise RunTimeoutError(timeout or 0.0, self.session, self._what()) from None
             finally:

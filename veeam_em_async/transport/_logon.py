@@ -38,6 +38,7 @@ from ..errors import (
 from ..ids import id_from_em
 from ..models import API_ROOT, LOGON_SESSION, ApiRoot, LogonSession
 from ..policies import RetryPolicy
+from ..telemetry import NO_TELEMETRY, Telemetry
 from ._error_map import api_error
 from ._retry import send_with_retries
 from ._sansio import TOKEN_HEADER, basic_auth, is_success
@@ -88,6 +89,8 @@ class Logon:
         self._failure: VeeamEMError | None = None
         self._next_attempt_at = 0.0
         self._refusals = 0
+        #: Spans of logons (a re-logon's linked to the request that asked for it).
+        self.telemetry: Telemetry = NO_TELEMETRY
 
     def close(self) -> None:
         """No logon from now on (the client is closing); one under way is stopped."""
@@ -172,7 +175,8 @@ class Logon:
         the throttle. Only one runs at a time (``_attempt_task``)."""
         started = self.clock.now()
         try:
-            token, session = await self._post_logon()
+            with self.telemetry.logon_span(relogon=self.generation > 0):
+                token, session = await self._post_logon()
         except VeeamEMError as exc:
             if isinstance(exc, ClientClosedError):
                 raise

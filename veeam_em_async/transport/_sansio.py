@@ -52,6 +52,10 @@ class TransportStats:
     max_in_flight: int = 0
     logons: int = 0
     retries: int = 0
+    #: Seconds requests waited for a slot under ``max_connections`` (its metric tells an
+    #: operator the cap is too low), and how many waited at all.
+    slot_wait_seconds: float = 0.0
+    slot_waits: int = 0
 
     def total(self) -> int:
         return sum(self.requests.values())

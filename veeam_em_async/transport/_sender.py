@@ -122,8 +122,13 @@ class AiohttpSender:
         headers: Mapping[str, str] | None = None,
         privileged: bool = False,
     ) -> Response:
+        queued = time.monotonic()
         await self._slots.acquire(privileged=privileged)
         stats = self.stats
+        waited = time.monotonic() - queued
+        if waited > 0.0005:
+            stats.slot_wait_seconds += waited
+            stats.slot_waits += 1
         stats.in_flight += 1
         try:
             session = self._get_session(privileged)

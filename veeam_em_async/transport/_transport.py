@@ -22,6 +22,7 @@ from ..clock import Clock, LoopClock
 from ..errors import AuthenticationError, ClientClosedError
 from ..models import LogonSession
 from ..policies import RetryPolicy
+from ..telemetry import NO_TELEMETRY, Telemetry
 from ._error_map import api_error
 from ._logon import Logon
 from ._retry import send_with_retries
@@ -70,6 +71,8 @@ class Transport:
         self._closed = False
         #: The client's ``before_action`` hook (resources await it before each action).
         self.before_action: ActionHook | None = None
+        #: Spans and metrics (`veeam_em_async.telemetry`; no-op without OpenTelemetry).
+        self.telemetry: Telemetry = NO_TELEMETRY
 
     # -- state -------------------------------------------------------------
 

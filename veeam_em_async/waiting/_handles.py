@@ -82,13 +82,14 @@ class Task:
         ``timeout`` is measured on the client's clock (``EnterpriseManager(clock=…)``).
         """
         entry = self._entry
-        waiter = self._watcher.watch(entry, poll_policy, timeout)
-        try:
-            await waiter
-        except DeadlinePassedError:
-            raise TaskTimeoutError(entry.key, timeout or 0.0, entry.value) from None
-        finally:
-            self._watcher.unwatch(entry, waiter)
+        with self._watcher.span("veeam_em.task.wait", {"veeam_em.task.id": str(entry.key)}):
+            waiter = self._watcher.watch(entry, poll_policy, timeout)
+            try:
+                await waiter
+            except DeadlinePassedError:
+                raise TaskTimeoutError(entry.key, timeout or 0.0, entry.value) from None
+            finally:
+                self._watcher.unwatch(entry, waiter)
         if entry.outcome is not None:
             raise entry.outcome
         assert entry.value is not None

@@ -7,8 +7,9 @@ import asyncio
 import enum
 import heapq
 import itertools
-from collections.abc import Collection, Hashable, Mapping
-from typing import Generic, Protocol, TypeVar
+from collections.abc import Callable, Collection, Hashable, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, Generic, Protocol, TypeVar
 
 from ..clock import Clock, sleep_or_wake
 from ..policies import PollPolicy
@@ -17,6 +18,15 @@ __all__ = ["DeadlinePassedError", "Deadlines", "Entry", "PollSource", "PollStatu
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+
+
+#: Opens a span (name, attributes) around one wait: the client's telemetry.
+SpanFactory = Callable[[str, Mapping[str, Any]], AbstractContextManager[Any]]
+
+
+def no_span(name: str, attributes: Mapping[str, Any]) -> AbstractContextManager[Any]:
+    """The watcher's default `SpanFactory`: no span."""
+    return nullcontext()
 
 
 class PollStatus(enum.Enum):

@@ -33,8 +33,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import weakref
+from collections import Counter
 from typing import Generic
 
 from ..clock import Clock
@@ -52,12 +54,15 @@ from ._source import (
     PollSource,
     PollStatus,
     Schedule,
+    SpanFactory,
     V,
+    no_span,
 )
 
 __all__ = ["DeadlinePassedError", "Entry", "PollSource", "PollStatus", "Watcher"]
 
 log = logging.getLogger("veeam_em_async.waiting._watcher")
+
 
 # Errors that polling again will not cure: the waiters get them at once.
 _FATAL = (NotFoundError, PermissionDeniedError, AuthenticationError, ClientClosedError)
@@ -95,6 +100,9 @@ class Watcher(Generic[K, V]):
         self.ticks = 0
         self.batch_polls = 0
         self.single_polls = 0
+        #: Entries settled, by outcome (``ok`` or the error's type): for metrics.
+        self.outcomes: Counter[str] = Counter()
+        self.span: SpanFactory = no_span  # around each wait: the client's telemetry
 
     # -- entries -----------------------------------------------------------
 
@@ -144,10 +152,9 @@ class Watcher(Generic[K, V]):
             self._pending[entry.key] = entry
             policy = entry.policy or self.policy
             self._schedule.put(entry, self.clock.now() + policy.interval(entry.polls))
-        if not self.running:
-            self._runner = asyncio.get_running_loop().create_task(
-                self._run(), name=f"veeam_em_async {self.name}"
-            )
+        if not self.running:  # in a context of its own: its polls belong to no caller's span
+            loop, name = asyncio.get_running_loop(), f"veeam_em_async {self.name}"
+            self._runner = contextvars.Context().run(loop.create_task, self._run(), name=name)
         return waiter
 
     def unwatch(self, entry: Entry[K, V], waiter: asyncio.Future[None]) -> None:
@@ -175,6 +182,7 @@ class Watcher(Generic[K, V]):
             self._settle(entry, None)
 
     def _settle(self, entry: Entry[K, V], error: BaseException | None) -> None:
+        self.outcomes["ok" if error is None else type(error).__name__] += 1
         entry.settled = True
         entry.outcome = error
         if self._pending.get(entry.key) is entry:

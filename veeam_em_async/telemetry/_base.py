@@ -1,0 +1,55 @@
+"""The no-op telemetry: the interface the client calls, costing a null context
+manager per call when nothing observes it. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any
+
+__all__ = ["NO_TELEMETRY", "ClientSpan", "Telemetry"]
+
+Attributes = Mapping[str, Any]
+
+
+class ClientSpan:
+    """What a client span is told about its request's answer (nothing, here)."""
+
+    def answered(self, status: int) -> None:
+        """EM answered with ``status``."""
+
+    def failed(self, error: BaseException) -> None:
+        """No answer: ``error`` (a timeout, a dropped connection)."""
+
+
+_NO_CLIENT_SPAN = ClientSpan()
+
+
+class Telemetry:
+    """No spans, no metrics. `OtelTelemetry` records them."""
+
+    enabled = False
+
+    def span(self, name: str, attributes: Attributes | None = None) -> AbstractContextManager[Any]:
+        """A logical span (``veeam_em.task.wait``…), current inside the ``with``."""
+        return nullcontext()
+
+    @contextmanager
+    def client_span(
+        self, method: str, url: str, params: Mapping[str, str] | None = None
+    ) -> Iterator[ClientSpan]:
+        """One HTTP request's span (one per attempt: a retry is another)."""
+        yield _NO_CLIENT_SPAN
+
+    def logon_span(self, relogon: bool) -> AbstractContextManager[Any]:
+        """A logon's span; a re-logon's is linked to the request that asked for it
+        (the last client span of the caller's context)."""
+        return nullcontext()
+
+    def observe(self, name: str, read: Callable[[], Mapping[str, float]], unit: str,
+                description: str) -> None:  # fmt: skip
+        """A counter read when metrics are collected: ``read()`` gives a value per
+        ``outcome`` attribute (``{"": n}`` for one without)."""
+
+
+NO_TELEMETRY = Telemetry()
