@@ -30,6 +30,11 @@ class Telemetry:
 
     enabled = False
 
+    @property
+    def recording(self) -> bool:
+        """Whether anything is recorded now (a provider is configured)."""
+        return False
+
     def span(self, name: str, attributes: Attributes | None = None) -> AbstractContextManager[Any]:
         """A logical span (``veeam_em.task.wait``…), current inside the ``with``."""
         return nullcontext()

@@ -14,9 +14,9 @@ from __future__ import annotations
 import contextvars
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from opentelemetry import metrics, trace
 from opentelemetry.metrics import CallbackOptions, Observation
@@ -26,7 +26,10 @@ from .. import __version__
 from ..errors import redact
 from ._base import Attributes, ClientSpan, Telemetry
 
-__all__ = ["OtelTelemetry", "safe_url"]
+__all__ = ["RECHECK", "OtelTelemetry", "safe_url"]
+
+#: Calls between two looks for a provider set after the client was made.
+RECHECK = 256
 
 #: Query parameters that hold no secret: kept in a recorded URL.
 _PLAIN_PARAMETERS = frozenset({"type", "format", "action", "page", "pageSize", "sortAsc",
@@ -35,11 +38,17 @@ _PLAIN_PARAMETERS = frozenset({"type", "format", "action", "page", "pageSize", "
 
 def safe_url(url: str, params: Mapping[str, str] | None = None) -> str:
     """``url`` with its query (and ``params``) as recorded: EM's own parameters kept,
-    any other value ``REDACTED``."""
-    parts = urlsplit(url)
-    query = [*parse_qsl(parts.query, keep_blank_values=True), *(params or {}).items()]
-    kept = [(k, v if k in _PLAIN_PARAMETERS else "REDACTED") for k, v in query]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), ""))
+    any other value ``REDACTED``. (The client sends its parameters apart from the
+    URL, so the common case is a plain join, not a parse.)"""
+    if "?" in url:
+        url, query = url.split("?", 1)
+        pairs = [*parse_qsl(query, keep_blank_values=True), *(params or {}).items()]
+    elif params:
+        pairs = list(params.items())
+    else:
+        return url
+    kept = [(k, v if k in _PLAIN_PARAMETERS else "REDACTED") for k, v in pairs]
+    return f"{url}?{urlencode(kept)}"
 
 
 class _Span(ClientSpan):
@@ -69,8 +78,14 @@ class OtelTelemetry(Telemetry):
     enabled = True
 
     def __init__(self, tracer_provider: Any = None, meter_provider: Any = None) -> None:
+        self._tracer_provider = tracer_provider
+        self._meter_provider = meter_provider
         provider = tracer_provider or trace.get_tracer_provider()
         self.tracer = provider.get_tracer("veeam_em_async", __version__)
+        self._tracing = _configured(provider)
+        self._measuring = _configured(meter_provider or metrics.get_meter_provider())
+        self._unchecked = RECHECK
+        self._servers: dict[str, tuple[str, int]] = {}
         self.meter = (meter_provider or metrics.get_meter_provider()).get_meter(
             "veeam_em_async", __version__
         )
@@ -84,18 +99,43 @@ class OtelTelemetry(Telemetry):
             "veeam_em_async_last_request", default=None
         )
 
+    @property
+    def recording(self) -> bool:
+        """Whether a provider records anything: an application that installed only
+        the API pays no span. A provider set later (the SDK configured after the
+        client was made) is noticed within `RECHECK` calls: looking costs an
+        environment look-up in the API, too much for every request."""
+        if self._tracing or self._measuring:
+            return True
+        self._unchecked -= 1
+        if self._unchecked > 0:
+            return False
+        self._unchecked = RECHECK
+        if self._tracer_provider is None and _configured(provider := trace.get_tracer_provider()):
+            self._tracing = True
+            self.tracer = provider.get_tracer("veeam_em_async", __version__)
+        if self._meter_provider is None:
+            self._measuring = _configured(metrics.get_meter_provider())
+        return self._tracing or self._measuring
+
+    def _traces(self) -> bool:
+        if not self._tracing:
+            self.recording  # noqa: B018 - looks whether a provider was set since
+        return self._tracing
+
     def span(self, name: str, attributes: Attributes | None = None) -> AbstractContextManager[Any]:
+        if not self._traces():
+            return nullcontext()
         return self.tracer.start_as_current_span(name, attributes=dict(attributes or {}))
 
     @contextmanager
     def client_span(
         self, method: str, url: str, params: Mapping[str, str] | None = None
     ) -> Iterator[ClientSpan]:
-        parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        host, port = self._server(url)
         attributes: dict[str, str | int] = {
-            "http.request.method": method, "server.address": parts.hostname or "",
-            "server.port": port, "url.full": safe_url(url, params),
+            "http.request.method": method, "server.address": host, "server.port": port,
+            "url.full": safe_url(url, params),
         }  # fmt: skip
         started = time.monotonic()
         with self.tracer.start_as_current_span(
@@ -119,9 +159,22 @@ class OtelTelemetry(Telemetry):
                     metric["http.response.status_code"] = handle.status
                 if handle.error_type is not None:
                     metric["error.type"] = handle.error_type
-                self.duration.record(time.monotonic() - started, metric)
+                if self._measuring:
+                    self.duration.record(time.monotonic() - started, metric)
+
+    def _server(self, url: str) -> tuple[str, int]:
+        """``server.address`` and ``server.port`` of ``url`` (one EM: parsed once)."""
+        origin = url[: url.find("/", url.find("//") + 2)]
+        found = self._servers.get(origin)
+        if found is None:
+            parts = urlsplit(url)
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            found = self._servers[origin] = (parts.hostname or "", port)
+        return found
 
     def logon_span(self, relogon: bool) -> AbstractContextManager[Any]:
+        if not self._traces():
+            return nullcontext()
         cause = self._last.get() if relogon else None
         links = [Link(cause)] if cause is not None and cause.is_valid else None
         return self.tracer.start_as_current_span(
@@ -136,3 +189,11 @@ class OtelTelemetry(Telemetry):
             ]
 
         self.meter.create_observable_counter(name, [callback], unit=unit, description=description)
+
+
+def _configured(provider: Any) -> bool:
+    """Whether ``provider`` is an SDK's (or another real one), not the API's default
+    proxy or no-op provider."""
+    return type(provider).__name__ not in (
+        "ProxyTracerProvider", "NoOpTracerProvider", "_ProxyMeterProvider", "NoOpMeterProvider"
+    )  # fmt: skip

@@ -150,3 +150,36 @@ def test_without_opentelemetry_nothing_of_it_is_imported() -> None:
                             timeout=120)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["Telemetry", "[]"]
+
+
+def test_the_global_provider_set_after_the_client_was_made_is_used() -> None:
+    """An application that configures its SDK after making the client still gets spans
+    (noticed within RECHECK requests), in a process of its own (the global provider
+    can be set once)."""
+    script = (
+        "import asyncio\n"
+        "from opentelemetry import trace\n"
+        "from opentelemetry.sdk.trace import TracerProvider\n"
+        "from opentelemetry.sdk.trace.export import SimpleSpanProcessor\n"
+        "from opentelemetry.sdk.trace.export.in_memory_span_exporter import "
+        "InMemorySpanExporter\n"
+        "from veeam_em_async import EnterpriseManager\n"
+        "from veeam_em_async.simulator import EMSimulator\n"
+        "from veeam_em_async.telemetry._otel import RECHECK\n"
+        "async def main():\n"
+        "    async with EMSimulator(jobs=1) as sim:\n"
+        "        async with EnterpriseManager(sim.url, sim.username, sim.password) as em:\n"
+        "            await em.jobs.list()\n"
+        "            exporter = InMemorySpanExporter()\n"
+        "            provider = TracerProvider()\n"
+        "            provider.add_span_processor(SimpleSpanProcessor(exporter))\n"
+        "            trace.set_tracer_provider(provider)\n"
+        "            for _ in range(RECHECK + 10):\n"
+        "                await em.jobs.list()\n"
+        "            print(len(exporter.get_finished_spans()) > 0)\n"
+        "asyncio.run(main())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
