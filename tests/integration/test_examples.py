@@ -157,3 +157,45 @@ async def test_the_tracing_guide_sees_every_request() -> None:
     assert [line.split()[0] for line in seen] == ["POST", "GET", "DELETE"]
     assert seen[1] == "GET /api/jobs 200" and seen[0].startswith("POST /api/sessionMngr")
     assert sim.password not in " ".join(seen)
+
+
+async def test_the_observability_guide_runs_as_written(capsys: object) -> None:
+    """docs/guides/observability.md's code: the console exporter prints the spans, the
+    JSON formatter gives the audit fields, and the confirming bot stops only what
+    was confirmed."""
+    import io
+    import json
+    import logging
+
+    guide = (EXAMPLES.parent / "docs" / "guides" / "observability.md").read_text()
+    blocks = [part.split("```", 1)[0] for part in guide.split("```python\n")[1:]]
+    assert len(blocks) == 3
+    namespace: dict[str, object] = {}
+    for block in blocks:
+        exec(block, namespace)
+    audit = logging.getLogger("veeam_em_async.audit")
+    stream = io.StringIO()
+    handler = audit.handlers[-1]
+    handler.setStream(stream)  # type: ignore[attr-defined]
+    try:
+        async with EMSimulator(jobs=3, nas_jobs=0, agent_jobs=0, task_seconds=0.01) as sim:
+            await namespace["start_traced"](sim.url, sim.username, sim.password)  # type: ignore[operator]
+            asked: list[str] = []
+
+            async def ask(question: str) -> bool:
+                asked.append(question)
+                return "Job 0001" in question
+
+            stopped = await namespace["stop_if_confirmed"](  # type: ignore[operator]
+                sim.url, sim.username, sim.password, ask
+            )
+    finally:
+        audit.removeHandler(handler)
+    printed = capsys.readouterr().out  # type: ignore[attr-defined]
+    assert printed.count('"name": "veeam_em.bulk"') == 1
+    assert printed.count('"name": "veeam_em.task.wait"') == 3
+    assert sim.password not in printed
+    assert stopped == [False, True, False] and len(asked) == 3
+    records = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [r["action"] for r in records] == ["start"] * 3 + ["stop"]
+    assert all(r["task_id"] for r in records) and records[-1]["target_name"] == "Job 0001"
