@@ -98,3 +98,13 @@ def test_bench_protection_quick() -> None:
     assert isinstance(rows, list) and [r["vms"] for r in rows] == [30, 300]
     # ⌈7 N / 1,000⌉ queries against N: counted, never timed
     assert [(r["report_requests"], r["per_vm_requests"]) for r in rows] == [(1, 30), (3, 300)]
+
+
+def test_bench_tracing_quick() -> None:
+    data = run("bench_tracing.py", "--jobs", "20", "--rounds", "1", "--latency", "0",
+               "--task-seconds", "0.2")  # fmt: skip
+    rows = data["rows"]
+    assert isinstance(rows, list)
+    # Without the package none of it is loaded; with the SDK, more than with the API.
+    loaded = {r["mode"]: r["otel_modules_loaded"] for r in rows}
+    assert loaded["no package"] == 0 and loaded["SDK, no-op exporter"] > loaded["api, no SDK"] > 0
