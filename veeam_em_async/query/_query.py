@@ -107,7 +107,13 @@ class Query(Generic[T]):
     async def all(self) -> list[T]:
         """Every item of every page. Once the first page says how many there are,
         the others are fetched `PREFETCH` at a time (within the client's
-        connection cap), in order; an empty page ends the reading."""
+        connection cap), in order; an empty page ends the reading. Its pages'
+        ``veeam_em.query`` spans are under one ``veeam_em.query.all``."""
+        with self._transport.telemetry.span("veeam_em.query.all", {"veeam_em.query.type":
+                                                                   self.query_type}):  # fmt: skip
+            return await self._all()
+
+    async def _all(self) -> list[T]:
         first = await self.fetch_page()
         paging = first.paging
         if not first.items or first.next_page != 2 or paging is None or not paging.pages_count:

@@ -120,6 +120,8 @@ async def test_query_values_that_could_hold_a_secret_are_not_recorded(
     assert "s3cr3t" not in url
     page_span = next(s for s in exporter.get_finished_spans() if s.name == "veeam_em.query")
     assert query.parent is not None and query.parent.span_id == page_span.context.span_id
+    reading = next(s for s in exporter.get_finished_spans() if s.name == "veeam_em.query.all")
+    assert page_span.parent is not None and page_span.parent.span_id == reading.context.span_id
 
 
 def test_without_opentelemetry_nothing_of_it_is_imported() -> None:
