@@ -159,7 +159,7 @@ async def test_the_tracing_guide_sees_every_request() -> None:
     assert sim.password not in " ".join(seen)
 
 
-async def test_the_observability_guide_runs_as_written(capsys: object) -> None:
+async def test_the_observability_guide_runs_as_written() -> None:
     """docs/guides/observability.md's code: the console exporter prints the spans, the
     JSON formatter gives the audit fields, and the confirming bot stops only what
     was confirmed."""
@@ -173,6 +173,10 @@ async def test_the_observability_guide_runs_as_written(capsys: object) -> None:
     namespace: dict[str, object] = {}
     for block in blocks:
         exec(block, namespace)
+    # The exporter's default stream is the sys.stdout of its import: give it one to read.
+    console = io.StringIO()
+    exporter = namespace["ConsoleSpanExporter"]
+    namespace["ConsoleSpanExporter"] = lambda: exporter(out=console)  # type: ignore[operator]
     audit = logging.getLogger("veeam_em_async.audit")
     stream = io.StringIO()
     handler = audit.handlers[-1]
@@ -191,7 +195,7 @@ async def test_the_observability_guide_runs_as_written(capsys: object) -> None:
             )
     finally:
         audit.removeHandler(handler)
-    printed = capsys.readouterr().out  # type: ignore[attr-defined]
+    printed = console.getvalue()
     assert printed.count('"name": "veeam_em.bulk"') == 1
     assert printed.count('"name": "veeam_em.task.wait"') == 3
     assert sim.password not in printed
