@@ -27,6 +27,7 @@ from .errors import (
     UnsupportedVersionError,
     VeeamEMError,
 )
+from .fleet import Fleet, FleetResult
 from .models import (
     AgentBackupJob,
     AgentJob,
@@ -113,6 +114,8 @@ __all__ = [
     "ErrorInfo",
     "F",
     "Filter",
+    "Fleet",
+    "FleetResult",
     "HierarchyItem",
     "HierarchyRoot",
     "InvalidIdentifierError",

@@ -94,6 +94,9 @@ class AiohttpSender:
         self._own_session = session is None
         self._session = session
         self._slots = Slots(max_connections)
+        #: A cap shared with other clients (a `Fleet`'s ``max_in_flight``), taken after
+        #: this client's own slot.
+        self.shared_slots: Slots | None = None
         self._closed = False
         if session is not None and not isinstance(session.cookie_jar, aiohttp.DummyCookieJar):
             log.warning(
@@ -124,6 +127,13 @@ class AiohttpSender:
     ) -> Response:
         queued = time.monotonic()
         await self._slots.acquire(privileged=privileged)
+        shared = self.shared_slots
+        if shared is not None:
+            try:
+                await shared.acquire(privileged=privileged)
+            except BaseException:
+                self._slots.release()
+                raise
         stats = self.stats
         waited = time.monotonic() - queued
         if waited > 0.0005:
@@ -156,6 +166,8 @@ class AiohttpSender:
         finally:
             stats.in_flight -= 1
             self._slots.release()
+            if shared is not None:
+                shared.release()
         if not self._own_session and session.cookie_jar is not None:
             session.cookie_jar.clear(lambda cookie: cookie.key == TOKEN_HEADER)
         log.debug("%s %s -> %s in %.3f s", method, url, status, time.monotonic() - started)
