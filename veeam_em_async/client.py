@@ -106,9 +106,10 @@ class EnterpriseManager(QueryMethods, ProtectionMethods):
             would pass it raises `BodyBudgetExceededError`.
         before_action: awaited once with each `Action` before it is sent; if it
             raises, nothing is sent and the caller (a bulk call: the job) gets it.
-        tracer_provider: OpenTelemetry's (the global one by default), when
-            ``opentelemetry-api`` (the ``otel`` extra) is installed.
+        tracer_provider: OpenTelemetry's (default: the global one); the ``otel`` extra.
         meter_provider: likewise, for the client's metrics.
+        adaptive: cut the cap in flight when EM sheds load or slows down, grow it back
+            when EM keeps up (AIMD, at most ``max_connections``; ``em.stats.limit``).
     """
 
     def __init__(
@@ -131,6 +132,7 @@ class EnterpriseManager(QueryMethods, ProtectionMethods):
         before_action: ActionHook | None = None,
         tracer_provider: Any = None,
         meter_provider: Any = None,
+        adaptive: bool = False,
     ) -> None:
         self.clock = check_clock(clock)
         telemetry = make_telemetry(tracer_provider, meter_provider)
@@ -141,6 +143,7 @@ class EnterpriseManager(QueryMethods, ProtectionMethods):
             session=session,
             max_body_bytes=max_body_bytes,
             body_budget=body_budget,
+            adaptive=adaptive,
         )
         self._transport = Transport(
             url, username, password, instrument(sender, telemetry),

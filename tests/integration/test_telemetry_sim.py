@@ -37,6 +37,7 @@ async def test_start_many_of_50_jobs_shows_one_bulk_span_50_waits_and_a_span_per
     assert names.count("veeam_em.task.wait") == 50
     client = [s for s in spans if s.kind.name == "CLIENT"]
     assert len(client) == requests  # the logon and logoff included
+    assert {s.attributes["veeam_em.limit"] for s in client} == {20}  # the cap in flight
     bulk = next(s for s in spans if s.name == "veeam_em.bulk")
     assert bulk.attributes["veeam_em.action"] == "start" and bulk.attributes["veeam_em.jobs"] == 50
     waits = [s for s in spans if s.name == "veeam_em.task.wait"]

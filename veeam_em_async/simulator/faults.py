@@ -26,6 +26,10 @@ class Faults:
     drop_methods: frozenset[str] = frozenset({"GET"})  # methods the drops apply to
     retry_after: float | None = None  # Retry-After sent with injected 503s
     max_faults: int | None = None  # stop injecting after this many faults (of any kind)
+    #: Requests EM works on at once before it slows down and sheds load: past this many
+    #: in flight each answer takes ``latency`` times the overload, and a request beyond
+    #: twice this many is refused with 503 (counted in ``Counters.shed``).
+    capacity: int | None = None
 
 
 @dataclass
@@ -40,6 +44,7 @@ class Counters:
     injected_503: int = 0
     proxy_503: int = 0
     dropped: int = 0
+    shed: int = 0  # refused with 503 past twice Faults.capacity
 
     @property
     def faults(self) -> int:

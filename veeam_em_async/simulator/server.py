@@ -170,8 +170,12 @@ class EMSimulator:
         faults = self.faults
         if request.path.startswith("/_sim/"):
             return await handler(request)
+        if faults.capacity is not None and self.counters.in_flight > 2 * faults.capacity:
+            self.counters.shed += 1
+            return _error(503, "The service is overloaded; try again later")
         if faults.latency > 0:
-            await asyncio.sleep(faults.latency)
+            load = 1.0 if faults.capacity is None else self.counters.in_flight / faults.capacity
+            await asyncio.sleep(faults.latency * max(1.0, load))
         if faults.max_faults is not None and self.counters.faults >= faults.max_faults:
             return await handler(request)
         method = request.method

@@ -21,6 +21,9 @@ class ClientSpan:
     def failed(self, error: BaseException) -> None:
         """No answer: ``error`` (a timeout, a dropped connection)."""
 
+    def note(self, key: str, value: int) -> None:
+        """One more attribute (``veeam_em.limit``: the cap in flight when it was sent)."""
+
 
 _NO_CLIENT_SPAN = ClientSpan()
 

@@ -65,6 +65,9 @@ class _Span(ClientSpan):
             self.span.set_attribute("error.type", self.error_type)
             self.span.set_status(Status(StatusCode.ERROR))
 
+    def note(self, key: str, value: int) -> None:
+        self.span.set_attribute(key, value)
+
     def failed(self, error: BaseException) -> None:
         self.error_type = type(error).__name__
         self.span.set_attribute("error.type", self.error_type)

@@ -56,6 +56,8 @@ class TransportStats:
     #: operator the cap is too low), and how many waited at all.
     slot_wait_seconds: float = 0.0
     slot_waits: int = 0
+    #: Requests allowed in flight now: ``max_connections``, or the adaptive limit.
+    limit: int = 0
 
     def total(self) -> int:
         return sum(self.requests.values())

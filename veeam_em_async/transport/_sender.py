@@ -20,6 +20,7 @@ import aiohttp
 
 from ..errors import ClientClosedError, ResponseTooLargeError, TransportError
 from ..xmlio import MAX_BODY_BYTES
+from ._adaptive import AIMD
 from ._bodies import ACCEPT_ENCODING, CHUNK_BYTES, BodyBudget, BodyDecoder
 from ._sansio import TOKEN_HEADER, Response, SslSetting, TransportStats, ssl_setting
 from ._slots import Slots
@@ -76,6 +77,7 @@ class AiohttpSender:
         max_body_bytes: int = MAX_BODY_BYTES,
         stats: TransportStats | None = None,
         body_budget: BodyBudget | None = None,
+        adaptive: bool = False,
     ) -> None:
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
@@ -97,6 +99,9 @@ class AiohttpSender:
         #: A cap shared with other clients (a `Fleet`'s ``max_in_flight``), taken after
         #: this client's own slot.
         self.shared_slots: Slots | None = None
+        #: With ``adaptive``: the AIMD limit under ``max_connections`` (`_adaptive`).
+        self.adaptive = AIMD(max_connections) if adaptive else None
+        self.stats.limit = max_connections
         self._closed = False
         if session is not None and not isinstance(session.cookie_jar, aiohttp.DummyCookieJar):
             log.warning(
@@ -135,7 +140,8 @@ class AiohttpSender:
                 self._slots.release()
                 raise
         stats = self.stats
-        waited = time.monotonic() - queued
+        started = time.monotonic()
+        waited = started - queued
         if waited > 0.0005:
             stats.slot_wait_seconds += waited
             stats.slot_waits += 1
@@ -144,7 +150,6 @@ class AiohttpSender:
             session = self._get_session(privileged)
             stats.requests[method] += 1
             stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
-            started = time.monotonic()
             async with session.request(
                 method,
                 url,
@@ -158,20 +163,30 @@ class AiohttpSender:
                 data = await _read_body(resp, self.max_body_bytes, url, self.body_budget)
                 status, resp_headers = resp.status, resp.headers
         except asyncio.TimeoutError:
+            self._adapt(None, started)
             raise TransportError(
                 f"{method} timed out after {self.timeout:g} s", url, timed_out=True
             ) from None
         except (aiohttp.ClientError, OSError) as exc:
+            self._adapt(None, started)
             raise TransportError(f"{method} failed: {type(exc).__name__}: {exc}", url) from None
         finally:
             stats.in_flight -= 1
             self._slots.release()
             if shared is not None:
                 shared.release()
+        self._adapt(status, started)
         if not self._own_session and session.cookie_jar is not None:
             session.cookie_jar.clear(lambda cookie: cookie.key == TOKEN_HEADER)
         log.debug("%s %s -> %s in %.3f s", method, url, status, time.monotonic() - started)
         return Response(status=status, headers=resp_headers, body=data, url=url)
+
+    def _adapt(self, status: int | None, started: float) -> None:
+        """Tell the adaptive limit (if any) how the request went; apply its verdict."""
+        if self.adaptive is not None:
+            limit = self.adaptive.observe(status, time.monotonic() - started)
+            if limit != self._slots.limit:
+                self.stats.limit = self._slots.set_limit(limit)
 
     def close_queue(self) -> int:
         self._closed = True

@@ -20,12 +20,14 @@ __all__ = ["Slots"]
 class Slots:
     """At most ``size`` holders at once; first come, first served."""
 
-    __slots__ = ("_closed", "_free", "_waiters", "size")
+    __slots__ = ("_closed", "_free", "_waiters", "limit", "size")
 
     def __init__(self, size: int) -> None:
         if size < 1:
             raise ValueError("size must be at least 1")
         self.size = size
+        #: Holders allowed now (``size`` unless an adaptive limit lowered it).
+        self.limit = size
         self._free = size
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._closed = False
@@ -58,8 +60,25 @@ class Slots:
         except ValueError:
             pass
 
+    def set_limit(self, limit: int) -> int:
+        """Allow ``limit`` holders (1 to ``size``): lowered, the next releases retire
+        slots instead of handing them on; raised, waiters are let in at once."""
+        limit = max(1, min(int(limit), self.size))
+        self._free += limit - self.limit
+        self.limit = limit
+        while self._free > 0 and self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                self._free -= 1
+        return limit
+
     def release(self) -> None:
-        """Hand the slot to the next waiter, or free it."""
+        """Hand the slot to the next waiter, or free it (or retire it, when the limit
+        was lowered below the holders)."""
+        if self._free < 0:
+            self._free += 1
+            return
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():

@@ -38,6 +38,7 @@ class TracedSender:
                 method, url, params=params, body=body, headers=headers, privileged=privileged
             )
         with self.telemetry.client_span(method, url, params) as span:
+            span.note("veeam_em.limit", self.stats.limit)
             response = await self.inner.send(
                 method, url, params=params, body=body, headers=headers, privileged=privileged
             )
