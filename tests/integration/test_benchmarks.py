@@ -108,3 +108,10 @@ def test_bench_tracing_quick() -> None:
     # Without the package none of it is loaded; with the SDK, more than with the API.
     loaded = {r["mode"]: r["otel_modules_loaded"] for r in rows}
     assert loaded["no package"] == 0 and loaded["SDK, no-op exporter"] > loaded["api, no SDK"] > 0
+
+
+def test_bench_adaptive_quick() -> None:
+    data = run("bench_adaptive.py", "--jobs", "10", "--rounds", "4", "--latency", "0.005")
+    rows = data["rows"]
+    assert isinstance(rows, list) and [r["mode"] for r in rows] == ["fixed cap 20", "adaptive"]
+    assert all(r["reads"] == 40 for r in rows)
