@@ -44,8 +44,6 @@ async def run(args: argparse.Namespace, adaptive: bool) -> dict[str, Any]:
             recovered: list[int] = []
             if adaptive:
                 sim.faults.capacity = 100
-                for job_id in ids:
-                    recovered.append(em.stats.limit)
                 await asyncio.gather(*(one(i) for i in ids), return_exceptions=True)
                 recovered = limits[len(ids) :]
     return {
