@@ -92,7 +92,7 @@ class JobCollection(BulkActions):
         self,
         since: datetime | timedelta = timedelta(days=7),
         *,
-        page_size: int = 1000,
+        page_size: int | None = None,
         jobs: Iterable[Any] | None = None,
     ) -> dict[str, JobSession | None]:
         """Job UID -> its newest stopped session created within ``since`` (a
@@ -104,12 +104,16 @@ class JobCollection(BulkActions):
         nas_jobs)`` reads each session type once for both);
         then one query per session type reads the stopped sessions of the
         window, newest first, and stops as soon as every job of that type has
-        its newest. With ``page_size`` at least the number of jobs and of
+        its newest. ``page_size`` defaults to twice the number of jobs (50 to 1,000):
+        a page large enough for most jobs' newest run, not 5 times what is needed. With
+        ``page_size`` at least the number of jobs and of
         sessions, that is 3 requests (2 with jobs of one session type only).
         """
         low = window_start(self._transport.clock, since)
         if jobs is None:
-            jobs = await self._query(self.entity_type, entities=False, page_size=page_size).all()
+            jobs = await self._query(
+                self.entity_type, entities=False, page_size=page_size or 1000
+            ).all()
         newest: dict[str, JobSession | None] = {}
         waiting: dict[str, set[str]] = {}
         for job in jobs:
@@ -119,7 +123,8 @@ class JobCollection(BulkActions):
             waiting.setdefault(self._session_kind(job), set()).add(job.uid)
         ended = (F.State == "Stopped") & (F.CreationTime >= low)
         for kind, uids in waiting.items():
-            query = self._query(kind, filter=ended, sort_desc="CreationTime", page_size=page_size)
+            size = page_size or min(1000, max(50, 2 * len(uids)))
+            query = self._query(kind, filter=ended, sort_desc="CreationTime", page_size=size)
             async for session in query:
                 if session.job_uid in uids:
                     newest[session.job_uid] = session

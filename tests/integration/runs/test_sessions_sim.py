@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from tests.fakes import FakeClock, sim_client, sim_on
 from veeam_em_async import EnterpriseManager, PollPolicy, SessionResult, SessionState
 from veeam_em_async.simulator import EMSimulator
 
@@ -122,3 +123,29 @@ async def test_replica_and_nas_runs_report_where_em_reports_them(
         assert nas_session.job_type == "NasBackup" and nas_session.job_id == nas.id
         # a replica session is not a backup session
         assert [r.id for r in await em.backup_sessions.list()] == [nas_ref.id]
+
+
+async def test_last_results_parses_about_twice_the_jobs_not_a_page_of_1000(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """200 jobs with 5 runs each in the window: their newest runs come on one page of
+    400 (twice the jobs), where a page of 1,000 parsed every run of the window."""
+    import veeam_em_async.query._query as query_module
+
+    parsed: list[int] = []
+    real = query_module.parse_query_page
+
+    def counting(data, model, keep=None):  # type: ignore[no-untyped-def]
+        page = real(data, model, keep)
+        parsed.append(len(page.items))
+        return page
+
+    monkeypatch.setattr(query_module, "parse_query_page", counting)
+    sim = sim_on(clock, jobs=200, nas_jobs=0, agent_jobs=0, job_types=["Backup"],
+                 history_sessions=5)  # fmt: skip
+    async with sim, sim_client(sim, clock) as em:
+        jobs = await em.jobs.list()
+        parsed.clear()
+        newest = await em.jobs.last_results(jobs=jobs)
+    assert len(newest) == 200 and all(s is not None for s in newest.values())
+    assert parsed == [400]  # one page, twice the jobs (1,000 before)
