@@ -82,8 +82,8 @@ _plain_defaults(cli)
 
 
 #: The root's options, which every group and command takes too (`options`).
-GLOBAL = {"profile", "url", "user", "ca_file", "insecure", "timeout", "max_connections",
-          "output", "json"}  # fmt: skip
+GLOBAL = {"profile", "all_profiles", "url", "user", "ca_file", "insecure", "timeout",
+          "max_connections", "output", "json"}  # fmt: skip
 INHERITED = (
     "Global options (--url, --user, --profile, --ca-file, --insecure, --timeout, "
     "--max-connections, -o/--json) work here too: see veeam-em --help."

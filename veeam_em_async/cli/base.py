@@ -13,6 +13,7 @@ from .dry_run import DryRun, is_dry_run
 from .interrupt import INTERRUPT_GRACE
 from .options import Settings
 from .output import Output
+from .profiles_run import profiles_of, run_on_profiles
 from .runner import connect, execute
 
 #: A start task only carries the command to the backup server: minutes at most.
@@ -41,13 +42,17 @@ def on_em(
     options = dict((ctx.obj or {}).get("client_options") or {})
     dry_run = is_dry_run(ctx)
 
+    names = profiles_of(ctx)
+
     async def with_client(s: Settings, out: Output) -> int:
         if dry_run:
             options["before_action"] = DryRun(out).hook
+        if names is not None:  # --all-profiles, --profile a,b
+            return await run_on_profiles(ctx, command, body, names, out, options)
         async with connect(s, out, options) as em:
             interrupt = (ctx.obj or {}).get("interrupt")
             if interrupt is not None:  # Ctrl-C: send nothing more, let the sent be answered
                 interrupt.wind_down.append(lambda: em.drain(INTERRUPT_GRACE))
             return await body(out, em)
 
-    return execute(ctx, command, with_client)
+    return execute(ctx, command, with_client, use_profile=names is None)

@@ -24,7 +24,7 @@ from .output import Mode
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-_GIVEN = "veeam_em.given"
+GIVEN = _GIVEN = "veeam_em.given"  # ctx.meta key of the options given
 
 
 @attrs.frozen
@@ -68,7 +68,10 @@ def connection_options(command: F) -> F:
     """The options of the root and of every command that talks to EM."""
     specs: list[tuple[tuple[str, ...], dict[str, Any]]] = [
         (("--profile",), {"envvar": "VEEAM_EM_PROFILE", "metavar": "NAME",
-                          "help": "named settings from the config file (veeam-em profile list)"}),
+                          "help": "named settings from the config file (veeam-em profile "
+                          "list); a,b: a read command on each"}),
+        (("--all-profiles",), {"is_flag": True, "default": None,
+                               "help": "a read command on every profile's EM (an em column)"}),
         (("--url",), {"envvar": "VEEAM_EM_URL", "help": "EM's address, e.g. https://em:9398"}),
         (("--user",), {"envvar": "VEEAM_EM_USER", "help": "user name, DOMAIN\\user for a domain "
                        "account (the password comes from VEEAM_EM_PASSWORD, the keyring or a "

@@ -91,6 +91,9 @@ def envelope(command: str, payload: dict[str, Any]) -> Schema:
     properties = {
         "command": {"const": command}, "ok": {"type": "boolean"},
         "exit_code": {"type": "integer"}, "interrupted": {"type": "boolean"}, "error": ERROR,
+        # --all-profiles / --profile a,b: the EMs asked, and the error of each that failed
+        "ems": {"type": "array", "items": STR},
+        "errors": {"type": "object", "additionalProperties": STR},
         **payload,
     }  # fmt: skip
     return {

@@ -90,3 +90,36 @@ def test_dry_run_prints_what_would_be_sent_and_sends_nothing(sim: EMSimulator) -
     assert sim.counters.requests["POST /api/jobs/{id}"] == 0
     assert sim.counters.requests["POST /api/backupServers/{id}"] == 0
     assert not sim.state.job_sessions  # nothing ran
+
+
+def test_read_commands_on_every_profile_with_an_em_column(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    with SimulatorThread(jobs=2, nas_jobs=0, agent_jobs=0) as lab, \
+            SimulatorThread(jobs=3, nas_jobs=0, agent_jobs=0) as prod:  # fmt: skip
+        config = Path(str(tmp_path)) / "config.ini"
+        config.write_text(
+            f"[lab]\nurl = {lab.url}\nuser = {lab.username}\n\n"
+            f"[prod]\nurl = {prod.url}\nuser = {prod.username}\n\n"
+            "[gone]\nurl = http://127.0.0.1:9\nuser = nobody\n"
+        )
+        monkeypatch.setenv("VEEAM_EM_CONFIG", str(config))
+        monkeypatch.setenv("VEEAM_EM_PASSWORD", lab.password)
+        for name in ("VEEAM_EM_URL", "VEEAM_EM_USER"):
+            monkeypatch.delenv(name, raising=False)
+        code, doc = run_json("jobs", "list", "--profile", "lab,prod")
+        assert code == 0 and doc["ems"] == ["lab", "prod"] and doc["errors"] == {}
+        assert sorted((i["em"], i["name"]) for i in doc["items"]) == [
+            ("lab", "Job 0000"), ("lab", "Job 0001"),
+            ("prod", "Job 0000"), ("prod", "Job 0001"), ("prod", "Job 0002"),
+        ]  # fmt: skip
+        code, doc = run_json("--all-profiles", "repositories")
+        assert set(doc["errors"]) == {"gone"} and code == 1  # the worst of the three
+        assert {i["em"] for i in doc["items"]} == {"lab", "prod"}
+        code, table = run("jobs", "list", "--profile", "lab,prod")
+        assert code == 0 and "jobs list on 2 EMs" in table and "prod" in table
+        code, _ = run("jobs", "start", "--all", "--all-profiles")
+        assert code == 2  # actions run on one EM at a time
+        assert lab.counters.requests["POST /api/jobs/{id}"] == 0

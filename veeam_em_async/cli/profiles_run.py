@@ -1,0 +1,95 @@
+"""A read command on several EMs: ``--all-profiles`` or ``--profile a,b``.
+
+The command runs once per profile, on its own client, at once (a `Fleet` of
+them: an EM that cannot be reached or refuses the logon is reported and the
+others go on), and its items are merged with an ``em`` field (and column) saying
+which EM each came from. An EM's failure is in ``errors`` (by EM) and on stderr;
+the exit status is the worst of the EMs'. Commands that send actions refuse it:
+one command should not start jobs on every EM by accident.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import click
+
+from ..client import EnterpriseManager
+from ..fleet import Fleet
+from . import config
+from .exits import OK, UsageError, exit_code, message
+from .options import GIVEN, Settings, settings
+from .output import Output
+from .runner import connect
+
+__all__ = ["READ_COMMANDS", "profiles_of", "run_on_profiles"]
+
+#: The commands that read, and print a list of ``items``: these take several profiles.
+READ_COMMANDS = frozenset({
+    "jobs list", "nas-jobs list", "agent-jobs list", "jobs status", "sessions list",
+    "repositories", "protection", "vms find",
+})  # fmt: skip
+
+Body = Callable[[Output, EnterpriseManager], Coroutine[Any, Any, int]]
+
+
+def profiles_of(ctx: click.Context) -> list[str] | None:
+    """The profiles a command runs on, when more than one was asked for."""
+    given = {name: value for name, (value, _rank) in ctx.meta.get(GIVEN, {}).items()}
+    if given.get("all_profiles"):
+        return config.profile_names(config.config_path())
+    profile = given.get("profile")
+    if isinstance(profile, str) and "," in profile:
+        return [p.strip() for p in profile.split(",") if p.strip()]
+    return None
+
+
+def _settings_for(ctx: click.Context, name: str) -> Settings:
+    given = ctx.meta.get(GIVEN, {})
+    saved = dict(given)
+    given.pop("all_profiles", None)
+    given["profile"] = (name, 3)
+    try:
+        return settings(ctx)
+    finally:
+        ctx.meta[GIVEN] = saved
+
+
+async def run_on_profiles(
+    ctx: click.Context, command: str, body: Body, names: list[str], out: Output,
+    client_options: dict[str, Any],
+) -> int:  # fmt: skip
+    if command not in READ_COMMANDS:
+        raise UsageError(f"'{command}' runs on one EM; several profiles work with "
+                         f"{', '.join(sorted(READ_COMMANDS))}")  # fmt: skip
+    if not names:
+        raise UsageError("no profiles in the config file (veeam-em profile add)")
+    managers = {name: connect(_settings_for(ctx, name), out, client_options) for name in names}
+
+    async def run(em: EnterpriseManager) -> tuple[int, dict[str, Any]]:
+        own = Output(io.StringIO(), mode="json")
+        code = await body(own, em)
+        return code, own.doc
+
+    async with Fleet(managers) as fleet:
+        results = await fleet.each(run)
+    items: list[dict[str, Any]] = []
+    errors: dict[str, str] = {}
+    codes: list[int] = []
+    for name, result in results.items():
+        if result.error is not None or result.value is None:
+            error = result.error or RuntimeError("no result")
+            errors[name] = message(error)
+            codes.append(exit_code(error))
+            out.note(f"error: {name}: {errors[name]}")
+            continue
+        code, doc = result.value
+        codes.append(code)
+        items += [{"em": name, **item} for item in doc.get("items", [])]
+    out.doc.update(ems=names, errors=errors, items=items)
+    columns = [k for k, v in (items[0] if items else {}).items() if not isinstance(v, (dict, list))]
+    out.table(f"{command} on {len(names)} EMs ({len(errors)} failed)", columns[:7],
+              [[item.get(c) for c in columns[:7]] for item in items])  # fmt: skip
+    return max(codes, default=OK)
