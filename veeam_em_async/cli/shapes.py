@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 
 from ..models import EntityRef, TaskInfo
+from ..models.lazy import LAZY_FIELDS
 
 __all__ = ["job_summary", "session_summary", "task_summary", "to_json", "yaml_lines"]
 
@@ -17,7 +18,11 @@ __all__ = ["job_summary", "session_summary", "task_summary", "to_json", "yaml_li
 def to_json(value: Any) -> Any:
     """Models, datetimes and exceptions as JSON-ready data."""
     if attrs.has(type(value)):
-        data = attrs.asdict(value, recurse=False)
+        data = {
+            LAZY_FIELDS.get(f.name, f.name): getattr(value, LAZY_FIELDS.get(f.name, f.name))
+            for f in attrs.fields(type(value))
+            if f.init  # (a lazily structured part is shown structured)
+        }
         if hasattr(value, "id") and "id" not in data:
             data = {"id": value.id, **data}
         return {k: to_json(v) for k, v in data.items()}

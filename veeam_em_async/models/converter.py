@@ -38,6 +38,7 @@ import cattrs
 from .common import NONE_WORD_KEY, XML_KEY, Model, keep_extra
 from .datetimes import parse_datetime
 from .jobs import JOB_INFO_VARIANTS, JobInfo, UnknownJobInfo
+from .lazy import set_structure
 from .schedule import JobScheduleOptions
 
 T = TypeVar("T")
@@ -268,3 +269,4 @@ def _register_hooks(converter: cattrs.Converter) -> None:
 
 converter = cattrs.Converter()
 _register_hooks(converter)
+set_structure(converter.structure)

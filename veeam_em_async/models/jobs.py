@@ -9,11 +9,12 @@ values known today for comparisons, without rejecting new ones.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Union
+from typing import Any, Union
 
 import attrs
 
 from .common import Entity, HasLinks, Link, Model, xml
+from .lazy import lazily
 from .schedule import JobScheduleOptions
 
 
@@ -253,7 +254,16 @@ class JobEntity(Entity):
     schedule_configured: bool = False
     schedule_enabled: bool = False
     next_run: datetime | None = None
-    schedule_options: JobScheduleOptions | None = xml("JobScheduleOptions", default=None)
+    #: ``<JobScheduleOptions>`` as xmltodict gave it; `schedule_options` is the model.
+    schedule_raw: Any = xml("JobScheduleOptions", default=None, repr=False)
+    _schedule: JobScheduleOptions | None = attrs.field(
+        init=False, default=None, repr=False, eq=False
+    )
+
+    @property
+    def schedule_options(self) -> JobScheduleOptions | None:
+        """The job's schedule, structured when first read (most callers never do)."""
+        return lazily(self, "schedule_raw", "_schedule", JobScheduleOptions)
 
 
 @attrs.frozen

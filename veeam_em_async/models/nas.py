@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import attrs
 
 from .common import Entity, Model, xml
+from .lazy import lazily
 from .schedule import JobScheduleOptions
 
 
@@ -86,4 +88,13 @@ class NasJob(Entity):
     schedule_configured: bool = False
     schedule_enabled: bool = False
     next_run: datetime | None = None
-    schedule_options: JobScheduleOptions | None = xml("JobScheduleOptions", default=None)
+    #: ``<JobScheduleOptions>`` as xmltodict gave it; `schedule_options` is the model.
+    schedule_raw: Any = xml("JobScheduleOptions", default=None, repr=False)
+    _schedule: JobScheduleOptions | None = attrs.field(
+        init=False, default=None, repr=False, eq=False
+    )
+
+    @property
+    def schedule_options(self) -> JobScheduleOptions | None:
+        """The job's schedule, structured when first read (most callers never do)."""
+        return lazily(self, "schedule_raw", "_schedule", JobScheduleOptions)

@@ -372,11 +372,6 @@ def test_next_run_with_offset_and_seven_digit_fraction_is_utc() -> None:
             f'<Job {NS} Href="h" UID="urn:veeam:Job:x"><NextRun>tomorrow</NextRun></Job>'.encode(),
             "not an xs:dateTime",
         ),
-        (
-            f'<Job {NS} Href="h" UID="u"><JobScheduleOptions><Standart><RetryOptions>'
-            "<RetryTimes>three</RetryTimes></RetryOptions></Standart></JobScheduleOptions></Job>".encode(),
-            "invalid literal",
-        ),
     ],
 )
 def test_malformed_documents_raise_response_parse_error(body: bytes, reason: str) -> None:
@@ -384,6 +379,27 @@ def test_malformed_documents_raise_response_parse_error(body: bytes, reason: str
         from_xml(body)
     if body:
         assert caught.value.excerpt == body[:200].decode()
+
+
+def test_a_malformed_schedule_raises_when_it_is_first_read() -> None:
+    """The schedule is structured on first use (most callers never read it): a
+    malformed one is a `ResponseParseError` then, and the rest of the job reads."""
+    body = (
+        f'<Job {NS} Href="h" UID="u" Name="n"><JobScheduleOptions><Standart><RetryOptions>'
+        "<RetryTimes>three</RetryTimes></RetryOptions></Standart></JobScheduleOptions></Job>"
+    )
+    job = from_xml(body)
+    assert isinstance(job, Job) and job.name == "n"
+    with pytest.raises(ResponseParseError, match="invalid literal"):
+        job.schedule_options  # noqa: B018
+
+
+def test_the_schedule_is_structured_once_when_first_read() -> None:
+    job = from_xml(fixture_bytes("backup_job.xml"))
+    assert isinstance(job, Job)
+    first = job.schedule_options
+    assert first is not None and job.schedule_options is first  # kept, not structured again
+    assert first.retry_options is not None and first.retry_options.retry_times == 3
 
 
 def test_doctype_and_entities_are_refused() -> None:
