@@ -115,3 +115,9 @@ def test_bench_adaptive_quick() -> None:
     rows = data["rows"]
     assert isinstance(rows, list) and [r["mode"] for r in rows] == ["fixed cap 20", "adaptive"]
     assert all(r["reads"] == 40 for r in rows)
+
+
+def test_bench_get_quick() -> None:
+    data = run("bench_get.py", "--gets", "40", "--rounds", "1")
+    rows = data["rows"]
+    assert isinstance(rows, list) and [r["gets"] for r in rows] == [40, 40]

@@ -270,4 +270,11 @@ class JobEntity(Entity):
 class Job(JobEntity):
     """A VM job entity (``GET /jobs/{id}?format=Entity``)."""
 
-    info: JobInfo | None = xml("JobInfo", default=None)
+    #: ``<JobInfo>`` as xmltodict gave it; `info` is the model, made on first use.
+    info_raw: Any = xml("JobInfo", default=None, repr=False)
+    _info: JobInfo | None = attrs.field(init=False, default=None, repr=False, eq=False)
+
+    @property
+    def info(self) -> JobInfo | None:
+        """The job's ``<JobInfo>`` variant, structured when first read."""
+        return lazily(self, "info_raw", "_info", JobInfo)  # type: ignore[arg-type]

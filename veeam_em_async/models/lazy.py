@@ -14,7 +14,7 @@ __all__ = ["LAZY_FIELDS", "lazily", "set_structure"]
 
 #: Raw field -> the property that structures it: what a model shows for the field
 #: when it is shown whole (the CLI's ``show``).
-LAZY_FIELDS = {"schedule_raw": "schedule_options"}
+LAZY_FIELDS = {"schedule_raw": "schedule_options", "info_raw": "info"}
 
 T = TypeVar("T")
 
