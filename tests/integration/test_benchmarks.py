@@ -121,3 +121,13 @@ def test_bench_get_quick() -> None:
     data = run("bench_get.py", "--gets", "40", "--rounds", "1")
     rows = data["rows"]
     assert isinstance(rows, list) and [r["gets"] for r in rows] == [40, 40]
+
+
+def test_bench_fleet_quick() -> None:
+    data = run("bench_fleet.py", "--k", "2", "--jobs", "5", "--latency", "0",
+               "--task-seconds", "0.2")  # fmt: skip
+    rows = data["rows"]
+    assert isinstance(rows, list) and [(r["k"], r["variant"]) for r in rows] == [
+        (2, "bound"), (2, "fleet")
+    ]  # fmt: skip
+    assert all(r["failed"] == 0 and r["jobs"] == 10 for r in rows)

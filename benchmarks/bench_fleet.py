@@ -1,0 +1,189 @@
+"""Many EMs from one process: K simulated EMs, each with ``--jobs`` jobs, every job
+started and awaited through one `Fleet`, against the bare-aiohttp bound (the same
+POSTs, then the tasks' duration) in the same run.
+
+The K simulators run in one process of their own (``--serve``, 20 ms latency, 2 s
+tasks); each variant runs in a fresh child. Reported: wall / bound, CPU per job,
+the event loop's lag (a 10 ms ticker: how late it woke, p50 and p99), peak RSS and
+the file descriptors open at the end of the run.
+Run: ``python benchmarks/bench_fleet.py`` (K = 1, 5, 20, 50; a few minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from typing import Any
+
+from bench_bulk import PASSWORD, USER, bare_logon, free_port, print_table
+
+TICK = 0.01
+
+
+async def serve(count: int, jobs: int, latency: float, task_seconds: float) -> None:
+    from veeam_em_async.simulator import EMSimulator, Faults
+
+    sims = []
+    for _ in range(count):
+        sim = EMSimulator(jobs=jobs, nas_jobs=0, agent_jobs=0, job_types=["Backup"],
+                          task_seconds=task_seconds, port=free_port(),
+                          faults=Faults(latency=latency))  # fmt: skip
+        await sim.start()
+        sims.append(sim)
+    print(json.dumps([s.url for s in sims]), flush=True)
+    await asyncio.Event().wait()
+
+
+class Lag:
+    """How late a 10 ms ticker wakes: the event loop's lag."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+        self.task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(TICK)
+            self.samples.append(max(0.0, time.perf_counter() - before - TICK))
+
+    def start(self) -> None:
+        self.task = asyncio.ensure_future(self._run())
+
+    def stop(self) -> dict[str, float]:
+        assert self.task is not None
+        self.task.cancel()
+        ordered = sorted(self.samples) or [0.0]
+        return {"lag_p50_ms": round(ordered[len(ordered) // 2] * 1000, 1),
+                "lag_p99_ms": round(ordered[int(len(ordered) * 0.99)] * 1000, 1)}  # fmt: skip
+
+
+async def fleet_run(urls: list[str], task_seconds: float) -> dict[str, Any]:
+    from veeam_em_async import EnterpriseManager, Fleet
+
+    managers = {f"em{i}": EnterpriseManager(u, USER, PASSWORD) for i, u in enumerate(urls)}
+    lag = Lag()
+    lag.start()
+    async with Fleet(managers) as fleet:
+        results = await fleet.each(start_every_job)
+    failed = sum(1 for r in results.values() for o in (r.value or []) if not o.ok)
+    failed += sum(not r.ok for r in results.values())
+    return {"failed": failed, **lag.stop()}
+
+
+async def start_every_job(em: Any) -> Any:
+    return await em.jobs.start_many(await em.jobs.list())
+
+
+async def bound_run(urls: list[str], task_seconds: float) -> dict[str, Any]:
+    import aiohttp
+
+    lag = Lag()
+    lag.start()
+
+    async def one_em(url: str) -> None:
+        jar = aiohttp.DummyCookieJar()
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=20), cookie_jar=jar
+        ) as session:
+            token = await bare_logon(session, url)
+            headers = {"X-RestSvcSessionId": token}
+            async with session.get(f"{url}/api/jobs", headers=headers) as r:
+                body = await r.read()
+            ids = [part.split(b'"', 1)[0].decode() for part in body.split(b"/api/jobs/")[1:]]
+            ids = sorted(set(i for i in ids if len(i) == 36))
+
+            async def start(job_id: str) -> None:
+                async with session.post(f"{url}/api/jobs/{job_id}?action=start",
+                                        headers=headers) as r:  # fmt: skip
+                    await r.read()
+
+            await asyncio.gather(*(start(i) for i in ids))
+
+    await asyncio.gather(*(one_em(u) for u in urls))
+    await asyncio.sleep(task_seconds)
+    return {"failed": 0, **lag.stop()}
+
+
+def child(args: argparse.Namespace) -> None:
+    import aiohttp  # noqa: F401
+
+    import veeam_em_async  # noqa: F401
+
+    urls = json.loads(args.urls)
+    run = fleet_run if args.variant == "fleet" else bound_run
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    found = asyncio.run(run(urls, args.task_seconds))
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else -1
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"wall": wall, "cpu": cpu, "rss_mb": rss, "fds": fds, **found}))
+
+
+def measure(args: argparse.Namespace, k: int) -> list[dict[str, Any]]:
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(k), "--jobs", str(args.jobs),
+         "--latency", str(args.latency), "--task-seconds", str(args.task_seconds)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert server.stdout is not None
+    urls = server.stdout.readline().strip()
+    rows = []
+    try:
+        for variant in ("bound", "fleet"):
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", "--variant", variant, "--urls", urls,
+                 "--task-seconds", str(args.task_seconds)],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            jobs = k * args.jobs
+            rows.append({
+                "k": k, "variant": variant, "jobs": jobs, "wall_s": round(result["wall"], 2),
+                "cpu_ms_per_job": round(result["cpu"] * 1000 / jobs, 3),
+                "lag_p50_ms": result["lag_p50_ms"], "lag_p99_ms": result["lag_p99_ms"],
+                "peak_rss_mb": round(result["rss_mb"], 1), "fds": result["fds"],
+                "failed": result["failed"],
+            })  # fmt: skip
+            print(f"  K={k} {variant}: {result['wall']:.2f} s", file=sys.stderr)
+    finally:
+        server.terminate()
+        server.wait(10)
+    rows[1]["wall_vs_bound"] = round(rows[1]["wall_s"] / rows[0]["wall_s"], 3)
+    rows[0]["wall_vs_bound"] = 1.0
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--k", type=int, nargs="*", default=[1, 5, 20, 50])
+    parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument("--latency", type=float, default=0.02)
+    parser.add_argument("--task-seconds", type=float, default=2.0)
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--variant", help=argparse.SUPPRESS)
+    parser.add_argument("--urls", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        asyncio.run(serve(args.serve, args.jobs, args.latency, args.task_seconds))
+        return
+    if args.child:
+        child(args)
+        return
+    rows = [row for k in args.k for row in measure(args, k)]
+    columns = ["k", "variant", "jobs", "wall_s", "wall_vs_bound", "cpu_ms_per_job",
+               "lag_p50_ms", "lag_p99_ms", "peak_rss_mb", "fds", "failed"]  # fmt: skip
+    print_table(columns, rows)
+    print()
+    print(json.dumps({"benchmark": "fleet", "rows": rows}))
+
+
+if __name__ == "__main__":
+    main()
