@@ -6,6 +6,7 @@ The K simulators run in one process of their own (``--serve``, 20 ms latency, 2 
 tasks); each variant runs in a fresh child. Reported: wall / bound, CPU per job,
 the event loop's lag (a 10 ms ticker: how late it woke, p50 and p99), peak RSS and
 the file descriptors open at the end of the run.
+``--max-in-flight N`` gives the fleet a cap across EMs (the bound keeps 20 per EM).
 Run: ``python benchmarks/bench_fleet.py`` (K = 1, 5, 20, 50; a few minutes).
 """
 
@@ -64,13 +65,13 @@ class Lag:
                 "lag_p99_ms": round(ordered[int(len(ordered) * 0.99)] * 1000, 1)}  # fmt: skip
 
 
-async def fleet_run(urls: list[str], task_seconds: float) -> dict[str, Any]:
+async def fleet_run(urls: list[str], task_seconds: float, cap: int | None) -> dict[str, Any]:
     from veeam_em_async import EnterpriseManager, Fleet
 
     managers = {f"em{i}": EnterpriseManager(u, USER, PASSWORD) for i, u in enumerate(urls)}
     lag = Lag()
     lag.start()
-    async with Fleet(managers) as fleet:
+    async with Fleet(managers, max_in_flight=cap) as fleet:
         results = await fleet.each(start_every_job)
     failed = sum(1 for r in results.values() for o in (r.value or []) if not o.ok)
     failed += sum(not r.ok for r in results.values())
@@ -81,7 +82,7 @@ async def start_every_job(em: Any) -> Any:
     return await em.jobs.start_many(await em.jobs.list())
 
 
-async def bound_run(urls: list[str], task_seconds: float) -> dict[str, Any]:
+async def bound_run(urls: list[str], task_seconds: float, cap: int | None) -> dict[str, Any]:
     import aiohttp
 
     lag = Lag()
@@ -119,7 +120,7 @@ def child(args: argparse.Namespace) -> None:
     urls = json.loads(args.urls)
     run = fleet_run if args.variant == "fleet" else bound_run
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    found = asyncio.run(run(urls, args.task_seconds))
+    found = asyncio.run(run(urls, args.task_seconds, args.max_in_flight))
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else -1
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -139,7 +140,8 @@ def measure(args: argparse.Namespace, k: int) -> list[dict[str, Any]]:
         for variant in ("bound", "fleet"):
             out = subprocess.run(
                 [sys.executable, __file__, "--child", "--variant", variant, "--urls", urls,
-                 "--task-seconds", str(args.task_seconds)],
+                 "--task-seconds", str(args.task_seconds),
+                 *(["--max-in-flight", str(args.max_in_flight)] if args.max_in_flight else [])],
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
             result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -166,6 +168,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--task-seconds", type=float, default=2.0)
+    parser.add_argument("--max-in-flight", type=int, help="the fleet's cap across EMs")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--variant", help=argparse.SUPPRESS)
