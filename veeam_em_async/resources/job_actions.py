@@ -177,12 +177,12 @@ class JobCollection(BulkActions):
         job: JobLike,
         action: str,
         follow_retries: bool,
-        entities: Mapping[str, Any] | None = None,
+        targets: Mapping[str, RunTarget] | None = None,
         watermarks: Mapping[str, JobSession | None] | None = None,
     ) -> JobRun:
         if action not in self.run_actions:
             raise ValueError(f"{action!r} does not start a run; use one of {self.run_actions}")
-        target = await self._run_target(job, entities)
+        target = (targets or {}).get(self._id(job)) or await self._run_target(job)
         kind, job_uid = target.session_kind, target.job_uid
         job_id = job_uid.rsplit(":", 1)[-1]
         marks = watermarks or {}
@@ -233,9 +233,13 @@ class JobCollection(BulkActions):
         entities = await self._known_jobs(items)
         plan = await self._plan(items, action, copy_jobs, entities)
         watermarks = await self._watermarks(entities)
+        # What each run needs of its job, so that the entities (kilobytes each) are not
+        # held for the hours the runs may take.
+        targets = {job_id: await self._run_target(job) for job_id, job in entities.items()}
+        del entities
 
         async def send(step: tuple[J, str]) -> JobRun:
-            return await self._run(step[0], step[1], follow_retries, entities, watermarks)
+            return await self._run(step[0], step[1], follow_retries, targets, watermarks)
 
         async def finish(
             step: tuple[J, str], run: JobRun | None, error: BaseException | None

@@ -341,3 +341,38 @@ async def test_runs_survive_a_relogon_and_a_lost_session_is_a_clear_error(
     assert isinstance(results[0], BackupJobSession) and results[0].result == "Success"
     assert isinstance(results[1], NotFoundError)
     assert logons == 2  # one re-logon, shared
+
+
+async def test_run_many_does_not_hold_the_job_entities_while_it_waits(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entities read for a run_many (one query) are dropped once each run knows
+    what it needs: a run of hours does not hold kilobytes per job."""
+    import gc
+    import weakref
+
+    from veeam_em_async.resources.jobs import JobsResource
+
+    held: list[weakref.ref[object]] = []
+    known = JobsResource._known_jobs
+
+    async def remembering(self: JobsResource, jobs: object) -> object:
+        found = await known(self, jobs)  # type: ignore[arg-type]
+        held.extend(weakref.ref(job) for job in found.values())
+        return found
+
+    monkeypatch.setattr(JobsResource, "_known_jobs", remembering)
+    alive: list[int] = []
+    sim = sim_on(clock, jobs=30, nas_jobs=0, agent_jobs=0, job_types=["Backup"],
+                 session_seconds=600)  # fmt: skip
+    async with sim, sim_client(sim, clock) as em:
+        refs = await em.jobs.list()
+
+        def accepted(job: object, run: object) -> None:
+            if len(alive) == 0 and sim.counters.requests["POST /api/jobs/{id}"] == 30:
+                gc.collect()
+                alive.append(sum(r() is not None for r in held))
+
+        outcomes = await em.jobs.run_many(refs, accepted=accepted)
+    assert all(o.ok for o in outcomes) and len(held) == 30
+    assert alive == [0]  # while the 30 runs were awaited, no entity was held
