@@ -110,6 +110,7 @@ class EnterpriseManager(QueryMethods, ProtectionMethods):
         meter_provider: likewise, for the client's metrics.
         adaptive: cut the cap in flight when EM sheds load or slows down, grow it back
             when EM keeps up (AIMD, at most ``max_connections``; ``em.stats.limit``).
+        parse_offload_bytes: parse query pages larger than this in a thread (None: never).
     """
 
     def __init__(
@@ -133,6 +134,7 @@ class EnterpriseManager(QueryMethods, ProtectionMethods):
         tracer_provider: Any = None,
         meter_provider: Any = None,
         adaptive: bool = False,
+        parse_offload_bytes: int | None = None,
     ) -> None:
         self.clock = check_clock(clock)
         telemetry = make_telemetry(tracer_provider, meter_provider)
@@ -150,6 +152,7 @@ class EnterpriseManager(QueryMethods, ProtectionMethods):
             api_version=api_version, retry_policy=retry_policy, clock=self.clock,
         )  # fmt: skip
         self._transport.before_action = before_action
+        self._transport.parse_offload_bytes = parse_offload_bytes
         self._transport.telemetry = self._transport.logon.telemetry = telemetry
         self.poll_policy = poll_policy or PollPolicy()
         self._watcher: TaskWatcher = Watcher[str, TaskInfo](
@@ -244,14 +247,11 @@ class EnterpriseManager(QueryMethods, ProtectionMethods):
         """Stop sending, and let what was sent be answered: for a Ctrl-C or a
         shutdown that wants a true record of what EM accepted.
 
-        From now on no request is sent (queued ones and new ones fail with
-        `ClientClosedError`: not sent; polls too, so waiters end with it).
-        Requests in flight get ``grace`` seconds of the client's clock to be
-        answered; those still in flight then fail with `TransportError`
-        (sent, outcome unknown), and their number is returned. A bulk call that
-        was running returns its outcomes as these arrive. `close` still
-        logs off.
-        """
+        From now on no request is sent (queued and new ones fail with
+        `ClientClosedError`: not sent; polls too). Requests in flight get ``grace``
+        seconds of the client's clock; those still in flight then fail with
+        `TransportError` (sent, outcome unknown), and their number is returned. A
+        bulk call returns its outcomes as these arrive. `close` still logs off."""
         return await self._transport.drain(grace)
 
     async def close(self) -> None:

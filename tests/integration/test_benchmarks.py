@@ -131,3 +131,10 @@ def test_bench_fleet_quick() -> None:
         (2, "bound"), (2, "fleet")
     ]  # fmt: skip
     assert all(r["failed"] == 0 and r["jobs"] == 10 for r in rows)
+
+
+def test_bench_offload_quick() -> None:
+    data = run("bench_offload.py", "--vms", "50", "--rounds", "1")
+    rows = data["rows"]
+    assert isinstance(rows, list) and [r["mode"] for r in rows] == ["on the loop", "in a thread"]
+    assert all(r["points"] == 350 for r in rows)

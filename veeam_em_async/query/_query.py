@@ -89,7 +89,12 @@ class Query(Generic[T]):
         page_size: int | None = None,
         keep: Callable[[Any], bool] | None = None,
     ) -> QueryPage[T]:
-        """One page (the first without ``page``); ``keep`` as for `parse_query_page`."""
+        """One page (the first without ``page``); ``keep`` as for `parse_query_page`.
+
+        A body larger than the client's ``parse_offload_bytes`` is parsed in a worker
+        thread (without ``keep``, which is not thread-safe): the parse takes as long,
+        but the event loop runs between the interpreter's switches instead of
+        waiting for it (a 1 MB page blocks the loop about 100 ms otherwise)."""
         params = dict(self.params)
         if page is not None:
             params["page"] = str(page)
@@ -99,6 +104,9 @@ class Query(Generic[T]):
         attributes = {"veeam_em.query.type": self.query_type, "veeam_em.query.page": page or 1}
         with self._transport.telemetry.span("veeam_em.query", attributes):
             response = await self._transport.request("GET", "query", params=params)
+            limit = self._transport.parse_offload_bytes
+            if limit is not None and keep is None and len(response.body) > limit:
+                return await asyncio.to_thread(parse_query_page, response.body, self.model)
             return parse_query_page(response.body, self.model, keep)
 
     def __aiter__(self) -> _Items[T]:

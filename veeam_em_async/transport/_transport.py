@@ -73,6 +73,8 @@ class Transport:
         self.before_action: ActionHook | None = None
         #: Spans and metrics (`veeam_em_async.telemetry`; no-op without OpenTelemetry).
         self.telemetry: Telemetry = NO_TELEMETRY
+        #: Query pages larger than this many bytes are parsed off the loop (None: never).
+        self.parse_offload_bytes: int | None = None
 
     # -- state -------------------------------------------------------------
 

@@ -3,6 +3,7 @@ it serves, names that need quoting, and bulk reads that were N requests."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,6 +12,7 @@ from tests.fakes import FakeClock, sim_client, sim_on
 from veeam_em_async import (
     BackupJobSession,
     BackupTaskSession,
+    EnterpriseManager,
     EntityRef,
     F,
     Job,
@@ -136,3 +138,50 @@ async def test_a_malformed_query_is_a_bad_request(sim: EMSimulator, clock: FakeC
             await em.query("Job", filter="Name==").all()
         with pytest.raises(ValueError, match="not both"):
             em.query("Job", sort_asc="Name", sort_desc="Name")
+
+
+@pytest.mark.parametrize("offload", [False, True])
+async def test_a_large_page_parsed_off_the_loop_lets_the_loop_run(offload: bool) -> None:
+    """A 2,000-point page (about 2 MB): parsed on the loop, a ticker that only yields
+    never runs while the page is parsed; parsed in a thread (``parse_offload_bytes``),
+    it runs meanwhile. Counted, not timed: the parse takes far longer than the
+    interpreter's 5 ms switch interval on any machine."""
+    import threading
+
+    from veeam_em_async.models import VmRestorePoint
+    from veeam_em_async.models import query as query_models
+
+    async with EMSimulator(jobs=0, nas_jobs=0, agent_jobs=0, restore_point_vms=300,
+                           restore_point_days=7) as sim:  # fmt: skip
+        limit = 100_000 if offload else None
+        async with EnterpriseManager(sim.url, sim.username, sim.password,
+                                     parse_offload_bytes=limit) as em:  # fmt: skip
+            parsing = threading.Event()
+            real = query_models.parse_query_page
+            ticks_while_parsing = 0
+
+            def watched(*args: object) -> object:
+                parsing.set()
+                try:
+                    return real(*args)  # type: ignore[arg-type]
+                finally:
+                    parsing.clear()
+
+            async def ticker() -> None:
+                nonlocal ticks_while_parsing
+                while True:
+                    await asyncio.sleep(0)
+                    if parsing.is_set():
+                        ticks_while_parsing += 1
+
+            import veeam_em_async.query._query as query_module
+
+            query_module.parse_query_page = watched  # type: ignore[assignment]
+            task = asyncio.ensure_future(ticker())
+            try:
+                page = await em.query("VmRestorePoint", page_size=2100).fetch_page()
+            finally:
+                task.cancel()
+                query_module.parse_query_page = real
+    assert len(page.items) == 2100 and isinstance(page.items[0], VmRestorePoint)
+    assert (ticks_while_parsing > 0) is offload
