@@ -14,7 +14,7 @@ from typing import Any, Union
 import attrs
 
 from .common import Entity, HasLinks, Link, Model, xml
-from .lazy import lazily
+from .lazy import LazySchedule, lazily
 from .schedule import JobScheduleOptions
 
 
@@ -244,7 +244,7 @@ JOB_INFO_VARIANTS: dict[str, type[JobInfo]] = {
 
 
 @attrs.frozen
-class JobEntity(Entity):
+class JobEntity(Entity, LazySchedule):
     """What VM and agent job entities share: all but their ``info``, which each
     subclass declares last (the schema puts ``<JobInfo>`` last)."""
 
@@ -259,11 +259,6 @@ class JobEntity(Entity):
     _schedule: JobScheduleOptions | None = attrs.field(
         init=False, default=None, repr=False, eq=False
     )
-
-    @property
-    def schedule_options(self) -> JobScheduleOptions | None:
-        """The job's schedule, structured when first read (most callers never do)."""
-        return lazily(self, "schedule_raw", "_schedule", JobScheduleOptions)
 
 
 @attrs.frozen

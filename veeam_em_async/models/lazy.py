@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["LAZY_FIELDS", "lazily", "set_structure"]
+from .schedule import JobScheduleOptions
+
+__all__ = ["LAZY_FIELDS", "LazySchedule", "lazily", "set_structure"]
 
 #: Raw field -> the property that structures it: what a model shows for the field
 #: when it is shown whole (the CLI's ``show``).
@@ -47,3 +49,12 @@ def lazily(model: Any, raw_field: str, cache_field: str, target: type[T]) -> T |
         ) from None
     object.__setattr__(model, cache_field, value)
     return value  # type: ignore[no-any-return]
+
+
+class LazySchedule:
+    """Mixin of the job models with ``schedule_raw`` and a ``_schedule`` slot."""
+
+    @property
+    def schedule_options(self) -> JobScheduleOptions | None:
+        """The job's schedule, structured when first read (most callers never do)."""
+        return lazily(self, "schedule_raw", "_schedule", JobScheduleOptions)

@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from .common import Entity, Model, xml
-from .lazy import lazily
+from .lazy import LazySchedule
 from .schedule import JobScheduleOptions
 
 
@@ -79,7 +79,7 @@ class NasStorageOptions(Model):
 
 
 @attrs.frozen
-class NasJob(Entity):
+class NasJob(Entity, LazySchedule):
     """A NAS job entity (``GET /nas/jobs/{id}?format=Entity``)."""
 
     description: str | None = None
@@ -93,8 +93,3 @@ class NasJob(Entity):
     _schedule: JobScheduleOptions | None = attrs.field(
         init=False, default=None, repr=False, eq=False
     )
-
-    @property
-    def schedule_options(self) -> JobScheduleOptions | None:
-        """The job's schedule, structured when first read (most callers never do)."""
-        return lazily(self, "schedule_raw", "_schedule", JobScheduleOptions)
