@@ -75,6 +75,8 @@ def audit(
     action: Action, *, task_id: str | None = None, error: BaseException | None = None
 ) -> None:
     """One INFO record of ``action`` sent: the task id EM answered, or the error."""
+    if not AUDIT_LOGGER.isEnabledFor(logging.INFO):
+        return  # nobody listens: build nothing (a bulk start audits thousands)
     fields = {**attrs.asdict(action), "task_id": task_id,
               "error": None if error is None else f"{type(error).__name__}: {error}"}  # fmt: skip
     outcome = f"task {task_id}" if error is None else f"failed: {fields['error']}"
