@@ -167,7 +167,8 @@ class Fleet:
         """Every live EM's change feed merged, as ``(name, session)`` in the order they
         arrive (see ``em.backup_sessions.feed`` for ``since``, ``results``, ``interval``
         and ``overlap``). One EM's feed failing is logged and leaves the others."""
-        queue: asyncio.Queue[tuple[str, JobSession]] = asyncio.Queue()
+        # Bounded: a slow reader holds the feeds back instead of buffering without end.
+        queue: asyncio.Queue[tuple[str, JobSession]] = asyncio.Queue(maxsize=256)
         wanted = tuple(results) if results is not None else None
 
         async def pump(name: str, em: EnterpriseManager) -> None:
@@ -179,6 +180,7 @@ class Fleet:
                 log.warning("%s: its feed stopped (%s)", name, exc)
 
         pumps = [asyncio.ensure_future(pump(n, em)) for n, em in self.live.items()]
+        getter: asyncio.Future[tuple[str, JobSession]] | None = None
         try:
             while True:
                 if all(p.done() for p in pumps) and queue.empty():
@@ -191,6 +193,8 @@ class Fleet:
                 else:
                     getter.cancel()
         finally:
+            if getter is not None:
+                getter.cancel()
             for p in pumps:
                 p.cancel()
             await asyncio.gather(*pumps, return_exceptions=True)
