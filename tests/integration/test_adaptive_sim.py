@@ -51,7 +51,8 @@ async def test_the_adaptive_limit_converges_sheds_less_and_recovers(clock: FakeC
                 sim.faults.capacity = 100  # EM recovered
                 recovered: list[int] = []
                 assert await read(em, ids, recovered) == 0
-                assert max(recovered) >= 15 and recovered[-1] > max(settled)
+                # (a sawtooth again, at a higher level: its peak, not its last value)
+                assert max(recovered) >= 15 and max(recovered) > max(settled)
     assert shed[True] * 2 < shed[False], shed  # the fixed cap of 20 keeps overloading EM
     assert failed[True] <= failed[False], failed
     assert min(limits) >= 1
