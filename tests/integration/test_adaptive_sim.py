@@ -34,7 +34,7 @@ async def test_the_adaptive_limit_converges_sheds_less_and_recovers(clock: FakeC
     limits: list[int] = []
     for adaptive in (False, True):
         sim = sim_on(clock, jobs=20, nas_jobs=0, agent_jobs=0,
-                     faults=Faults(latency=0.01, capacity=CAPACITY))  # fmt: skip
+                     faults=Faults(latency=0.05, capacity=CAPACITY))  # fmt: skip
         async with sim, sim_client(sim, clock, max_connections=20, retry_policy=RETRIES,
                                    adaptive=adaptive) as em:  # fmt: skip
             ids = [ref.id or "" for ref in await em.jobs.list()] * 15  # 300 reads
