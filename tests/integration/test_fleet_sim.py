@@ -68,7 +68,8 @@ async def test_max_in_flight_caps_the_requests_of_every_em_together(clock: FakeC
             results = await fleet.each(read_every_job)
     assert [r.value for r in results.values()] == [10, 10, 10]
     assert seen.requests["GET /api/jobs/{id}"] == 30
-    assert seen.max_in_flight == 4  # 3 clients of 10 connections, 4 at once in all
+    # 3 clients of 10 connections, at most 4 at once in all (30 without the fleet's cap)
+    assert 2 <= seen.max_in_flight <= 4
 
 
 async def test_the_merged_feed_tags_each_run_with_its_em(clock: FakeClock) -> None:
@@ -102,7 +103,7 @@ async def test_each_with_a_timeout_gives_that_em_a_timeout_and_the_others_their_
             return len(await em.jobs.list())
 
         async with Fleet(managers) as fleet:
-            results = await fleet.each(job_count, timeout=0.2)
+            results = await fleet.each(job_count, timeout=1.0)
     assert results["fast"] == FleetResult("fast", value=1)
     assert isinstance(results["stuck"].error, TimeoutError)
     assert not results["stuck"].ok
