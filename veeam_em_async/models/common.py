@@ -43,6 +43,12 @@ def uuid_from_uid(uid: str | None) -> str | None:
     return uid.rsplit(":", 1)[-1] or None
 
 
+def href_id(href: str) -> str:
+    """The last path segment of an ``Href`` (the id of what it names), its query left
+    out: ``…/backupSessions/d34e…?format=Entity`` -> ``d34e…``."""
+    return href.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
 class Model:
     """Base of every model: what EM sent that the model does not name stays reachable.
 

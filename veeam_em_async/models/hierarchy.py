@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import attrs
 
-from .common import Entity, HasLinks, Link, Model, uuid_from_uid, xml
+from .common import Entity, HasLinks, Link, Model, href_id, uuid_from_uid, xml
 
 __all__ = ["HierarchyItem", "HierarchyRoot", "OnBackupServer", "backup_server_uid", "root_id_of"]
 
@@ -33,7 +33,7 @@ def backup_server_uid(links: list[Link]) -> str | None:
     names (vendor bodies link points, backups and roots to their server so)."""
     for link in links:
         if (link.rel or "").lower() == "up" and (link.type or "") == "BackupServerReference":
-            uuid = link.href.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+            uuid = href_id(link.href)
             return f"urn:veeam:BackupServer:{uuid}" if uuid else None
     return None
 

@@ -20,6 +20,7 @@ from ..models import (
     NasJob,
     ObjectInJob,
 )
+from ..models.hierarchy import backup_server_uid
 from ..models.requests import JobCloneSpec, JobEdit
 from ..models.schema_order import in_schema_order
 from ..policies import PollPolicy
@@ -154,13 +155,12 @@ class JobsResource(JobCollection):
         query per server and type instead of one per job."""
         groups: dict[tuple[str, str], list[str]] = {}
         for job_id, job in entities.items():
-            up = next((link for link in job.links if link.type == "BackupServerReference"), None)
-            server = up.href.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] if up else ""
+            server = backup_server_uid(job.links)
             if server:
                 groups.setdefault((self._session_kind(job), server), []).append(job_id)
         marks: dict[str, JobSession | None] = {}
         for (kind, server), ids in groups.items():
-            on_server = condition("BackupServerUid", "==", f"urn:veeam:BackupServer:{server}")
+            on_server = condition("BackupServerUid", "==", server)
             newest = await self._query(kind, filter=on_server, sort_desc="CreationTime").first()
             marks.update(dict.fromkeys(ids, newest))
         return marks

@@ -7,6 +7,7 @@ from typing import Any, Optional, Protocol
 
 from ..clock import Clock
 from ..models import JobSession, RetryOptions, TaskInfo
+from ..models.common import href_id
 from ..policies import PollPolicy
 from ..transport import Transport
 from ..waiting._handles import Task
@@ -103,7 +104,7 @@ def related_session(info: TaskInfo) -> str | None:
             "BackupJobSession",
             "ReplicaJobSession",
         ):
-            uuid = link.href.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+            uuid = href_id(link.href)
             return f"urn:veeam:{kind}:{uuid}" if uuid else None
     return None
 
