@@ -68,16 +68,18 @@ async def run_on_profiles(
         raise UsageError("no profiles in the config file (veeam-em profile add)")
     managers = {name: connect(_settings_for(ctx, name), out, client_options) for name in names}
 
-    async def run(em: EnterpriseManager) -> tuple[int, dict[str, Any]]:
-        own = Output(io.StringIO(), mode="json")
+    async def run(em: EnterpriseManager) -> tuple[int, _Collected]:
+        own = _Collected(io.StringIO(), mode="wide" if out.wide else "table")
         code = await body(own, em)
-        return code, own.doc
+        return code, own
 
     async with Fleet(managers) as fleet:
         results = await fleet.each(run)
     items: list[dict[str, Any]] = []
     errors: dict[str, str] = {}
     codes: list[int] = []
+    columns: list[str] = []
+    rows: list[list[Any]] = []
     for name, result in results.items():
         if result.error is not None or result.value is None:
             error = result.error or RuntimeError("no result")
@@ -85,11 +87,28 @@ async def run_on_profiles(
             codes.append(exit_code(error))
             out.note(f"error: {name}: {errors[name]}")
             continue
-        code, doc = result.value
+        code, own = result.value
         codes.append(code)
-        items += [{"em": name, **item} for item in doc.get("items", [])]
+        items += [{"em": name, **item} for item in own.doc.get("items", [])]
+        columns = columns or own.columns  # the command's own table, with an EM column
+        rows += [[name, *row] for row in own.rows]
     out.doc.update(ems=names, errors=errors, items=items)
-    columns = [k for k, v in (items[0] if items else {}).items() if not isinstance(v, (dict, list))]
-    out.table(f"{command} on {len(names)} EMs ({len(errors)} failed)", columns[:7],
-              [[item.get(c) for c in columns[:7]] for item in items])  # fmt: skip
+    out.table(f"{command} on {len(names)} EMs ({len(errors)} failed)", ["EM", *columns], rows)
     return max(codes, default=OK)
+
+
+class _Collected(Output):
+    """One EM's run: its JSON keys in ``doc`` as usual, its table kept (not printed)
+    for the merged one, its lines dropped (the merged table says it all)."""
+
+    def __init__(self, stream: io.StringIO, *, mode: Any) -> None:
+        super().__init__(stream, mode=mode)
+        self.columns: list[str] = []
+        self.rows: list[list[Any]] = []
+
+    def table(self, title: str, columns: Any, rows: Any, *, compact: bool = False) -> None:
+        self.columns = list(columns)
+        self.rows += [list(row) for row in rows]
+
+    def line(self, text: str = "", flush: bool = False) -> None:
+        pass

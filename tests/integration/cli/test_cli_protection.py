@@ -120,6 +120,7 @@ def test_read_commands_on_every_profile_with_an_em_column(
         assert {i["em"] for i in doc["items"]} == {"lab", "prod"}
         code, table = run("jobs", "list", "--profile", "lab,prod")
         assert code == 0 and "jobs list on 2 EMs" in table and "prod" in table
+        assert "Job 0002" in table  # each EM's rows, in the command's own table
         code, _ = run("jobs", "start", "--all", "--all-profiles")
         assert code == 2  # actions run on one EM at a time
         assert lab.counters.requests["POST /api/jobs/{id}"] == 0
