@@ -58,6 +58,14 @@ def test_entity_id_forms() -> None:
             entity_id(bad, "Job")  # type: ignore[arg-type]
     with pytest.raises(InvalidIdentifierError, match="no UID"):
         entity_id(EntityRef(href="h"), "Job")
+    with pytest.raises(InvalidIdentifierError, match="got object"):
+        entity_id(object(), "Job")  # type: ignore[arg-type]
+
+    class OddUid:
+        uid = 42  # a uid that is not text is no id either
+
+    with pytest.raises(InvalidIdentifierError, match="not a Job id"):
+        entity_id(OddUid(), "Job")  # type: ignore[arg-type]
 
 
 def test_task_id() -> None:
