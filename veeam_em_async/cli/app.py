@@ -1,6 +1,6 @@
 """The ``veeam-em`` command tree (click): the root group, and one module a noun in
 `commands` (jobs, nas-jobs, agent-jobs, sessions, tasks, repositories, protection,
-reports, vms, profile, demo, simulate, completion), each holding its commands and what
+reports, vms, exporter, profile, demo, simulate, completion), each holding its commands and what
 they do. Running a command (connecting, Ctrl-C, output, exit status) is `runner`'s; the
 options, `options`'.
 """
@@ -14,6 +14,7 @@ from .base import CONTEXT, ENV_HELP, EXIT_HELP
 from .commands.agent_jobs import agent_jobs_group
 from .commands.completion import completion_command
 from .commands.demo import demo_command
+from .commands.exporter import exporter_command
 from .commands.jobs import jobs_group
 from .commands.nas_jobs import nas_jobs_group
 from .commands.profile import profile_group
@@ -46,7 +47,8 @@ def cli() -> None:
 
 for _command in (
     jobs_group, nas_jobs_group, agent_jobs_group, sessions_group, tasks_group, repositories,
-    protection_command, reports_group, vms_group, demo_command, simulate_command,
+    protection_command, reports_group, vms_group, exporter_command, demo_command,
+    simulate_command,
     profile_group, completion_command,
 ):  # fmt: skip
     cli.add_command(_command)

@@ -24,7 +24,7 @@ from .options import GIVEN, Settings, settings
 from .output import Output
 from .runner import connect
 
-__all__ = ["READ_COMMANDS", "profiles_of", "run_on_profiles"]
+__all__ = ["READ_COMMANDS", "profiles_of", "run_on_profiles", "settings_for"]
 
 #: The commands that read, and print a list of ``items``: these take several profiles.
 READ_COMMANDS = frozenset({
@@ -46,7 +46,7 @@ def profiles_of(ctx: click.Context) -> list[str] | None:
     return None
 
 
-def _settings_for(ctx: click.Context, name: str) -> Settings:
+def settings_for(ctx: click.Context, name: str) -> Settings:
     given = ctx.meta.get(GIVEN, {})
     saved = dict(given)
     given.pop("all_profiles", None)
@@ -66,7 +66,7 @@ async def run_on_profiles(
                          f"{', '.join(sorted(READ_COMMANDS))}")  # fmt: skip
     if not names:
         raise UsageError("no profiles in the config file (veeam-em profile add)")
-    managers = {name: connect(_settings_for(ctx, name), out, client_options) for name in names}
+    managers = {name: connect(settings_for(ctx, name), out, client_options) for name in names}
 
     async def run(em: EnterpriseManager) -> tuple[int, _Collected]:
         own = _Collected(io.StringIO(), mode="wide" if out.wide else "table")

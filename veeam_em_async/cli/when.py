@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from .exits import UsageError
 
-__all__ = ["parse_since", "when"]
+__all__ = ["parse_duration", "parse_since", "when"]
 
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
@@ -27,6 +27,15 @@ def parse_since(text: str) -> datetime | timedelta:
     except ValueError:
         raise UsageError(f"--since takes 30m, 24h, 7d or an ISO time, not {text!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def parse_duration(text: str, option: str) -> timedelta:
+    """A positive duration (``36h``, ``7d``) for ``option``, or a `UsageError` naming it."""
+    match = _DURATION.fullmatch(text.strip())
+    seconds = float(match.group(1)) * _UNITS[match.group(2)] if match else 0.0
+    if seconds <= 0:
+        raise UsageError(f"{option} takes a duration such as 24h or 7d, not {text!r}")
+    return timedelta(seconds=seconds)
 
 
 def when(moment: datetime | None) -> str:

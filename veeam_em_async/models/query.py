@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import attrs
 
 from .agents import AgentBackupJob
+from .backup_servers import BackupServer
 from .common import EntityRef, HasLinks, Link, Model, xml
 from .docs import Body, _content, _structure
 from .hierarchy import HierarchyRoot
@@ -44,6 +45,7 @@ QUERY_MODELS: dict[str, type[Any]] = {
     "replicatasksession": ReplicaTaskSession,
     "task": TaskInfo,
     "repository": Repository,
+    "backupserver": BackupServer,
     "agentbackupjob": AgentBackupJob,
     "objectinjob": ObjectInJob,
     "backup": Backup,

@@ -21,7 +21,7 @@ from ..clock import window_start
 from ..ids import JobLike, entity_id
 from ..models import JobSession, JobType, RetryOptions
 from ..policies import PollPolicy
-from ..query._filters import F
+from ..query._filters import F, one_of
 from ..runs import JobRun
 from ..runs._sessions import newest_session
 from ..waiting._handles import Task
@@ -94,6 +94,7 @@ class JobCollection(BulkActions):
         *,
         page_size: int | None = None,
         jobs: Iterable[Any] | None = None,
+        results: Sequence[str] | None = None,
     ) -> dict[str, JobSession | None]:
         """Job UID -> its newest stopped session created within ``since`` (a
         datetime, or a timedelta back from now), or ``None``.
@@ -108,6 +109,8 @@ class JobCollection(BulkActions):
         a page large enough for most jobs' newest run, not 5 times what is needed. With
         ``page_size`` at least the number of jobs and of
         sessions, that is 3 requests (2 with jobs of one session type only).
+        ``results`` keeps only sessions of those results: ``("Success", "Warning")``
+        gives each job's last successful run (what the exporter reports).
         """
         low = window_start(self._transport.clock, since)
         if jobs is None:
@@ -122,6 +125,8 @@ class JobCollection(BulkActions):
             newest[job.uid] = None
             waiting.setdefault(self._session_kind(job), set()).add(job.uid)
         ended = (F.State == "Stopped") & (F.CreationTime >= low)
+        if results:
+            ended = ended & one_of("Result", list(results))
         for kind, uids in waiting.items():
             size = page_size or min(1000, max(50, 2 * len(uids)))
             query = self._query(kind, filter=ended, sort_desc="CreationTime", page_size=size)

@@ -3,7 +3,6 @@ first; exit 1 when there is a breach."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import click
@@ -11,20 +10,10 @@ import click
 from ...client import EnterpriseManager
 from ...models import VmProtection
 from ..base import CONTEXT, EXIT_HELP, on_em
-from ..exits import FAILED, OK, UsageError
+from ..exits import FAILED, OK
 from ..options import connection_options
 from ..output import Output
-from ..when import parse_since, when
-
-
-def _max_age(text: str) -> timedelta:
-    try:
-        value = parse_since(text)
-    except UsageError:
-        value = timedelta(0)
-    if not isinstance(value, timedelta) or value <= timedelta(0):
-        raise UsageError(f"--max-age takes a duration such as 24h or 36h, not {text!r}")
-    return value
+from ..when import parse_duration, parse_since, when
 
 
 def _age(vm: VmProtection) -> str:
@@ -82,7 +71,7 @@ def protection_command(max_age: str, since: str, vms: tuple[str, ...]) -> int:  
 async def report(
     out: Output, em: EnterpriseManager, max_age_text: str, since_text: str, vms: list[str]
 ) -> int:
-    max_age, since = _max_age(max_age_text), parse_since(since_text)
+    max_age, since = parse_duration(max_age_text, "--max-age"), parse_since(since_text)
     result = await em.protection(max_age=max_age, since=since, vms=vms or None)
     breaches = result.breaches
     out.doc.update(
