@@ -138,9 +138,13 @@ async def _all_or_nothing(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
         raise
     if pending:  # one of them raised
         await _cancel_all(tasks)
-        for task in tasks:
-            if task.done() and not task.cancelled() and task.exception() is not None:
-                raise task.exception()  # type: ignore[misc]
+    # Every error is retrieved, not only the one raised: when all of them fail in one
+    # loop iteration (EM went down), nothing is pending and each would be logged as
+    # "never retrieved".
+    errors = [t.exception() for t in tasks if t.done() and not t.cancelled()]
+    for error in errors:
+        if error is not None:
+            raise error
     return [task.result() for task in tasks]
 
 
