@@ -72,8 +72,19 @@ def all_modules(simulator: bool = False) -> list[str]:
 
 
 def test_only_the_sender_touches_aiohttp() -> None:
+    """As a client; the exporter's listener is a server (aiohttp.web), as the simulator is."""
     users = {m for m in all_modules() if "aiohttp" in imports_of(m)[1]}
-    assert users == {"transport._sender"}
+    assert users == {"transport._sender", "exporter.http"}
+
+
+def test_prometheus_client_stays_in_the_exporter() -> None:
+    """The exporter extra's library; the core imports nothing of the exporter."""
+    users = {m for m in all_modules() if "prometheus_client" in imports_of(m, deferred=True)[1]}
+    assert users and all(under(m, "exporter") for m in users), users
+    for module in all_modules():
+        if not under(module, "exporter", "cli"):
+            internal, _ = imports_of(module, deferred=True)
+            assert not [i for i in internal if under(i, "exporter")], module
 
 
 def test_the_pure_modules_import_no_io_layer() -> None:

@@ -40,8 +40,10 @@ class Spec:
         return GaugeMetricFamily(self.name, self.help, labels=labels)
 
 
-_JOB = ("job", "job_type", "backup_server")
-_VM = ("vm", "vm_ref", "backup_server")
+# Not "job": Prometheus gives every target a ``job`` label and would rename ours
+# ``exported_job`` (seen with a real Prometheus); the veeam_em_* family's spelling.
+_JOB = ("jobname", "jobtype", "backupserver")
+_VM = ("vm", "vm_ref", "backupserver")
 _REPO = ("name", "type", "uid")
 _SESSION = ("backupserver", "name", "jobname", "jobtype")
 

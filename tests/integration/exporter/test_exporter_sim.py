@@ -74,15 +74,15 @@ async def test_the_values_are_what_the_simulator_was_seeded_with(
         status, text = await scrape(exporter)
     assert status == 200
     failed, warned, never = (j.name for j in jobs)
-    assert value(text, "veeam_em_job_last_result", em="prod", job=failed) == 2
-    assert value(text, "veeam_em_job_last_result", em="prod", job=warned) == 1
-    assert value(text, "veeam_em_job_last_result", em="prod", job=never) == -1
+    assert value(text, "veeam_em_job_last_result", em="prod", jobname=failed) == 2
+    assert value(text, "veeam_em_job_last_result", em="prod", jobname=warned) == 1
+    assert value(text, "veeam_em_job_last_result", em="prod", jobname=never) == -1
     # The failed job's last success is the run of 30 hours ago (it ends a session later).
-    success = value(text, "veeam_em_job_last_success_timestamp_seconds", job=failed)
+    success = value(text, "veeam_em_job_last_success_timestamp_seconds", jobname=failed)
     started = clock.utcnow().timestamp() - 30 * HOUR
     assert started <= success <= started + em_sim.state.session_seconds + 1
     assert not [k for k in samples(text) if k[0].endswith("last_success_timestamp_seconds")
-                and ("job", never) in k[1]]  # fmt: skip
+                and ("jobname", never) in k[1]]  # fmt: skip
     # The veeam_em_* family's numbering: 3 Failed, 2 Warning.
     assert value(text, "veeam_em_jobs_sessions_state", jobname=failed, name=failed) == 3
     assert value(text, "veeam_em_jobs_sessions_state", jobname=warned) == 2
@@ -125,7 +125,7 @@ async def test_the_collector_runs_once_per_interval_on_the_clock(
     async with sim_client(em_sim, clock) as em:
         collector = EmCollector("prod", em, interval=60.0)
         task = asyncio.ensure_future(collector.run())
-        while collector.collections < 3:
+        while collector.collections < 3:  # noqa: ASYNC110 - the fake clock's sleeps yield
             await asyncio.sleep(0)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -150,7 +150,7 @@ async def test_an_em_that_goes_down_keeps_its_last_values_and_says_up_0(
         _, text = await scrape(exporter)
     assert value(text, "veeam_em_up", em="prod") == 0
     assert value(text, "veeam_em_collect_errors_total", em="prod") == 1
-    assert value(text, "veeam_em_job_last_result", job=failed_job) == 2  # the last good value
+    assert value(text, "veeam_em_job_last_result", jobname=failed_job) == 2  # the last good value
     assert value(text, "veeam_em_vm_protected", vm="stale-vm") == 0
     assert "collection failed, serving the last values" in caplog.text
     assert collector.last_error is not None and "TransportError" in collector.last_error

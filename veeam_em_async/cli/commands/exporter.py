@@ -99,13 +99,13 @@ def exporter_command(
       VEEAM_EM_EXPORTER_PASSWORD=… veeam-em exporter --basic-auth-user prom
     """
     ctx = click.get_current_context()
-    host, port = parse_listen(listen)
-    rpo, since = parse_duration(max_age, "--max-age"), parse_duration(window, "--window")
-    if (tls_cert is None) != (tls_key is None):
-        raise click.UsageError("--tls-cert and --tls-key go together")
     names = profiles_of(ctx)
 
     async def body(s: Settings, out: Output) -> int:
+        host, port = parse_listen(listen)
+        rpo, since = parse_duration(max_age, "--max-age"), parse_duration(window, "--window")
+        if (tls_cert is None) != (tls_key is None):
+            raise UsageError("--tls-cert and --tls-key go together")
         try:
             from ...exporter import BasicAuth, Exporter, serve, tls_context
         except ImportError as exc:

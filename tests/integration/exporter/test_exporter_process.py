@@ -1,0 +1,133 @@
+"""``veeam-em exporter`` as a service manager runs it (a real process, stopped with
+SIGTERM), and its listener's basic auth and TLS. Nothing waits a fixed time: each
+step waits for what it can see (the "serving" line, a collection at the simulator)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from base64 import b64encode
+from pathlib import Path
+
+import pytest
+import trustme
+
+from tests.cli_support import SimulatorThread, env_for, run
+from veeam_em_async.cli.commands.exporter import parse_listen
+from veeam_em_async.cli.exits import UsageError
+
+CLI = [sys.executable, "-m", "veeam_em_async.cli"]
+WATCHDOG = 120.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_for(condition: object) -> None:
+    deadline = time.monotonic() + WATCHDOG
+    while not condition() and time.monotonic() < deadline:  # type: ignore[operator]
+        time.sleep(0.05)
+    assert condition(), "the event never came"  # type: ignore[operator]
+
+
+def exporter(argv: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], list[str]]:
+    """The exporter in its own process; its stderr lines are collected as they come."""
+    process = subprocess.Popen([*CLI, "exporter", *argv], text=True, env={**os.environ, **env},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    lines: list[str] = []
+
+    def read() -> None:
+        assert process.stderr is not None
+        lines.extend(process.stderr)
+
+    threading.Thread(target=read, daemon=True).start()
+    timer = threading.Timer(WATCHDOG, process.kill)
+    timer.daemon = True
+    timer.start()
+    wait_for(lambda: any("serving" in line for line in lines) or process.poll() is not None)
+    return process, lines
+
+
+def get(url: str, *, context: ssl.SSLContext | None = None,
+        headers: dict[str, str] | None = None) -> tuple[int, str]:  # fmt: skip
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_the_exporter_serves_collects_once_and_stops_on_sigterm() -> None:
+    port = free_port()
+    with SimulatorThread(jobs=4, nas_jobs=0, agent_jobs=0, history_sessions=1) as sim:
+        process, lines = exporter(["--listen", f"127.0.0.1:{port}"], env_for(sim))
+        up = 'veeam_em_up{em="127.0.0.1"} 1.0'
+        # Until the first collection ends, EM is served as not up (never as up).
+        wait_for(lambda: up in get(f"http://127.0.0.1:{port}/metrics")[1])
+        _, text = get(f"http://127.0.0.1:{port}/metrics")
+        assert text.count("veeam_em_job_last_result{") == 4
+        sent = sum(sim.counters.requests.values())
+        assert get(f"http://127.0.0.1:{port}/metrics")[0] == 200
+        assert sum(sim.counters.requests.values()) == sent  # a scrape never reaches EM
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(WATCHDOG) == 0
+        # Stopped in order: the logon session was deleted on the way out.
+        assert sim.counters.requests.get("DELETE /api/logonSessions/{id}", 0) == 1
+    assert not [line for line in lines if sim.password in line]
+
+
+def test_basic_auth_guards_metrics_and_tls_serves_https(tmp_path: Path) -> None:
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert.private_key_and_cert_chain_pem.write_to_path(str(cert_file))
+    cert.private_key_pem.write_to_path(str(key_file))
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    port = free_port()
+    with SimulatorThread(jobs=2, nas_jobs=0, agent_jobs=0) as sim:
+        env = {**env_for(sim), "VEEAM_EM_EXPORTER_PASSWORD": "listener-pass"}
+        process, lines = exporter(
+            ["--listen", f"127.0.0.1:{port}", "--basic-auth-user", "prom",
+             "--tls-cert", str(cert_file), "--tls-key", str(key_file)], env,
+        )  # fmt: skip
+        try:
+            base = f"https://127.0.0.1:{port}"
+            assert get(f"{base}/metrics", context=client_context)[0] == 401
+            wrong = {"Authorization": "Basic " + b64encode(b"prom:nope").decode()}
+            assert get(f"{base}/metrics", context=client_context, headers=wrong)[0] == 401
+            right = {"Authorization": "Basic " + b64encode(b"prom:listener-pass").decode()}
+            status, text = get(f"{base}/metrics", context=client_context, headers=right)
+            assert status == 200 and "veeam_em_up" in text
+            assert get(f"{base}/-/healthy", context=client_context) == (200, "OK\n")
+            assert any(line.startswith("serving https://") for line in lines)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(WATCHDOG)
+    assert "listener-pass" not in "".join(lines)
+
+
+def test_the_exporter_refuses_bad_options_with_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(UsageError, match="HOST:PORT"):
+        parse_listen("9247")
+    assert parse_listen(":9247") == ("127.0.0.1", 9247)
+    assert parse_listen("[::1]:9000") == ("::1", 9000)
+    monkeypatch.delenv("VEEAM_EM_EXPORTER_PASSWORD", raising=False)
+    code, _ = run("--url", "http://127.0.0.1:9", "--user", "u", "exporter",
+                  "--basic-auth-user", "prom")  # fmt: skip
+    assert code == 2
+    code, _ = run("exporter", "--listen", "nowhere")
+    assert code == 2
