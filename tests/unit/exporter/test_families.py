@@ -55,7 +55,7 @@ def snapshot(**changes: object) -> Snapshot:
                 "Backup Job 1", "urn:veeam:Job:1", "vbr01", last=session, last_success=session
             ),
             JobState("Never Ran", "urn:veeam:Job:2", "vbr01"),
-        ],  # fmt: skip
+        ],
         "protection": report,
         **changes,
     }
