@@ -166,6 +166,10 @@ SCHEMAS["protection"] = envelope(
 for _report in ("overview", "jobs", "vms", "repositories"):
     SCHEMAS[f"reports {_report}"] = envelope(f"reports {_report}", {"item": {"type": "object"}})
 VM_ITEM = obj({"name": OPT_STR, "ref": STR, "type": OPT_STR, "root_uid": OPT_STR})
+SCHEMAS["exporter"] = envelope(
+    "exporter",
+    {"listen": STR, "collections": {"type": "object", "additionalProperties": {"type": "integer"}}},
+)
 SCHEMAS["vms find"] = envelope("vms find", {"items": _array(VM_ITEM)})
 SCHEMAS["vms backup"] = envelope(
     "vms backup",

@@ -4,6 +4,7 @@ step waits for what it can see (the "serving" line, a collection at the simulato
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -17,12 +18,14 @@ import urllib.request
 from base64 import b64encode
 from pathlib import Path
 
+import jsonschema
 import pytest
 import trustme
 
 from tests.cli_support import SimulatorThread, env_for, run
 from veeam_em_async.cli.commands.exporter import parse_listen
 from veeam_em_async.cli.exits import UsageError
+from veeam_em_async.cli.schema import SCHEMAS
 
 CLI = [sys.executable, "-m", "veeam_em_async.cli"]
 WATCHDOG = 120.0
@@ -73,7 +76,7 @@ def get(url: str, *, context: ssl.SSLContext | None = None,
 def test_the_exporter_serves_collects_once_and_stops_on_sigterm() -> None:
     port = free_port()
     with SimulatorThread(jobs=4, nas_jobs=0, agent_jobs=0, history_sessions=1) as sim:
-        process, lines = exporter(["--listen", f"127.0.0.1:{port}"], env_for(sim))
+        process, lines = exporter(["--listen", f"127.0.0.1:{port}", "-o", "json"], env_for(sim))
         up = 'veeam_em_up{em="127.0.0.1"} 1.0'
         # Until the first collection ends, EM is served as not up (never as up).
         wait_for(lambda: up in get(f"http://127.0.0.1:{port}/metrics")[1])
@@ -84,6 +87,12 @@ def test_the_exporter_serves_collects_once_and_stops_on_sigterm() -> None:
         assert sum(sim.counters.requests.values()) == sent  # a scrape never reaches EM
         process.send_signal(signal.SIGTERM)
         assert process.wait(WATCHDOG) == 0
+        assert process.stdout is not None
+        document = json.loads(process.stdout.read())
+        jsonschema.validate(document, SCHEMAS["exporter"])
+        assert document["ok"] and document["ems"] == ["127.0.0.1"]
+        assert document["collections"] == {"127.0.0.1": 1}
+        assert document["listen"] == f"http://127.0.0.1:{port}"
         # Stopped in order: the logon session was deleted on the way out.
         assert sim.counters.requests.get("DELETE /api/logonSessions/{id}", 0) == 1
     assert not [line for line in lines if sim.password in line]

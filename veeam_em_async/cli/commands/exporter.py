@@ -126,14 +126,17 @@ def exporter_command(
         async with Fleet(managers) as fleet:
             exporter = Exporter.of(fleet.managers, interval=interval, max_age=rpo, window=since)
             runner = await serve(exporter, host, port, auth=auth, ssl_context=tls)
-            scheme = "https" if tls else "http"
-            out.note(f"serving {scheme}://{host}:{port}/metrics for {len(managers)} EM(s): "
+            listening = f"{'https' if tls else 'http'}://{host}:{port}"
+            out.doc.update(ems=list(managers), listen=listening)
+            out.note(f"serving {listening}/metrics for {len(managers)} EM(s): "
                      f"{', '.join(managers)}; Ctrl-C stops")  # fmt: skip
             try:
                 await _until_terminated()
             finally:
                 await exporter.stop()
                 await runner.cleanup()
+                collectors = exporter.collectors.items()
+                out.doc["collections"] = {name: c.collections for name, c in collectors}
         return OK
 
     return execute(ctx, "exporter", body, use_profile=names is None)
