@@ -6,6 +6,7 @@ and a scrape. Without the package each test is skipped and says why (``-rs``).""
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import socket
 import subprocess
@@ -24,6 +25,7 @@ from veeam_em_async.simulator import EMSimulator
 
 ROOT = Path(__file__).resolve().parents[3]
 ALERTS = ROOT / "examples" / "prometheus" / "alerts.yml"
+DASHBOARD = ROOT / "examples" / "grafana" / "veeam-em.json"
 WATCHDOG = 120.0
 
 PROMETHEUS = shutil.which("prometheus")
@@ -44,10 +46,13 @@ def free_port() -> int:
 
 @pytest_asyncio.fixture
 async def exporter_url() -> AsyncIterator[str]:
-    """A simulated EM (two jobs, one failed) behind a real exporter on loopback."""
+    """A simulated EM (two jobs, one failed; a VM three days from its newest point)
+    behind a real exporter on loopback."""
     async with EMSimulator(jobs=2, nas_jobs=0, agent_jobs=0, job_types=["Backup"]) as sim:
         jobs = list(sim.state.jobs.values())
-        sim.state.record_run(jobs[0], "Failed", sim.state.clock() - 3600)
+        now = sim.state.clock()
+        sim.state.record_run(jobs[0], "Failed", now - 3600)
+        sim.state.protection.seed(["stale-vm"], [72 * 3600.0], now)
         async with EnterpriseManager(sim.url, sim.username, sim.password) as em:
             exporter = Exporter.of({"sim": em}, interval=3600)
             port = free_port()
@@ -81,9 +86,22 @@ async def test_prometheus_scrapes_the_exporter_and_answers_a_query(
     )  # fmt: skip
     try:
         result = await _query_until_found(f"http://{web}", "veeam_em_job_last_result", process)
+        panels = await _dashboard_answers(f"http://{web}")
     finally:
         process.terminate()
         _, errors = process.communicate(timeout=30)
+    # Every query of the example dashboard is valid PromQL with an answer; the four
+    # counters say what the simulator was seeded with.
+    assert all(answer for answer in panels.values()), {k: v for k, v in panels.items() if not v}
+    stats = {
+        title: float(answer[0]["value"][1])
+        for title, answer in panels.items()
+        if title.startswith(("Jobs whose", "VMs breaching", "Repositories over", "EMs not"))
+    }
+    assert stats == {
+        "Jobs whose last run failed": 1.0, "VMs breaching the RPO": 1.0,
+        "Repositories over 85 % full": 1.0, "EMs not collected": 0.0,
+    }  # fmt: skip
     values = {r["metric"]["jobname"]: float(r["value"][1]) for r in result}
     assert sorted(values.values()) == [-1.0, 2.0], (values, errors[-2000:])
     assert {r["metric"]["em"] for r in result} == {"sim"}
@@ -109,6 +127,22 @@ async def _query_until_found(
                 return found
             await asyncio.sleep(0.2)
     raise AssertionError(f"Prometheus never returned {query} (exit {process.poll()})")
+
+
+async def _dashboard_answers(base: str) -> dict[str, list[dict[str, Any]]]:
+    """Each panel's first query of the example dashboard (its ``$em`` as "every EM"),
+    asked of Prometheus: panel title -> the result."""
+    answers: dict[str, list[dict[str, Any]]] = {}
+    dashboard = json.loads(DASHBOARD.read_text())
+    async with aiohttp.ClientSession() as http:
+        for panel in dashboard["panels"]:
+            for target in panel["targets"]:
+                expr = target["expr"].replace("$em", ".*")
+                async with http.get(f"{base}/api/v1/query", params={"query": expr}) as r:
+                    answer = await r.json()
+                assert answer["status"] == "success", (panel["title"], expr, answer)
+                answers.setdefault(panel["title"], answer["data"]["result"])
+    return answers
 
 
 @needs_prometheus
