@@ -11,8 +11,9 @@ logged in one line, and the next interval tries again.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import timedelta
 
 from prometheus_client.exposition import choose_encoder
@@ -22,6 +23,7 @@ from ..client import EnterpriseManager
 from ..clock import Clock
 from ..errors import VeeamEMError
 from .families import families
+from .points import PointsCache
 from .snapshot import Snapshot, collect
 
 __all__ = ["EmCollector", "Exporter", "UnknownTargetError"]
@@ -45,6 +47,7 @@ class EmCollector:
         max_age: timedelta = timedelta(hours=24),
         window: timedelta = timedelta(days=7),
         clock: Clock | None = None,
+        full_every: int = 60,
     ) -> None:
         if interval <= 0:
             raise ValueError("interval must be positive")
@@ -54,6 +57,9 @@ class EmCollector:
         self.max_age = max_age
         self.window = window
         self.clock = clock or em.clock
+        #: Restore points kept between collections; the window is read whole every
+        #: ``full_every`` collections (see `PointsCache`).
+        self.points = PointsCache(full_every=full_every)
         self.snapshot: Snapshot | None = None
         self.up = False
         self.errors = 0
@@ -72,7 +78,9 @@ class EmCollector:
         """One collection; whether it succeeded. Raises only a cancellation."""
         started = self.clock.now()
         try:
-            snapshot = await collect(self.em, max_age=self.max_age, window=self.window)
+            snapshot = await collect(
+                self.em, max_age=self.max_age, window=self.window, points=self.points
+            )
         except Exception as exc:
             self.up = False
             self.errors += 1
@@ -87,12 +95,15 @@ class EmCollector:
         self.version += 1
         return self.up
 
-    async def run(self) -> None:
+    async def run(self, after: Callable[[], Awaitable[None]] | None = None) -> None:
         """Collect now, then every ``interval`` from the start of the last collection
-        (right after it, when it took longer), until cancelled."""
+        (right after it, when it took longer), until cancelled; ``after`` is awaited
+        after each collection (the exporter renders the new page then)."""
         while True:
             started = self.clock.now()
             await self.collect_once()
+            if after is not None:
+                await after()
             await self.clock.sleep(max(0.0, started + self.interval - self.clock.now()))
 
 
@@ -110,6 +121,7 @@ class Exporter:
             raise ValueError("an exporter needs at least one EM")
         self._cache: dict[tuple[str | None, str], tuple[tuple[int, ...], bytes]] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._rendering: asyncio.Future[tuple[bytes, str]] | None = None
 
     @classmethod
     def of(cls, managers: Mapping[str, EnterpriseManager], **options: object) -> Exporter:
@@ -125,7 +137,8 @@ class Exporter:
 
     def render(self, target: str | None = None, accept: str | None = None) -> tuple[bytes, str]:
         """The exposition (Prometheus text, or OpenMetrics when ``accept`` asks for it)
-        and its content type. Raises `UnknownTargetError` for an unknown ``target``."""
+        and its content type, of the collectors' state now (rendered unless cached).
+        Raises `UnknownTargetError` for an unknown ``target``."""
         views = self._views(target)
         encoder, content_type = choose_encoder(accept or "")
         key = (target, content_type)
@@ -137,13 +150,44 @@ class Exporter:
         self._cache[key] = (versions, body)
         return body, content_type
 
+    async def page(self, target: str | None = None, accept: str | None = None) -> tuple[bytes, str]:
+        """What a scrape is served, without stalling the event loop: the cached page,
+        even one a collection has just made stale while its new page is being
+        rendered in a worker thread (the scrape after gets the new one); only a page
+        never rendered is waited for, rendered in the thread too."""
+        views = self._views(target)  # an unknown target fails here, at once
+        _, content_type = choose_encoder(accept or "")
+        cached = self._cache.get((target, content_type))
+        if cached is None:
+            return await asyncio.to_thread(self.render, target, accept)
+        if cached[0] == tuple(view.version for view in views):
+            return cached[1], content_type
+        if self._rendering is None or self._rendering.done():
+            self._rendering = asyncio.ensure_future(asyncio.to_thread(self.render, target, accept))
+        return cached[1], content_type
+
+    async def prerender(self, target: str | None = None) -> None:
+        """Render the Prometheus text pages a collection changed, in a worker thread:
+        thousands of series take tens of milliseconds, which would otherwise stall
+        the event loop. Snapshots are never changed once made, so the thread reads
+        them safely."""
+        names = [None, target] if target is not None and len(self.collectors) > 1 else [None]
+        for name in names:
+            await asyncio.to_thread(self.render, name)
+
     def start(self) -> None:
-        """Start every collector in the background (``stop`` ends them)."""
+        """Start every collector in the background (``stop`` ends them); each
+        collection's pages are rendered as it ends, not on the next scrape."""
         if not self._tasks:
-            self._tasks = [asyncio.ensure_future(c.run()) for c in self.collectors.values()]
+            self._tasks = [
+                asyncio.ensure_future(c.run(after=functools.partial(self.prerender, name)))
+                for name, c in self.collectors.items()
+            ]
 
     async def stop(self) -> None:
         tasks, self._tasks = self._tasks, []
+        if self._rendering is not None:
+            tasks.append(self._rendering)  # type: ignore[arg-type]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

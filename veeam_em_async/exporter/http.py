@@ -91,7 +91,7 @@ def make_app(exporter: Exporter, *, auth: BasicAuth | None = None) -> web.Applic
     async def metrics(request: web.Request) -> web.Response:
         target = request.query.get("target")
         try:
-            body, content_type = exporter.render(target, request.headers.get("Accept"))
+            body, content_type = await exporter.page(target, request.headers.get("Accept"))
         except UnknownTargetError:
             return web.Response(status=404, text=f"no EM called {target!r} here\n")
         response = web.Response(body=body)

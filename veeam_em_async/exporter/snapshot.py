@@ -27,6 +27,7 @@ from ..models import (
     Repository,
     VmsOverviewReport,
 )
+from .points import PointsCache
 
 __all__ = ["JobState", "Snapshot", "collect"]
 
@@ -109,10 +110,26 @@ def job_states(
     return sorted(states, key=lambda s: (s.backup_server, s.name, s.uid))
 
 
-async def collect(em: EnterpriseManager, *, max_age: timedelta, window: timedelta) -> Snapshot:
+async def _protection(
+    em: EnterpriseManager, max_age: timedelta, window: timedelta, points: PointsCache
+) -> ProtectionReport:
+    now = utc_now(em.clock)
+    low = now - window
+    newest = await points.read(em, low, now)
+    return ProtectionReport.build(newest, now=now, max_age=max_age, since=low)
+
+
+async def collect(
+    em: EnterpriseManager,
+    *,
+    max_age: timedelta,
+    window: timedelta,
+    points: PointsCache | None = None,
+) -> Snapshot:
     """Read one `Snapshot`: the summary reports, repositories and backup servers
     (one request each, or a page per 200), every job's newest and newest
-    successful run (`last_results`, twice), and the RPO report over ``window``.
+    successful run (`last_results`, twice), and the RPO report over ``window``
+    (with ``points`` kept from the last collection, only the points new since).
 
     The reads that do not depend on each other run at once; if one fails, the
     others are cancelled and the error is raised: a snapshot is all or nothing,
@@ -128,7 +145,7 @@ async def collect(em: EnterpriseManager, *, max_age: timedelta, window: timedelt
         em.jobs.list(),
         _or_none_on_404(em.agent_jobs.list()),
         _or_none_on_404(em.nas_jobs.list()),
-        em.protection(max_age=max_age, since=window),
+        _protection(em, max_age, window, points or PointsCache()),
     ]
     (
         overview,

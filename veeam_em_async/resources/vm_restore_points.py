@@ -87,7 +87,7 @@ class VmRestorePointsResource(Resource):
         ``vms`` (names or hierarchy refs) keeps only those VMs. Each page of the
         window is read once: ⌈points / page_size⌉ requests.
         """
-        newest = await self._newest(since, page_size)
+        newest = await self.newest(since, page_size=page_size)
         points = newest.by_vm
         if vms is None:
             return dict(points)
@@ -113,12 +113,17 @@ class VmRestorePointsResource(Resource):
             raise ValueError("max_age must be positive")
         clock = self._transport.clock
         low = window_start(clock, since)
-        newest = await self._newest(low, page_size)
+        newest = await self.newest(low, page_size=page_size)
         return ProtectionReport.build(
             newest, now=utc_now(clock), max_age=max_age, since=low, wanted=list(vms or ())
         )
 
-    async def _newest(self, since: datetime | timedelta, page_size: int) -> NewestPoints:
+    async def newest(
+        self, since: datetime | timedelta, *, page_size: int = POINT_PAGE_SIZE
+    ) -> NewestPoints:
+        """The newest point of each VM among those created since ``since``: the RPO
+        report's one reading (a caller that keeps it between readings, as the
+        exporter does, reads only what is new the next time)."""
         newest = NewestPoints()
         query = self.query(since=since, page_size=page_size)
         async with contextlib.aclosing(query.pages(READ_AHEAD, keep=newest.wants)) as pages:

@@ -201,3 +201,56 @@ async def test_a_fleet_serves_every_em_and_each_target_alone_with_one_refusing(
     assert value(us, "veeam_em_up", em="us") == 0
     assert value(us, "veeam_em_collect_errors_total", em="us") == 1
     assert missing[0] == 404
+
+
+async def test_later_collections_read_only_the_new_points_and_agree_with_a_full_reading(
+    clock: FakeClock,
+) -> None:
+    async with sim_on(clock, jobs=0, nas_jobs=0, agent_jobs=0) as sim:
+        now = clock.now()
+        sim.state.protection.seed(1200, [2 * HOUR, 26 * HOUR, 40 * HOUR], now)
+        sim.state.protection.seed(["old-vm"], [47 * HOUR], now)
+        async with sim_client(sim, clock) as em:
+            collector = EmCollector("prod", em, window=timedelta(hours=48), full_every=3)
+            assert await collector.collect_once()
+            assert collector.points.last_was_full and collector.points.last_read == 3601
+            clock.advance(2 * HOUR)
+            sim.state.protection.seed(["new-vm"], [0.0], clock.now())
+            assert await collector.collect_once()
+            # Since the last collection began, less the hour's overlap: the new point.
+            assert not collector.points.last_was_full and collector.points.last_read == 1
+            incremental = collector.snapshot
+            full = EmCollector("full", em, window=timedelta(hours=48))
+            assert await full.collect_once()
+            assert await collector.collect_once()
+            assert not collector.points.last_was_full
+            assert await collector.collect_once()  # one in three reads the whole window
+            assert collector.points.last_was_full
+    assert incremental is not None and full.snapshot is not None
+    verdicts = {(vm.vm_name, vm.ok, vm.latest.uid if vm.latest else None)
+                for vm in incremental.protection.vms}  # fmt: skip
+    assert verdicts == {(vm.vm_name, vm.ok, vm.latest.uid if vm.latest else None)
+                        for vm in full.snapshot.protection.vms}  # fmt: skip
+    ages = {vm.vm_name: vm.age for vm in incremental.protection.vms}
+    assert "old-vm" not in ages and len(ages) == 1201  # its point left the window
+    assert ages["new-vm"] == timedelta(0) and ages["seeded-vm00007"] == timedelta(hours=4)
+
+
+async def test_a_scrape_after_a_collection_is_served_the_last_page_while_the_new_renders(
+    clock: FakeClock,
+) -> None:
+    sim = seeded(clock)
+    await sim.start()
+    async with sim_client(sim, clock) as em:
+        exporter = Exporter.of({"prod": em})
+        assert await exporter.collectors["prod"].collect_once()
+        first, _ = await exporter.page()  # never rendered: rendered (in a thread) and served
+        await sim.stop()
+        assert not await exporter.collectors["prod"].collect_once()
+        stale, _ = await exporter.page()  # the last page, at once; the new one is on its way
+        assert stale == first and exporter._rendering is not None
+        await exporter._rendering
+        new, _ = await exporter.page()
+        await exporter.stop()
+    assert value(first.decode(), "veeam_em_up", em="prod") == 1
+    assert value(new.decode(), "veeam_em_up", em="prod") == 0
