@@ -82,8 +82,8 @@ def _name_of(s: Settings) -> str:
 )
 @connection_options
 def exporter_command(
-    listen: str, interval: float, max_age: str, window: str, basic_auth_user: str | None,
-    tls_cert: str | None, tls_key: str | None,
+    listen: str, interval: float, max_age: str, window: str, full_every: int,
+    basic_auth_user: str | None, tls_cert: str | None, tls_key: str | None,
 ) -> int:  # fmt: skip
     """Serve EM's metrics to Prometheus: job results, RPO, repositories, health.
 
@@ -124,7 +124,10 @@ def exporter_command(
         managers = {name: connect(each, out) for name, each in settings.items()}
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
         async with Fleet(managers) as fleet:
-            exporter = Exporter.of(fleet.managers, interval=interval, max_age=rpo, window=since)
+            exporter = Exporter.of(
+                fleet.managers, interval=interval, max_age=rpo, window=since,
+                full_every=full_every,
+            )  # fmt: skip
             runner = await serve(exporter, host, port, auth=auth, ssl_context=tls)
             listening = f"{'https' if tls else 'http'}://{host}:{port}"
             out.doc.update(ems=list(managers), listen=listening)
