@@ -46,7 +46,8 @@ def wait_for(condition: object) -> None:
 
 
 def exporter(argv: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], list[str]]:
-    """The exporter in its own process; its stderr lines are collected as they come."""
+    """The exporter in its own process; its stderr lines are collected as they come
+    (`stop` ends it and closes its pipes)."""
     process = subprocess.Popen([*CLI, "exporter", *argv], text=True, env={**os.environ, **env},
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
     lines: list[str] = []
@@ -55,12 +56,26 @@ def exporter(argv: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str
         assert process.stderr is not None
         lines.extend(process.stderr)
 
-    threading.Thread(target=read, daemon=True).start()
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    process.reader = reader  # type: ignore[attr-defined]
     timer = threading.Timer(WATCHDOG, process.kill)
     timer.daemon = True
     timer.start()
     wait_for(lambda: any("serving" in line for line in lines) or process.poll() is not None)
     return process, lines
+
+
+def stop(process: subprocess.Popen[str]) -> tuple[int, str]:
+    """SIGTERM, as a service manager stops it: the exit status and what it printed."""
+    process.send_signal(signal.SIGTERM)
+    code = process.wait(WATCHDOG)
+    process.reader.join(WATCHDOG)  # type: ignore[attr-defined]
+    assert process.stdout is not None and process.stderr is not None
+    printed = process.stdout.read()
+    process.stdout.close()
+    process.stderr.close()
+    return code, printed
 
 
 def get(url: str, *, context: ssl.SSLContext | None = None,
@@ -85,10 +100,9 @@ def test_the_exporter_serves_collects_once_and_stops_on_sigterm() -> None:
         sent = sum(sim.counters.requests.values())
         assert get(f"http://127.0.0.1:{port}/metrics")[0] == 200
         assert sum(sim.counters.requests.values()) == sent  # a scrape never reaches EM
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(WATCHDOG) == 0
-        assert process.stdout is not None
-        document = json.loads(process.stdout.read())
+        code, printed = stop(process)
+        assert code == 0
+        document = json.loads(printed)
         jsonschema.validate(document, SCHEMAS["exporter"])
         assert document["ok"] and document["ems"] == ["127.0.0.1"]
         assert document["collections"] == {"127.0.0.1": 1}
@@ -124,8 +138,7 @@ def test_basic_auth_guards_metrics_and_tls_serves_https(tmp_path: Path) -> None:
             assert get(f"{base}/-/healthy", context=client_context) == (200, "OK\n")
             assert any(line.startswith("serving https://") for line in lines)
         finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(WATCHDOG)
+            stop(process)
     assert "listener-pass" not in "".join(lines)
 
 

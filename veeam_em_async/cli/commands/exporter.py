@@ -66,6 +66,15 @@ def _name_of(s: Settings) -> str:
     help="how far back runs and restore points are read",
 )
 @click.option(
+    "--full-every",
+    default=60,
+    show_default=True,
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="read the whole window of restore points once in N collections (the others "
+    "read only the points new since the last)",
+)
+@click.option(
     "--basic-auth-user",
     metavar="USER",
     help=f"ask for this user on /metrics; the password comes from {AUTH_PASSWORD_ENV}",
