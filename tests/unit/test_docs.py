@@ -36,3 +36,19 @@ def test_help_of_the_client_names_every_resource_and_documents_every_parameter()
         assert f"{name}: " in text, name
     for name in inspect.signature(EnterpriseManager).parameters:
         assert f"{name}: " in text.split("Args:", 1)[1], name
+
+
+def test_the_exporter_page_lists_every_metric_with_its_type_and_labels() -> None:
+    """docs/guides/exporter.md's table is the contract dashboards are built on."""
+    from veeam_em_async.exporter import SPECS
+
+    page = (ROOT / "docs" / "guides" / "exporter.md").read_text()
+    rows = {
+        m.group(1): (m.group(2), set(re.findall(r"`(\w+)`", m.group(3))))
+        for m in re.finditer(r"^\| `(veeam_em_\w+)` \| (gauge|counter) \|([^|]*)\|", page, re.M)
+    }
+    served = {spec.name + ("_total" if spec.kind == "counter" else "") for spec in SPECS}
+    assert set(rows) == served
+    for spec in SPECS:
+        kind, labels = rows[spec.name + ("_total" if spec.kind == "counter" else "")]
+        assert (kind, labels) == (spec.kind, set(spec.labels)), spec.name
