@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import socket
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import jsonschema
@@ -66,3 +69,24 @@ def run_json(*argv: str) -> tuple[int, dict[str, Any]]:
     jsonschema.validate(document, SCHEMAS[document["command"]])
     assert document["exit_code"] == code and document["ok"] is (code == 0)
     return code, document
+
+
+#: A process that hangs fails its test instead of hanging the suite.
+WATCHDOG = 120.0
+
+
+def wait_for(condition: Callable[[], object]) -> None:
+    """Until ``condition()`` holds (the watchdog bounds it): a test waits for an event
+    it can see, never a fixed time."""
+    deadline = time.monotonic() + WATCHDOG
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert condition(), "the event never came"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port

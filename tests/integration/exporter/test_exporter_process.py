@@ -7,12 +7,10 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import ssl
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from base64 import b64encode
@@ -22,27 +20,12 @@ import jsonschema
 import pytest
 import trustme
 
-from tests.cli_support import SimulatorThread, env_for, run
+from tests.cli_support import WATCHDOG, SimulatorThread, env_for, free_port, run, wait_for
 from veeam_em_async.cli.commands.exporter import parse_listen
 from veeam_em_async.cli.exits import UsageError
 from veeam_em_async.cli.schema import SCHEMAS
 
 CLI = [sys.executable, "-m", "veeam_em_async.cli"]
-WATCHDOG = 120.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def wait_for(condition: object) -> None:
-    deadline = time.monotonic() + WATCHDOG
-    while not condition() and time.monotonic() < deadline:  # type: ignore[operator]
-        time.sleep(0.05)
-    assert condition(), "the event never came"  # type: ignore[operator]
 
 
 def exporter(argv: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], list[str]]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator
@@ -19,6 +18,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
+from tests.cli_support import WATCHDOG, free_port
 from veeam_em_async import EnterpriseManager
 from veeam_em_async.exporter import Exporter, serve
 from veeam_em_async.simulator import EMSimulator
@@ -26,7 +26,6 @@ from veeam_em_async.simulator import EMSimulator
 ROOT = Path(__file__).resolve().parents[3]
 ALERTS = ROOT / "examples" / "prometheus" / "alerts.yml"
 DASHBOARD = ROOT / "examples" / "grafana" / "veeam-em.json"
-WATCHDOG = 120.0
 
 PROMETHEUS = shutil.which("prometheus")
 PROMTOOL = shutil.which("promtool")
@@ -35,13 +34,6 @@ needs_prometheus = pytest.mark.skipif(
     reason="no prometheus/promtool on this machine (Debian package 'prometheus'; "
     "CI installs it when apt-get can)",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest_asyncio.fixture
