@@ -164,6 +164,7 @@ class Exporter:
             return cached[1], content_type
         if self._rendering is None or self._rendering.done():
             self._rendering = asyncio.ensure_future(asyncio.to_thread(self.render, target, accept))
+            self._rendering.add_done_callback(_log_failure)
         return cached[1], content_type
 
     async def prerender(self, target: str | None = None) -> None:
@@ -191,6 +192,12 @@ class Exporter:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _log_failure(future: asyncio.Future[tuple[bytes, str]]) -> None:
+    """A render nobody awaits: its error is logged (the next scrape tries again)."""
+    if not future.cancelled() and future.exception() is not None:
+        log.error("rendering the metrics failed", exc_info=future.exception())
 
 
 class _Registry:

@@ -3,9 +3,11 @@ names, labels and values, parsed back by prometheus_client's parser."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 
 import attrs
+import pytest
 from prometheus_client.exposition import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -159,3 +161,27 @@ def test_the_numbers_of_results_and_states() -> None:
     working = attrs.evolve(session, result=None, state="Working")
     assert jobs_sessions_state(working) == 5
     assert job_last_result(None) == -1
+
+
+async def test_a_render_that_fails_in_the_background_is_logged_and_the_last_page_served(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from veeam_em_async import EnterpriseManager
+    from veeam_em_async.exporter import Exporter
+
+    em = EnterpriseManager("http://127.0.0.1:9", "u", "p")  # never asked: no collection
+    exporter = Exporter.of({"prod": em})
+    first, _ = await exporter.page()  # rendered once: health only, up 0
+    exporter.collectors["prod"].version += 1  # a collection ended: the page is stale
+
+    def broken(*args: object) -> tuple[bytes, str]:
+        raise RuntimeError("encoder bug")
+
+    exporter.render = broken  # type: ignore[method-assign]
+    served, _ = await exporter.page()
+    assert served == first  # the last page, while the new one is (not) made
+    assert exporter._rendering is not None
+    await asyncio.gather(exporter._rendering, return_exceptions=True)
+    await asyncio.sleep(0)  # the done callback runs
+    assert "rendering the metrics failed" in caplog.text and "encoder bug" in caplog.text
+    await em.close()
