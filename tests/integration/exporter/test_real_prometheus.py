@@ -6,11 +6,13 @@ and a scrape. Without the package each test is skipped and says why (``-rs``).""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import re
 import shutil
 import subprocess
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ import pytest
 import pytest_asyncio
 
 from tests.cli_support import WATCHDOG, free_port
-from veeam_em_async import EnterpriseManager
+from veeam_em_async import EnterpriseManager, Fleet
 from veeam_em_async.exporter import Exporter, serve
 from veeam_em_async.simulator import EMSimulator
 
@@ -58,30 +60,40 @@ async def exporter_url() -> AsyncIterator[str]:
                 await runner.cleanup()
 
 
+@contextlib.contextmanager
+def prometheus(tmp_path: Path, scrape_configs: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """A real Prometheus on loopback, scraping every second, with the example alert
+    rules: its base URL and process (stopped on the way out)."""
+    config = tmp_path / "prometheus.yml"
+    config.write_text(
+        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+        f"rule_files:\n  - {ALERTS}\n{scrape_configs}"
+    )
+    web = f"127.0.0.1:{free_port()}"
+    assert PROMETHEUS is not None
+    process = subprocess.Popen(
+        [PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'data'}",
+         f"--web.listen-address={web}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        yield f"http://{web}", process
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
 @needs_prometheus
 async def test_prometheus_scrapes_the_exporter_and_answers_a_query(
     exporter_url: str, tmp_path: Path
 ) -> None:
-    config = tmp_path / "prometheus.yml"
-    config.write_text(
-        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-        f"rule_files:\n  - {ALERTS}\n"
+    scrape = (
         "scrape_configs:\n  - job_name: veeam-em\n"
         f"    static_configs:\n      - targets: ['{exporter_url}']\n"
     )
-    web = f"127.0.0.1:{free_port()}"
-    assert PROMETHEUS is not None
-    process = subprocess.Popen(  # noqa: ASYNC220 - started once, waited on by HTTP
-        [PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'data'}",
-         f"--web.listen-address={web}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        result = await _query_until_found(f"http://{web}", "veeam_em_job_last_result", process)
-        panels = await _dashboard_answers(f"http://{web}")
-    finally:
-        process.terminate()
-        _, errors = process.communicate(timeout=30)
+    with prometheus(tmp_path, scrape) as (base, process):
+        result = await _query_until_found(base, "veeam_em_job_last_result", process)
+        panels = await _dashboard_answers(base)
     # Every query of the example dashboard is valid PromQL with an answer; the four
     # counters say what the simulator was seeded with.
     assert all(answer for answer in panels.values()), {k: v for k, v in panels.items() if not v}
@@ -95,15 +107,45 @@ async def test_prometheus_scrapes_the_exporter_and_answers_a_query(
         "Repositories over 85 % full": 1.0, "EMs not collected": 0.0,
     }  # fmt: skip
     values = {r["metric"]["jobname"]: float(r["value"][1]) for r in result}
-    assert sorted(values.values()) == [-1.0, 2.0], (values, errors[-2000:])
+    assert sorted(values.values()) == [-1.0, 2.0], values
     assert {r["metric"]["em"] for r in result} == {"sim"}
     # Prometheus's own labels sit beside the exporter's, none renamed "exported_…".
     assert {r["metric"]["job"] for r in result} == {"veeam-em"}
     assert not [k for r in result for k in r["metric"] if k.startswith("exported_")]
 
 
+@needs_prometheus
+async def test_the_guides_multi_target_configuration_scrapes_each_em_alone(
+    tmp_path: Path,
+) -> None:
+    """The scrape configuration of docs/guides/exporter.md, as written (only the
+    exporter's address changed), against a fleet of two EMs, one refusing the logon."""
+    guide = (ROOT / "docs" / "guides" / "exporter.md").read_text()
+    scrape = next(block for block in re.findall(r"```yaml\n(.*?)```", guide, re.S)
+                  if "__param_target" in block)  # fmt: skip
+    async with (
+        EMSimulator(jobs=1, nas_jobs=0, agent_jobs=0) as eu,
+        EMSimulator(jobs=1, nas_jobs=0, agent_jobs=0) as us,
+    ):
+        managers = {"eu": EnterpriseManager(eu.url, eu.username, eu.password),
+                    "us": EnterpriseManager(us.url, us.username, "wrong")}  # fmt: skip
+        async with Fleet(managers) as fleet:
+            exporter = Exporter.of(fleet.managers, interval=3600)
+            port = free_port()
+            runner = await serve(exporter, "127.0.0.1", port)
+            try:
+                config = scrape.replace("127.0.0.1:9247", f"127.0.0.1:{port}")
+                with prometheus(tmp_path, config) as (base, process):
+                    found = await _query_until_found(base, "veeam_em_up", process, wanted=2)
+            finally:
+                await exporter.stop()
+                await runner.cleanup()
+    seen = {(r["metric"]["instance"], r["metric"]["em"], float(r["value"][1])) for r in found}
+    assert seen == {("eu", "eu", 1.0), ("us", "us", 0.0)}  # each target, its own EM alone
+
+
 async def _query_until_found(
-    base: str, query: str, process: subprocess.Popen[str]
+    base: str, query: str, process: subprocess.Popen[str], wanted: int = 1
 ) -> list[dict[str, Any]]:
     """Ask Prometheus's HTTP API until the query has results (the watchdog bounds it)."""
     deadline = time.monotonic() + WATCHDOG
@@ -115,7 +157,7 @@ async def _query_until_found(
             except aiohttp.ClientError:
                 answer = {}  # not listening yet
             found: list[dict[str, Any]] = answer.get("data", {}).get("result", [])
-            if found:
+            if len(found) >= wanted:
                 return found
             await asyncio.sleep(0.2)
     raise AssertionError(f"Prometheus never returned {query} (exit {process.poll()})")
