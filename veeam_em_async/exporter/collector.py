@@ -15,6 +15,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import timedelta
+from typing import Any
 
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import Metric
@@ -124,9 +125,9 @@ class Exporter:
         self._rendering: asyncio.Future[tuple[bytes, str]] | None = None
 
     @classmethod
-    def of(cls, managers: Mapping[str, EnterpriseManager], **options: object) -> Exporter:
+    def of(cls, managers: Mapping[str, EnterpriseManager], **options: Any) -> Exporter:
         """An exporter of ``{name: EnterpriseManager}`` (``options`` go to each collector)."""
-        return cls(EmCollector(name, em, **options) for name, em in managers.items())  # type: ignore[arg-type]
+        return cls(EmCollector(name, em, **options) for name, em in managers.items())
 
     def _views(self, target: str | None) -> list[EmCollector]:
         if target is None:
