@@ -230,6 +230,14 @@ def spawn_simulator(*options: str) -> tuple[subprocess.Popen[str], str]:
     return proc, f"http://127.0.0.1:{port}"
 
 
+def child_options(parser: argparse.ArgumentParser) -> None:
+    """The hidden options `run_child` starts a variant's child process with."""
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--variant", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--ids-file", help=argparse.SUPPRESS)
+
+
 def run_child(script: str, url: str, variant: str, *options: str) -> dict[str, Any]:
     """One variant in a fresh process (after zeroing the simulator's counters): its
     JSON result, with the simulator's request counters under ``counters``."""
@@ -316,10 +324,7 @@ def main() -> None:
     parser.add_argument("--task-seconds", type=float, default=2.0)
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="only the async client and bound")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--variant", help=argparse.SUPPRESS)
-    parser.add_argument("--url", help=argparse.SUPPRESS)
-    parser.add_argument("--ids-file", help=argparse.SUPPRESS)
+    child_options(parser)
     args = parser.parse_args()
     if args.child:
         child(args)

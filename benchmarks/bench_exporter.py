@@ -46,6 +46,7 @@ from bench_bulk import (
     PASSWORD,
     USER,
     bare_logon,
+    child_options,
     free_port,
     print_table,
     run_child,
@@ -199,9 +200,7 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="*", default=["200x500", "2000x5000"],
                         help="JOBSxVMS pairs")  # fmt: skip
     parser.add_argument("--latency", type=float, default=0.02)
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--variant", help=argparse.SUPPRESS)
-    parser.add_argument("--url", help=argparse.SUPPRESS)
+    child_options(parser)
     args = parser.parse_args()
     if args.child:
         child(args)

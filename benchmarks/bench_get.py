@@ -18,7 +18,16 @@ import sys
 import time
 from typing import Any
 
-from bench_bulk import PASSWORD, USER, bare_logon, job_ids, print_table, run_child, spawn_simulator
+from bench_bulk import (
+    PASSWORD,
+    USER,
+    bare_logon,
+    child_options,
+    job_ids,
+    print_table,
+    run_child,
+    spawn_simulator,
+)
 
 
 async def client_gets(url: str, ids: list[str], conns: int) -> None:
@@ -73,10 +82,7 @@ def main() -> None:
     parser.add_argument("--gets", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=20)
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--variant", help=argparse.SUPPRESS)
-    parser.add_argument("--url", help=argparse.SUPPRESS)
-    parser.add_argument("--ids-file", help=argparse.SUPPRESS)
+    child_options(parser)
     args = parser.parse_args()
     if args.child:
         child(args)

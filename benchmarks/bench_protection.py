@@ -33,7 +33,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from bench_bulk import PASSWORD, USER, print_table, run_child, spawn_simulator
+from bench_bulk import PASSWORD, USER, child_options, print_table, run_child, spawn_simulator
 
 MAX_AGE = timedelta(hours=24)
 
@@ -123,9 +123,7 @@ def main() -> None:
     parser.add_argument("--vms", type=int, nargs="*", default=[500, 2000, 5000])
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--connections", type=int, default=20)
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--variant", help=argparse.SUPPRESS)
-    parser.add_argument("--url", help=argparse.SUPPRESS)
+    child_options(parser)
     args = parser.parse_args()
     if args.child:
         child(args)

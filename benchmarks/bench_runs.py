@@ -33,7 +33,16 @@ import tempfile
 import time
 from typing import Any
 
-from bench_bulk import PASSWORD, USER, bare_logon, print_table, run_child, sim_call, spawn_simulator
+from bench_bulk import (
+    PASSWORD,
+    USER,
+    bare_logon,
+    child_options,
+    print_table,
+    run_child,
+    sim_call,
+    spawn_simulator,
+)
 
 STATE = re.compile(rb"<State>([^<]+)</State>")
 
@@ -146,10 +155,7 @@ def main() -> None:
     parser.add_argument("--session-seconds", type=float, default=5.0)
     parser.add_argument("--cadence", type=float, default=1.0)
     parser.add_argument("--connections", type=int, default=20)
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--variant", help=argparse.SUPPRESS)
-    parser.add_argument("--url", help=argparse.SUPPRESS)
-    parser.add_argument("--ids-file", help=argparse.SUPPRESS)
+    child_options(parser)
     args = parser.parse_args()
     if args.child:
         child(args)

@@ -21,7 +21,14 @@ import tempfile
 import time
 from typing import Any
 
-from bench_bulk import job_ids, print_table, run_async_client, run_child, spawn_simulator
+from bench_bulk import (
+    child_options,
+    job_ids,
+    print_table,
+    run_async_client,
+    run_child,
+    spawn_simulator,
+)
 
 MODES = ("no package", "api, no SDK", "SDK, no-op exporter")
 
@@ -83,10 +90,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--task-seconds", type=float, default=2.0)
     parser.add_argument("--connections", type=int, default=20)
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--variant", help=argparse.SUPPRESS)
-    parser.add_argument("--url", help=argparse.SUPPRESS)
-    parser.add_argument("--ids-file", help=argparse.SUPPRESS)
+    child_options(parser)
     args = parser.parse_args()
     if args.child:
         child(args)
