@@ -8,12 +8,12 @@ index the EMs' names, addresses and health. Basic auth, when configured, guards
 
 from __future__ import annotations
 
-import base64
 import hmac
 import html
 import ssl
 from typing import Any
 
+import aiohttp
 import attrs
 from aiohttp import web
 
@@ -30,15 +30,14 @@ class BasicAuth:
     password: str
 
     def allows(self, header: str | None) -> bool:
-        if not header or not header.startswith("Basic "):
+        if not header:
             return False
-        try:
-            given = base64.b64decode(header[6:], validate=True).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
+        try:  # aiohttp's parser of the header (scheme, base64, "user:password")
+            given = aiohttp.BasicAuth.decode(header, encoding="utf-8")
+        except ValueError:  # UnicodeDecodeError included
             return False
-        user, _, password = given.partition(":")
-        same_user = hmac.compare_digest(user.encode(), self.user.encode())
-        same_password = hmac.compare_digest(password.encode(), self.password.encode())
+        same_user = hmac.compare_digest(given.login.encode(), self.user.encode())
+        same_password = hmac.compare_digest(given.password.encode(), self.password.encode())
         return same_user and same_password
 
     def __repr__(self) -> str:
