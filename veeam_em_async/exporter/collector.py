@@ -73,7 +73,7 @@ class EmCollector:
     @property
     def requests(self) -> int:
         """Every request this EM's client sent (logons and failed ones included)."""
-        return sum(self.em.stats.requests.values())
+        return self.em.stats.total()
 
     async def collect_once(self) -> bool:
         """One collection; whether it succeeded. Raises only a cancellation."""

@@ -135,7 +135,7 @@ async def collect(
     others are cancelled and the error is raised: a snapshot is all or nothing,
     so a metric never mixes two collections.
     """
-    before = sum(em.stats.requests.values())
+    before = em.stats.total()
     taken_at = utc_now(em.clock)
     reads: list[Coroutine[Any, Any, Any]] = [
         em.reports.overview(),
@@ -165,5 +165,5 @@ async def collect(
     return Snapshot(
         taken_at=taken_at, overview=overview, vms_overview=vms, repositories=repositories,
         backup_servers=servers, jobs=job_states(refs, last, last_success),
-        protection=protection, requests=sum(em.stats.requests.values()) - before,
+        protection=protection, requests=em.stats.total() - before,
     )  # fmt: skip
