@@ -96,7 +96,7 @@ class Fleet:
         """A fleet of the CLI's profiles (``veeam-em profile add``; all of them, or
         ``names``), each password from ``VEEAM_EM_PASSWORD`` or the keyring, as the CLI
         takes it (never from the file). Needs the ``cli`` extra; ``options`` go to `Fleet`."""
-        from .cli.config import config_path, keyring_password, load_profile, profile_names
+        from .cli.config import config_path, load_profile, profile_names, stored_password
 
         file = Path(path) if path is not None else config_path()
         chosen = list(names) if names is not None else profile_names(file)
@@ -106,7 +106,10 @@ class Fleet:
             url, user = profile.get("url"), profile.get("user")
             if not url or not user:
                 raise ValueError(f"profile {name!r} has no url or user")
-            password = keyring_password(url, user) or _env_password()
+            password = stored_password(url, user)
+            if not password:
+                raise ValueError(f"profile {name!r}: no password: set VEEAM_EM_PASSWORD or "
+                                 "store one with `veeam-em profile set-password`")  # fmt: skip
             managers[name] = EnterpriseManager(url, user, password)
         return cls(managers, **options)
 
@@ -198,12 +201,3 @@ class Fleet:
             for p in pumps:
                 p.cancel()
             await asyncio.gather(*pumps, return_exceptions=True)
-
-
-def _env_password() -> str:
-    import os
-
-    password = os.environ.get("VEEAM_EM_PASSWORD")
-    if not password:
-        raise ValueError("no password: set VEEAM_EM_PASSWORD or store one in the keyring")
-    return password

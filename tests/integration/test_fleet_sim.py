@@ -135,3 +135,12 @@ async def test_a_fleet_from_the_cli_profiles(
         only = Fleet.from_profiles(path, names=["prod"])
         assert list(only.managers) == ["prod"]
         await only.close()
+        # As the CLI: VEEAM_EM_PASSWORD before the keyring's (it was the other way).
+        monkeypatch.setattr("veeam_em_async.cli.config.keyring_password",
+                            lambda url, user: "the keyring's")  # fmt: skip
+        async with Fleet.from_profiles(path, names=["lab"]) as fleet:
+            assert not fleet.failed  # logged on with the environment's password
+        monkeypatch.delenv("VEEAM_EM_PASSWORD")
+        monkeypatch.setattr("veeam_em_async.cli.config.keyring_password", lambda url, user: None)
+        with pytest.raises(ValueError, match="profile 'lab': no password"):
+            Fleet.from_profiles(path, names=["lab"])

@@ -144,6 +144,14 @@ def keyring_password(url: str, user: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def stored_password(url: str, user: str) -> str | None:
+    """``VEEAM_EM_PASSWORD`` if set, else the keyring's for ``user`` at ``url``: the
+    order every command (and `Fleet.from_profiles`) takes a password in, before any
+    prompt."""
+    password = os.environ.get("VEEAM_EM_PASSWORD")
+    return password if password is not None else keyring_password(url, user)
+
+
 def store_password(url: str, user: str, password: str) -> None:
     keyring = keyring_module()
     if keyring is None:

@@ -25,9 +25,7 @@ from .output import Output
 def password_for(s: Settings, out: Output) -> str:
     """VEEAM_EM_PASSWORD, else the keyring's, else a prompt on a terminal."""
     assert s.url is not None and s.user is not None
-    password = os.environ.get("VEEAM_EM_PASSWORD")
-    if password is None:
-        password = config.keyring_password(s.url, s.user)
+    password = config.stored_password(s.url, s.user)
     if password is None:
         if not sys.stdin.isatty():
             raise UsageError(
