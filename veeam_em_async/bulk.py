@@ -15,13 +15,13 @@ concurrency of ``asyncio.TaskGroup``, which Python 3.10 lacks).
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
 
+from .group import TaskGroup
 from .models import TaskInfo
 from .policies import PollPolicy
 from .waiting._handles import Task
@@ -125,36 +125,6 @@ def _note(error: BaseException, text: str) -> None:
     notes.append(text)
 
 
-async def _all_or_nothing(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
-    """Run ``coros`` concurrently; if one raises or this is cancelled, cancel and
-    await the others, then raise. Returns the results in order."""
-    tasks = [asyncio.ensure_future(coro) for coro in coros]
-    if not tasks:
-        return []
-    try:
-        _done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-    except BaseException:
-        await _cancel_all(tasks)
-        raise
-    if pending:  # one of them raised
-        await _cancel_all(tasks)
-    # Every error is retrieved, not only the one raised: when all of them fail in one
-    # loop iteration (EM went down), nothing is pending and each would be logged as
-    # "never retrieved".
-    errors = [t.exception() for t in tasks if t.done() and not t.cancelled()]
-    for error in errors:
-        if error is not None:
-            raise error
-    return [task.result() for task in tasks]
-
-
-async def _cancel_all(tasks: Sequence[asyncio.Future[Any]]) -> None:
-    for task in tasks:
-        task.cancel()
-    # Wait for every one to finish its cancellation (and retrieve every exception).
-    await asyncio.gather(*tasks, return_exceptions=True)
-
-
 async def for_each(
     items: list[Any],
     send: Callable[[Any], Awaitable[H]],
@@ -169,43 +139,55 @@ async def for_each(
     outcome per item, in order. ``accepted(item, handle)`` is called as each
     send succeeds. One item's exception is its outcome's business; anything
     that ends the call, a callback that raises included, ends all of it (see
-    the module)."""
+    the module).
+
+    ``concurrency`` workers take the items in order, and an item gets a
+    coroutine of its own only once it was sent, to be finished: ten thousand
+    items queued behind a cap of 20 are not ten thousand tasks parked on a
+    semaphore, all made in one turn of the event loop (which then ran them
+    all in its next turn: a loop blocked for hundreds of milliseconds, and
+    objects for the garbage collector to walk; see ``benchmarks/bench_fleet.py``).
+    """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     total = len(items)
-    slots = asyncio.Semaphore(concurrency)
+    outcomes: list[Any] = [None] * total
+    queue = iter(enumerate(items))
+    group = TaskGroup()
     done = 0
-    halted = False  # set the moment one coroutine fails: no sibling sends after that
 
-    async def one(item: Any) -> O:
-        nonlocal done, halted
-        handle: H | None = None
+    async def settle(index: int, item: Any, handle: H | None, error: BaseException | None) -> None:
+        nonlocal done
         try:
-            async with slots:
-                if halted:
-                    # A sibling failed in this same loop iteration; the cancellation
-                    # of every sibling is on its way. Do not send in between.
-                    raise asyncio.CancelledError
-                handle = await send(item)
-            if accepted is not None:
-                _tell(lambda: accepted(item, handle))
-            outcome = await finish(item, handle, None)
-        except Exception as exc:  # one item's failure is that item's outcome
-            outcome = await finish(item, handle, exc)
-        done += 1
-        if progress is not None:
-            _tell(lambda: progress(done, total))
-        return outcome
-
-    def _tell(callback: Callable[[], None]) -> None:
-        nonlocal halted
-        try:
-            callback()
+            outcomes[index] = await finish(item, handle, error)
+            done += 1
+            if progress is not None:
+                progress(done, total)
         except BaseException:
-            halted = True
+            group.failed = True  # before the done callback: no sibling sends after this
             raise
 
-    return await _all_or_nothing([one(item) for item in items])
+    async def worker() -> None:
+        for index, item in queue:
+            if group.failed:
+                return  # a sibling failed; the cancellation of all is on its way
+            try:
+                handle = await send(item)
+            except Exception as exc:  # one item's failure is that item's outcome
+                group.spawn(settle(index, item, None, exc))
+                continue
+            if accepted is not None:
+                try:
+                    accepted(item, handle)
+                except BaseException:
+                    group.failed = True
+                    raise
+            group.spawn(settle(index, item, handle, None))
+
+    for _ in range(min(concurrency, total)):
+        group.spawn(worker())
+    await group.wait()
+    return outcomes
 
 
 def raise_failures(outcomes: Sequence[Any], total: int) -> None:

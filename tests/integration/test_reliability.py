@@ -265,7 +265,11 @@ async def test_only_veeam_errors_escape_the_client() -> None:
 
 def start_many_tasks() -> list[asyncio.Task[object]]:
     """The per-job coroutines of start_many still alive (the simulator's own are not)."""
-    return [t for t in asyncio.all_tasks() if "run_many" in repr(t.get_coro()) and not t.done()]
+    return [
+        t
+        for t in asyncio.all_tasks()
+        if "for_each" in getattr(t.get_coro(), "__qualname__", "") and not t.done()
+    ]
 
 
 async def test_a_progress_callback_that_raises_ends_start_many_and_every_start_with_it() -> None:

@@ -174,10 +174,10 @@ def test_text_meant_as_an_id_is_told_from_a_name() -> None:
 async def test_all_or_nothing_retrieves_every_error_when_all_fail_at_once() -> None:
     """EM down: every read fails in the same loop iteration, nothing is pending,
     and each error must still be retrieved (the strict loop reports one that is not)."""
-    from veeam_em_async.bulk import _all_or_nothing
+    from veeam_em_async.group import all_or_nothing
 
     async def fail(n: int) -> int:
         raise ValueError(f"read {n}")
 
     with pytest.raises(ValueError, match="read 0"):
-        await _all_or_nothing([fail(n) for n in range(5)])
+        await all_or_nothing([fail(n) for n in range(5)])

@@ -14,10 +14,10 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ..bulk import _all_or_nothing
 from ..client import EnterpriseManager
 from ..clock import utc_now
 from ..errors import NotFoundError
+from ..group import all_or_nothing
 from ..models import (
     BackupServer,
     EntityRef,
@@ -156,9 +156,9 @@ async def collect(
         agent_jobs,
         nas_jobs,
         protection,
-    ) = await _all_or_nothing(reads)
+    ) = await all_or_nothing(reads)
     refs: list[EntityRef] = [*vm_jobs, *agent_jobs, *nas_jobs]
-    last, last_success = await _all_or_nothing([
+    last, last_success = await all_or_nothing([
         em.jobs.last_results(window, jobs=refs),
         em.jobs.last_results(window, jobs=refs, results=SUCCESSFUL),
     ])  # fmt: skip
