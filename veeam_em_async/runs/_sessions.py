@@ -14,7 +14,7 @@ awaited UID would be exact, but a URL holds a few hundred of them at most.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 
 from ..errors import InvalidIdentifierError, RunFailedError
@@ -99,7 +99,7 @@ class SessionSource:
         return session, parse_retry_after(response.headers.get("Retry-After"))
 
     async def fetch_many(
-        self, keys: Collection[str]
+        self, keys: Mapping[str, JobSession | None]
     ) -> tuple[Mapping[str, JobSession], float | None]:
         """One query per session type: the sessions created since the oldest
         awaited one whose creation time is known, or (for those not seen yet)

@@ -7,7 +7,7 @@ import asyncio
 import enum
 import heapq
 import itertools
-from collections.abc import Callable, Collection, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -24,9 +24,12 @@ V = TypeVar("V")
 SpanFactory = Callable[[str, Mapping[str, Any]], AbstractContextManager[Any]]
 
 
+_NO_SPAN = nullcontext()  # stateless and reentrant: one serves every wait
+
+
 def no_span(name: str, attributes: Mapping[str, Any]) -> AbstractContextManager[Any]:
     """The watcher's default `SpanFactory`: no span."""
-    return nullcontext()
+    return _NO_SPAN
 
 
 class PollStatus(enum.Enum):
@@ -47,9 +50,11 @@ class PollSource(Protocol[K, V]):
         """One entry's value now, and EM's ``Retry-After`` in seconds if it sent one."""
         ...
 
-    async def fetch_many(self, keys: Collection[K]) -> tuple[Mapping[K, V], float | None]:
-        """The values EM reports for ``keys`` (the pending ones) in one request;
-        keys it does not report are fetched one by one."""
+    async def fetch_many(self, keys: Mapping[K, V | None]) -> tuple[Mapping[K, V], float | None]:
+        """The values EM reports for ``keys`` (the pending ones, each with the
+        last value seen, if any) in one request; keys it does not report are
+        fetched one by one. A source may hand back a last value as it is when
+        EM's answer shows nothing new (no need to parse it again)."""
         ...
 
     def status(self, value: V) -> PollStatus:

@@ -7,11 +7,10 @@ once for all of them (``GET /tasks`` lists every task of the logon session;
 a query can name many job sessions), and fetches by id only what that answer
 lacks. (After a re-logon, older tasks belong to the previous logon session:
 EM lists them no more and answers their ``GET /tasks/{id}`` with a 500 the
-source turns into `TaskLostError`, which, like
-every error polling again cannot cure, settles the entry for all its waiters
-at once.) Every pending entry the answer reports is updated and
-rescheduled from now, due or not, so the whole set moves in step and later
-ticks serve all of it with one request.
+source turns into `TaskLostError`, which, like every error polling again
+cannot cure, settles the entry for all its waiters at once.) Every pending
+entry the answer reports is updated and rescheduled from now, due or not, so
+the whole set moves in step and later ticks serve all of it with one request.
 
 The watcher knows neither URLs nor XML. The resource that owns a kind of
 thing hands it a `PollSource`: how to fetch one, how to fetch many at
@@ -221,7 +220,8 @@ class Watcher(Generic[K, V]):
         if len(due) >= self.source.batch_threshold:
             try:
                 self.batch_polls += 1
-                listed, retry_after = await self.source.fetch_many(list(self._pending))
+                known = {key: entry.value for key, entry in self._pending.items()}
+                listed, retry_after = await self.source.fetch_many(known)
             except Exception as exc:
                 log.debug("%s: batch poll failed (%s); polling one by one", self.name, exc)
             else:

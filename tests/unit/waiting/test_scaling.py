@@ -16,6 +16,7 @@ from tests.conftest import API, BASE, LOGOFF_URL, PASSWORD, USER, add_logon
 from tests.fakes import FakeClock
 from veeam_em_async import EnterpriseManager, PollPolicy
 from veeam_em_async.models import TASKS
+from veeam_em_async.resources.tasks import still_running
 from veeam_em_async.xmlio import ListItemScanner
 
 NS = 'xmlns="http://www.veeam.com/ent/v1.0"'
@@ -36,8 +37,11 @@ def task_list(history: int, awaited: list[str], state: str) -> str:
     return f"<Tasks {NS}>{old}{''.join(item(t, state) for t in awaited)}</Tasks>"
 
 
-async def parsed_per_tick(mock: aioresponses, history: int, awaited: int) -> list[int]:
-    """Items parsed in each of three ticks: Running, Running (unchanged), Finished."""
+async def parsed_per_tick(
+    mock: aioresponses, history: int, awaited: int, known: bool = False
+) -> list[int]:
+    """Items parsed in each of three ticks: Running, Running (unchanged), Finished.
+    ``known``: the handles hold the Running `TaskInfo` an action's answer gave."""
     ids = [f"task-{history + n}" for n in range(1, awaited + 1)]
     bodies = [task_list(history, ids, state) for state in ("Running", "Running", "Finished")]
     add_logon(mock)
@@ -51,9 +55,10 @@ async def parsed_per_tick(mock: aioresponses, history: int, awaited: int) -> lis
 
     mock.get(f"{API}/tasks", callback=answer, repeat=True)
     async with em:
-        infos = await asyncio.gather(*(em.tasks.handle(t).wait() for t in ids))
+        given = TASKS.parse(task_list(0, ids, "Running").encode()) if known else ids
+        infos = await asyncio.gather(*(em.tasks.handle(t).wait() for t in given))
         snapshots.append(em.task_watcher.source.items_parsed)  # type: ignore[attr-defined]
-    assert all(i.state == "Finished" for i in infos)
+    assert all(i.state == "Finished" and i.result is not None for i in infos)
     return [after - before for before, after in pairwise(snapshots)]
 
 
@@ -65,6 +70,32 @@ async def test_a_ticks_parsing_follows_the_awaited_tasks_not_the_history(
     # The same counts with 10 or 5,000 old tasks in the session: O(P), not O(K);
     # and an item whose bytes did not change is not parsed again.
     assert await parsed_per_tick(mock, history, awaited) == [awaited, 0, awaited]
+
+
+async def test_a_task_listed_as_the_actions_answer_said_is_not_parsed_again(
+    mock: aioresponses,
+) -> None:
+    # Handles made from an action's answer (Running, no result): the first listing,
+    # still Running, is taken as it is; only the end is parsed.
+    assert await parsed_per_tick(mock, 10, 40, known=True) == [0, 0, 40]
+
+
+@pytest.mark.parametrize(
+    ("last_state", "listed", "same"),
+    [
+        ("Running", item("task-1", "Running"), True),
+        ("Running", item("task-1", "Finished"), False),  # has a result
+        ("Running", item("task-1", "OperationFinished"), False),
+        ("OperationFinished", item("task-1", "Running"), False),
+        # A second <State> (in a message, say): not trusted, parsed.
+        ("Running", item("task-1", "Running").replace("</Task>", "<State>x</State></Task>"), False),
+    ],
+)
+def test_still_running_trusts_only_one_plain_running_state(
+    last_state: str, listed: str, same: bool
+) -> None:
+    last = TASKS.parse(task_list(0, ["task-1"], last_state).encode())[0]
+    assert still_running(last, listed.encode()) is same
 
 
 def test_the_scanner_finds_exactly_the_wanted_items() -> None:

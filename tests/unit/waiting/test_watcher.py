@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 
 import pytest
 
@@ -46,7 +46,7 @@ class FakeSource:
         return self.snapshot(key), None
 
     async def fetch_many(
-        self, keys: Collection[str]
+        self, keys: Mapping[str, tuple[str, bool] | None]
     ) -> tuple[Mapping[str, tuple[str, bool]], float | None]:
         self.many_calls.append(sorted(keys))
         shown = [k for k in keys if self.listed is None or k in self.listed]
