@@ -7,6 +7,7 @@ import asyncio
 from itertools import pairwise
 from typing import Any
 
+import attrs
 import pytest
 from aioresponses import CallbackResult, aioresponses
 from hypothesis import given, settings
@@ -16,7 +17,7 @@ from tests.conftest import API, BASE, LOGOFF_URL, PASSWORD, USER, add_logon
 from tests.fakes import FakeClock
 from veeam_em_async import EnterpriseManager, PollPolicy
 from veeam_em_async.models import TASKS
-from veeam_em_async.resources.tasks import still_running
+from veeam_em_async.resources.tasks import without_parsing
 from veeam_em_async.xmlio import ListItemScanner
 
 NS = 'xmlns="http://www.veeam.com/ent/v1.0"'
@@ -38,12 +39,16 @@ def task_list(history: int, awaited: list[str], state: str) -> str:
 
 
 async def parsed_per_tick(
-    mock: aioresponses, history: int, awaited: int, known: bool = False
+    mock: aioresponses,
+    history: int,
+    awaited: int,
+    known: bool = False,
+    states: tuple[str, ...] = ("Running", "Running", "Finished"),
 ) -> list[int]:
-    """Items parsed in each of three ticks: Running, Running (unchanged), Finished.
+    """Items parsed in each tick (the awaited tasks listed in ``states``, one a tick).
     ``known``: the handles hold the Running `TaskInfo` an action's answer gave."""
     ids = [f"task-{history + n}" for n in range(1, awaited + 1)]
-    bodies = [task_list(history, ids, state) for state in ("Running", "Running", "Finished")]
+    bodies = [task_list(history, ids, state) for state in states]
     add_logon(mock)
     mock.delete(LOGOFF_URL, status=204)
     em = EnterpriseManager(BASE, USER, PASSWORD, poll_policy=POLICY, clock=FakeClock())
@@ -80,22 +85,46 @@ async def test_a_task_listed_as_the_actions_answer_said_is_not_parsed_again(
     assert await parsed_per_tick(mock, 10, 40, known=True) == [0, 0, 40]
 
 
+async def test_only_the_end_of_a_task_is_parsed_when_only_its_state_changed(
+    mock: aioresponses,
+) -> None:
+    # Running (as the answer said), OperationFinished (the listing before, with
+    # another state), Finished: one parse per task, and the state is EM's.
+    states = ("Running", "OperationFinished", "Finished")
+    assert await parsed_per_tick(mock, 10, 40, known=True, states=states) == [0, 0, 40]
+
+
+RUNNING = item("task-1", "Running")
+
+
 @pytest.mark.parametrize(
-    ("last_state", "listed", "same"),
+    ("last_state", "listed", "before", "state"),
     [
-        ("Running", item("task-1", "Running"), True),
-        ("Running", item("task-1", "Finished"), False),  # has a result
-        ("Running", item("task-1", "OperationFinished"), False),
-        ("OperationFinished", item("task-1", "Running"), False),
+        ("Running", RUNNING, None, "Running"),  # the answer's state: as it is
+        ("Running", item("task-1", "Finished"), None, None),  # a result: parsed
+        ("Running", item("task-1", "OperationFinished"), None, None),  # no listing before
+        ("Running", item("task-1", "OperationFinished"), RUNNING, "OperationFinished"),
+        # Something else changed too (the operation): parsed.
+        (
+            "Running",
+            item("task-1", "OperationFinished").replace("StartJob", "StopJob"),
+            RUNNING,
+            None,
+        ),
+        ("Finished", RUNNING, None, None),  # an ended task is never taken back
         # A second <State> (in a message, say): not trusted, parsed.
-        ("Running", item("task-1", "Running").replace("</Task>", "<State>x</State></Task>"), False),
+        ("Running", RUNNING.replace("</Task>", "<State>x</State></Task>"), None, None),
     ],
 )
-def test_still_running_trusts_only_one_plain_running_state(
-    last_state: str, listed: str, same: bool
+def test_without_parsing_trusts_only_a_plain_in_progress_state(
+    last_state: str, listed: str, before: str | None, state: str | None
 ) -> None:
     last = TASKS.parse(task_list(0, ["task-1"], last_state).encode())[0]
-    assert still_running(last, listed.encode()) is same
+    previous = None if before is None else (before.encode(), last)
+    found = without_parsing(last, listed.encode(), previous)
+    assert (found.state if found else None) == state
+    if found is not None:  # everything but the state is the value known before
+        assert attrs.evolve(found, state=last.state) == last
 
 
 def test_the_scanner_finds_exactly_the_wanted_items() -> None:
