@@ -3,6 +3,7 @@ backup copy jobs, and the callback that sees each job EM accepted."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -118,3 +119,34 @@ async def test_a_run_of_all_jobs_skips_copy_jobs_too(sim: EMSimulator, clock: Fa
         outcomes = await em.jobs.run_many(await em.jobs.list(), copy_jobs="skip")
     assert {o.job.name for o in outcomes if o.skipped} == copies(sim)
     assert all(o.ok for o in outcomes if not o.skipped)
+
+
+def bulk_tasks() -> int:
+    """The coroutines of bulk calls alive now (``for_each``'s workers and finishers)."""
+    return sum(
+        1
+        for t in asyncio.all_tasks()
+        if "for_each" in getattr(t.get_coro(), "__qualname__", "") and not t.done()
+    )
+
+
+async def test_a_bulk_start_holds_a_coroutine_per_job_sent_not_per_job_queued(
+    clock: FakeClock,
+) -> None:
+    """Issue 27: 10,000 jobs behind a cap of 20 were 10,000 tasks parked on a semaphore,
+    all made, then all run, in one turn of the loop (hundreds of ms at K = 50 EMs)."""
+    alive: list[tuple[int, int]] = []  # (accepted so far, bulk coroutines alive)
+    async with sim_on(clock, jobs=120, nas_jobs=0, agent_jobs=0, job_types=["Backup"]) as sim:
+        async with sim_client(sim, clock) as em:
+            refs = await em.jobs.list()
+            outcomes = await em.jobs.start_many(
+                refs, concurrency=5, accepted=lambda job, task: alive.append(
+                    (len(alive) + 1, bulk_tasks())
+                ),
+            )  # fmt: skip
+    assert len(outcomes) == 120 and all(o.ok for o in outcomes)
+    assert len(alive) == 120
+    # At most the 5 workers and one finisher per job already accepted (120 before).
+    assert all(count <= 5 + accepted for accepted, count in alive)
+    assert alive[0][1] <= 6
+    assert bulk_tasks() == 0
