@@ -20,23 +20,9 @@ T = TypeVar("T")
 async def all_or_nothing(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
     """Run ``coros`` concurrently; if one raises or this is cancelled, cancel and
     await the others, then raise. Returns the results in order."""
-    tasks = [asyncio.ensure_future(coro) for coro in coros]
-    if not tasks:
-        return []
-    try:
-        _done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-    except BaseException:
-        await cancel_all(tasks)
-        raise
-    if pending:  # one of them raised
-        await cancel_all(tasks)
-    # Every error is retrieved, not only the one raised: when all of them fail in one
-    # loop iteration (EM went down), nothing is pending and each would be logged as
-    # "never retrieved".
-    errors = [t.exception() for t in tasks if t.done() and not t.cancelled()]
-    for error in errors:
-        if error is not None:
-            raise error
+    group = TaskGroup()
+    tasks = [group.spawn(coro) for coro in coros]
+    await group.wait()
     return [task.result() for task in tasks]
 
 
@@ -54,21 +40,23 @@ class TaskGroup:
     of them, then raises."""
 
     def __init__(self) -> None:
-        self._live: set[asyncio.Task[None]] = set()
+        self._live: set[asyncio.Task[Any]] = set()
         self._ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         #: Set the moment one task fails, before its done callback runs: no
         #: sibling may start a send in between.
         self.failed = False
 
-    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+    def spawn(self, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         task = asyncio.ensure_future(coro)
         self._live.add(task)
         task.add_done_callback(self._on_done)
+        return task
 
-    def _on_done(self, task: asyncio.Task[None]) -> None:
+    def _on_done(self, task: asyncio.Task[Any]) -> None:
         self._live.discard(task)
-        # Retrieved even when the group already ended, so that none is logged
-        # as "never retrieved".
+        # Retrieved even when the group already ended (or when all of them fail in
+        # one turn of the loop, as when EM goes down), so that none is logged as
+        # "never retrieved".
         error = asyncio.CancelledError() if task.cancelled() else task.exception()
         if self._ended.done():
             return
