@@ -3,7 +3,8 @@ started and awaited through one `Fleet`, against the bare-aiohttp bound (the sam
 POSTs, then the tasks' duration) in the same run.
 
 The K simulators run in one process of their own (``--serve``, 20 ms latency, 2 s
-tasks); each variant runs in a fresh child. Reported: wall / bound, CPU per job,
+tasks), fresh for each variant, which runs in a fresh child; ``--rounds N`` repeats
+each K and gives medians. Reported: wall / bound, CPU per job, requests per job,
 the event loop's lag (a 10 ms ticker: how late it woke, p50 and p99), peak RSS and
 the file descriptors open at the end of the run.
 ``--max-in-flight N`` gives the fleet a cap across EMs (the bound keeps 20 per EM).
@@ -17,6 +18,7 @@ import asyncio
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -169,6 +171,25 @@ def measure(args: argparse.Namespace, k: int) -> list[dict[str, Any]]:
     return rows
 
 
+def medians(rounds: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Each variant's row as the median of the rounds (``failed`` summed); ``rounds``
+    lists each round's wall / bound. This machine's CPU per job moves ±30 % from run to
+    run, so one round proves little."""
+    rows = []
+    for index in range(len(rounds[0])):
+        runs = [r[index] for r in rounds]
+        row = {
+            key: round(statistics.median(run[key] for run in runs), 3)
+            for key in runs[0]
+            if key not in ("k", "variant", "jobs", "failed")
+        }
+        row.update(k=runs[0]["k"], variant=runs[0]["variant"], jobs=runs[0]["jobs"],
+                   failed=sum(run["failed"] for run in runs),
+                   rounds=", ".join(str(run["wall_vs_bound"]) for run in runs))  # fmt: skip
+        rows.append(row)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--k", type=int, nargs="*", default=[1, 5, 20, 50])
@@ -176,6 +197,8 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--task-seconds", type=float, default=2.0)
     parser.add_argument("--max-in-flight", type=int, help="the fleet's cap across EMs")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="rounds per K: medians, and each round's wall / bound")  # fmt: skip
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--variant", help=argparse.SUPPRESS)
@@ -187,10 +210,10 @@ def main() -> None:
     if args.child:
         child(args)
         return
-    rows = [row for k in args.k for row in measure(args, k)]
+    rows = [row for k in args.k for row in medians([measure(args, k) for _ in range(args.rounds)])]
     columns = ["k", "variant", "jobs", "wall_s", "wall_vs_bound", "cpu_ms_per_job",
                "lag_p50_ms", "lag_p99_ms", "peak_rss_mb", "fds", "requests_per_job",
-               "failed"]  # fmt: skip
+               "failed", "rounds"]  # fmt: skip
     print_table(columns, rows)
     print()
     print(json.dumps({"benchmark": "fleet", "rows": rows}))
