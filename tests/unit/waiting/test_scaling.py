@@ -7,7 +7,6 @@ import asyncio
 from itertools import pairwise
 from typing import Any
 
-import attrs
 import pytest
 from aioresponses import CallbackResult, aioresponses
 from hypothesis import given, settings
@@ -18,7 +17,7 @@ from tests.fakes import FakeClock
 from veeam_em_async import EnterpriseManager, PollPolicy
 from veeam_em_async.models import TASKS
 from veeam_em_async.resources.tasks import without_parsing
-from veeam_em_async.xmlio import ListItemScanner
+from veeam_em_async.xmlio import ListItemScanner, parse_fragment
 
 NS = 'xmlns="http://www.veeam.com/ent/v1.0"'
 POLICY = PollPolicy(initial_delay=1, min_interval=1, max_interval=1, jitter=0)
@@ -72,38 +71,42 @@ async def parsed_per_tick(
 async def test_a_ticks_parsing_follows_the_awaited_tasks_not_the_history(
     mock: aioresponses, history: int, awaited: int
 ) -> None:
-    # The same counts with 10 or 5,000 old tasks in the session: O(P), not O(K);
-    # and an item whose bytes did not change is not parsed again.
-    assert await parsed_per_tick(mock, history, awaited) == [awaited, 0, awaited]
+    # The same counts with 10 or 5,000 old tasks in the session: O(P), not O(K); an
+    # item whose bytes did not change is not parsed again, and one that only ended
+    # (its state changed, a result added) has only its <Result> parsed.
+    assert await parsed_per_tick(mock, history, awaited) == [awaited, 0, 0]
 
 
 async def test_a_task_listed_as_the_actions_answer_said_is_not_parsed_again(
     mock: aioresponses,
 ) -> None:
     # Handles made from an action's answer (Running, no result): the first listing,
-    # still Running, is taken as it is; only the end is parsed.
-    assert await parsed_per_tick(mock, 10, 40, known=True) == [0, 0, 40]
+    # still Running, is taken as it is, and the end is the listing before with a result.
+    assert await parsed_per_tick(mock, 10, 40, known=True) == [0, 0, 0]
 
 
-async def test_only_the_end_of_a_task_is_parsed_when_only_its_state_changed(
+async def test_a_task_whose_listings_change_only_state_and_result_is_never_parsed_whole(
     mock: aioresponses,
 ) -> None:
     # Running (as the answer said), OperationFinished (the listing before, with
-    # another state), Finished: one parse per task, and the state is EM's.
+    # another state), Finished (and a result, parsed alone): the values are EM's.
     states = ("Running", "OperationFinished", "Finished")
-    assert await parsed_per_tick(mock, 10, 40, known=True, states=states) == [0, 0, 40]
+    assert await parsed_per_tick(mock, 10, 40, known=True, states=states) == [0, 0, 0]
 
 
 RUNNING = item("task-1", "Running")
+FINISHED = item("task-1", "Finished")
 
 
 @pytest.mark.parametrize(
     ("last_state", "listed", "before", "state"),
     [
         ("Running", RUNNING, None, "Running"),  # the answer's state: as it is
-        ("Running", item("task-1", "Finished"), None, None),  # a result: parsed
+        ("Running", FINISHED, None, None),  # a result, no listing before: parsed
         ("Running", item("task-1", "OperationFinished"), None, None),  # no listing before
         ("Running", item("task-1", "OperationFinished"), RUNNING, "OperationFinished"),
+        ("Running", FINISHED, RUNNING, "Finished"),  # the result parsed alone
+        ("OperationFinished", FINISHED, item("task-1", "OperationFinished"), "Finished"),
         # Something else changed too (the operation): parsed.
         (
             "Running",
@@ -111,20 +114,61 @@ RUNNING = item("task-1", "Running")
             RUNNING,
             None,
         ),
+        ("Running", FINISHED.replace("StartJob", "StopJob"), RUNNING, None),
+        ("Running", FINISHED.replace("</Task>", "<Result/></Task>"), RUNNING, None),  # two
+        (
+            "Running",
+            item("task-1", "Finished").replace("<Result", "<Result "),
+            RUNNING,
+            "Finished",
+        ),
+        # An end with no result is parsed, as EM wrote it.
+        ("Running", RUNNING.replace("Running", "Finished"), RUNNING, None),
         ("Finished", RUNNING, None, None),  # an ended task is never taken back
         # A second <State> (in a message, say): not trusted, parsed.
         ("Running", RUNNING.replace("</Task>", "<State>x</State></Task>"), None, None),
     ],
 )
-def test_without_parsing_trusts_only_a_plain_in_progress_state(
+def test_without_parsing_trusts_only_a_change_of_state_and_result(
     last_state: str, listed: str, before: str | None, state: str | None
 ) -> None:
     last = TASKS.parse(task_list(0, ["task-1"], last_state).encode())[0]
     previous = None if before is None else (before.encode(), last)
     found = without_parsing(last, listed.encode(), previous)
     assert (found.state if found else None) == state
-    if found is not None:  # everything but the state is the value known before
-        assert attrs.evolve(found, state=last.state) == last
+    if found is not None:  # what a whole parse of the item gives
+        assert found == TASKS.structure(parse_fragment(listed.encode())[1])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30
+    ),
+    cdata=st.booleans(),
+    success=st.booleans(),
+    end=st.sampled_from(["Finished", "OperationFinished", "Failed"]),
+)
+def test_a_result_parsed_alone_is_what_a_whole_parse_gives(
+    text: str, cdata: bool, success: bool, end: str
+) -> None:
+    """Whatever the message holds ("</Result>" or "<Result" in a CDATA section, markup
+    characters), the value without a whole parse is the whole parse's, or none."""
+    from xml.sax.saxutils import escape
+
+    message = f"<![CDATA[{text}]]>" if cdata else escape(text)
+    listed = RUNNING.replace("Running", end).replace(
+        "</Task>",
+        f'<Result Success="{str(success).lower()}"><Message>{message}</Message></Result></Task>',
+    )
+    last = TASKS.parse(task_list(0, ["task-1"], "Running").encode())[0]
+    found = without_parsing(last, listed.encode(), (RUNNING.encode(), last))
+    try:
+        whole = TASKS.structure(parse_fragment(listed.encode())[1])
+    except Exception:
+        assert found is None  # not well-formed: the whole parse reports it
+        return
+    assert found is None or found == whole
 
 
 def test_the_scanner_finds_exactly_the_wanted_items() -> None:
