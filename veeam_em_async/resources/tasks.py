@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import builtins
-import re
 from collections.abc import Mapping
-
-import attrs
 
 from ..errors import ResponseParseError, TaskFailedError
 from ..ids import TaskLike, task_id
-from ..models import TASK, TASKS, TaskInfo, TaskResult, TaskState
-from ..models.converter import converter
+from ..models import TASK, TASKS, TaskInfo, TaskState
 from ..policies import parse_retry_after
 from ..transport import Transport
 from ..waiting._handles import Task
 from ..waiting._watcher import PollStatus
 from ..xmlio import ListItemScanner, parse_fragment
+from ._task_items import without_parsing
 from .base import Resource
 
 
@@ -107,62 +104,6 @@ class TaskSource:
 
     def failure(self, value: TaskInfo) -> BaseException:
         return TaskFailedError(value)
-
-
-_STATE = re.compile(rb"<State>([A-Za-z]+)</State>")
-_RESULT = re.compile(rb"<Result\b[^>]*/>|<Result\b[^>]*>.*?</Result>", re.DOTALL)
-
-
-def without_parsing(
-    last: TaskInfo, fragment: bytes, previous: tuple[bytes, TaskInfo] | None
-) -> TaskInfo | None:
-    """The value of a list item found from what was known of the task, parsing at
-    most its ``<Result>``; ``None`` when the item must be parsed whole.
-
-    A task is listed Running, then OperationFinished, then Finished with a
-    result: parsing each listing whole (88 µs of xmltodict and 28 µs of
-    structuring a small ``<Task>``) was most of what awaiting a started job
-    cost the loop (``benchmarks/bench_fleet.py``). An item qualifies when it has
-    one ``<State>`` and at most one ``<Result>``, and it is the ``previous``
-    listing with only the state changed and the result added (the result is
-    parsed alone, 13 µs), or, with no result, the first listing of a task in
-    the in-progress state its action's answer (``last``) gave.
-    """
-    if last.result is not None or last.state not in TaskState.IN_PROGRESS:
-        return None
-    found = _STATE.search(fragment) if fragment.count(b"<State") == 1 else None
-    results = fragment.count(b"<Result")
-    if found is None or results > 1:
-        return None
-    state = found.group(1).decode()
-    if previous is None:
-        return last if state == last.state and not results else None
-    rest, result = fragment, None
-    if results:
-        element = _RESULT.search(fragment)
-        if element is None:
-            return None
-        rest = fragment[: element.start()] + fragment[element.end() :]
-        result = _result(element.group(0))
-        if result is None:
-            return None
-    elif state not in TaskState.IN_PROGRESS:
-        return None  # an end with no result: parsed whole, as EM wrote it
-    if rest.replace(found.group(0), b"<State>%s</State>" % last.state.encode()) != previous[0]:
-        return None
-    if state == last.state and result is None:
-        return last
-    return attrs.evolve(last, state=state, result=result)
-
-
-def _result(element: bytes) -> TaskResult | None:
-    """A ``<Result>`` element alone, through the same hardened parser; ``None`` if
-    it is not one (the item is then parsed whole, and its errors reported so)."""
-    try:
-        root, content = parse_fragment(element)
-        return converter.structure(content, TaskResult) if root == "Result" else None
-    except Exception:
-        return None
 
 
 class TasksResource(Resource):

@@ -16,7 +16,7 @@ from tests.conftest import API, BASE, LOGOFF_URL, PASSWORD, USER, add_logon
 from tests.fakes import FakeClock
 from veeam_em_async import EnterpriseManager, PollPolicy
 from veeam_em_async.models import TASKS
-from veeam_em_async.resources.tasks import without_parsing
+from veeam_em_async.resources._task_items import without_parsing
 from veeam_em_async.xmlio import ListItemScanner, parse_fragment
 
 NS = 'xmlns="http://www.veeam.com/ent/v1.0"'
@@ -85,7 +85,7 @@ async def test_a_task_listed_as_the_actions_answer_said_is_not_parsed_again(
     assert await parsed_per_tick(mock, 10, 40, known=True) == [0, 0, 0]
 
 
-async def test_a_task_whose_listings_change_only_state_and_result_is_never_parsed_whole(
+async def test_a_task_whose_listings_change_only_state_links_and_result_is_never_parsed_whole(
     mock: aioresponses,
 ) -> None:
     # Running (as the answer said), OperationFinished (the listing before, with
@@ -96,6 +96,8 @@ async def test_a_task_whose_listings_change_only_state_and_result_is_never_parse
 
 RUNNING = item("task-1", "Running")
 FINISHED = item("task-1", "Finished")
+RELATED = '<Link Rel="Related" Href="h/backupSessions/s-1?format=Entity" Type="BackupJobSession" />'
+LINKED = FINISHED.replace("</Links>", RELATED + "</Links>")  # as EM ends a job's start
 
 
 @pytest.mark.parametrize(
@@ -107,6 +109,9 @@ FINISHED = item("task-1", "Finished")
         ("Running", item("task-1", "OperationFinished"), RUNNING, "OperationFinished"),
         ("Running", FINISHED, RUNNING, "Finished"),  # the result parsed alone
         ("OperationFinished", FINISHED, item("task-1", "OperationFinished"), "Finished"),
+        ("Running", LINKED, RUNNING, "Finished"),  # the links parsed alone too
+        ("Running", LINKED.replace("<Links>", "<Links><Links/>"), RUNNING, None),  # nested
+        ("Running", RUNNING.replace("<Links>", "<Links>" + RELATED), RUNNING, "Running"),
         # Something else changed too (the operation): parsed.
         (
             "Running",
@@ -129,7 +134,7 @@ FINISHED = item("task-1", "Finished")
         ("Running", RUNNING.replace("</Task>", "<State>x</State></Task>"), None, None),
     ],
 )
-def test_without_parsing_trusts_only_a_change_of_state_and_result(
+def test_without_parsing_trusts_only_a_change_of_state_links_and_result(
     last_state: str, listed: str, before: str | None, state: str | None
 ) -> None:
     last = TASKS.parse(task_list(0, ["task-1"], last_state).encode())[0]
@@ -148,9 +153,10 @@ def test_without_parsing_trusts_only_a_change_of_state_and_result(
     cdata=st.booleans(),
     success=st.booleans(),
     end=st.sampled_from(["Finished", "OperationFinished", "Failed"]),
+    linked=st.booleans(),
 )
 def test_a_result_parsed_alone_is_what_a_whole_parse_gives(
-    text: str, cdata: bool, success: bool, end: str
+    text: str, cdata: bool, success: bool, end: str, linked: bool
 ) -> None:
     """Whatever the message holds ("</Result>" or "<Result" in a CDATA section, markup
     characters), the value without a whole parse is the whole parse's, or none."""
@@ -161,6 +167,8 @@ def test_a_result_parsed_alone_is_what_a_whole_parse_gives(
         "</Task>",
         f'<Result Success="{str(success).lower()}"><Message>{message}</Message></Result></Task>',
     )
+    if linked:
+        listed = listed.replace("</Links>", RELATED + "</Links>")
     last = TASKS.parse(task_list(0, ["task-1"], "Running").encode())[0]
     found = without_parsing(last, listed.encode(), (RUNNING.encode(), last))
     try:
@@ -169,6 +177,8 @@ def test_a_result_parsed_alone_is_what_a_whole_parse_gives(
         assert found is None  # not well-formed: the whole parse reports it
         return
     assert found is None or found == whole
+    if found is not None and linked:
+        assert [link.rel for link in found.links] == ["Delete", "Related"]
 
 
 def test_the_scanner_finds_exactly_the_wanted_items() -> None:
