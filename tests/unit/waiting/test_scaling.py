@@ -110,6 +110,15 @@ LINKED = FINISHED.replace("</Links>", RELATED + "</Links>")  # as EM ends a job'
         ("Running", FINISHED, RUNNING, "Finished"),  # the result parsed alone
         ("OperationFinished", FINISHED, item("task-1", "OperationFinished"), "Finished"),
         ("Running", LINKED, RUNNING, "Finished"),  # the links parsed alone too
+        # A result with no message, as one empty element: parsed alone.
+        (
+            "Running",
+            RUNNING.replace("</Task>", '<Result Success="true"/></Task>'),
+            RUNNING,
+            "Running",
+        ),
+        ("Running", RUNNING.replace("<State>", '<State x="1">'), RUNNING, None),
+        ("Running", FINISHED.replace("Result", "Results"), RUNNING, None),  # another name
         ("Running", LINKED.replace("<Links>", "<Links><Links/>"), RUNNING, None),  # nested
         ("Running", RUNNING.replace("<Links>", "<Links>" + RELATED), RUNNING, "Running"),
         # Something else changed too (the operation): parsed.
