@@ -23,9 +23,10 @@ class TaskSource:
     ``GET /tasks`` lists every task of the logon session, finished ones
     included: a service logged on for days gets thousands of items for the
     few it awaits. The awaited items are found by a byte scan of the answer
-    (`ListItemScanner`) and only they are parsed;
-    an item whose bytes did not change since the last poll is not parsed
-    again. So a tick's parsing follows what is awaited, not the session's
+    (`ListItemScanner`) and only they are parsed: an item whose bytes did not
+    change since the last poll is not parsed again, and one that changed only
+    its state, links or result has only those parsed (`_task_items`). So a
+    tick's parsing follows what is awaited and what changed, not the session's
     history. An answer the scan does not understand is parsed whole.
     """
 
@@ -35,7 +36,7 @@ class TaskSource:
         self._transport = transport
         self._scanner = ListItemScanner("Tasks", "Task", "TaskId")
         self._seen: dict[str, tuple[bytes, TaskInfo]] = {}
-        #: List items turned into dicts by xmltodict (the scaling test counts these).
+        #: List items parsed whole by xmltodict (the scaling tests count these).
         self.items_parsed = 0
 
     async def fetch_one(self, key: str) -> tuple[TaskInfo, float | None]:
