@@ -89,23 +89,21 @@ def _alone(element: bytes, root: str, child: str | None, target: Any) -> Any:
         return None
 
 
-def without_parsing(
-    last: TaskInfo, item: bytes, previous: tuple[bytes, TaskInfo] | None
-) -> TaskInfo | None:
-    """The value of ``item`` from what was known of the task (``last``, and the
-    ``previous`` listing it was read from), parsing only what changed; ``None``
-    when the item must be parsed whole. With no listing before, only an item
-    in the in-progress state the action's answer gave, with no result, is
+def without_parsing(last: TaskInfo, item: bytes, listed: bytes | None) -> TaskInfo | None:
+    """The value of ``item`` from what was known of the task: ``last``, read from
+    the listing ``listed`` (``None``: from the action's answer), parsing only what
+    changed; ``None`` when the item must be parsed whole. With no listing before,
+    only an item in the in-progress state the answer gave, with no result, is
     taken as it is."""
     if last.state not in TaskState.IN_PROGRESS:
         return None  # an ended task is never taken back
     now = _split(item)
     if now is None:
         return None
-    if previous is None:
+    if listed is None:
         same = now.state == last.state and now.result is None and last.result is None
         return last if same else None
-    before = _split(previous[0])
+    before = _split(listed)
     if before is None or before.rest != now.rest:
         return None
     links: list[Link] | None = last.links

@@ -60,8 +60,8 @@ class TaskSource:
             if previous is not None and previous[0] == fragment:
                 listed[key] = previous[1]  # unchanged since the last poll
                 continue
-            last = previous[1] if previous is not None else keys.get(key)
-            known = None if last is None else without_parsing(last, fragment, previous)
+            before, last = previous if previous is not None else (None, keys.get(key))
+            known = None if last is None else without_parsing(last, fragment, before)
             if known is not None:
                 listed[key] = known
                 seen[key] = (fragment, known)

@@ -147,8 +147,7 @@ def test_without_parsing_trusts_only_a_change_of_state_links_and_result(
     last_state: str, listed: str, before: str | None, state: str | None
 ) -> None:
     last = TASKS.parse(task_list(0, ["task-1"], last_state).encode())[0]
-    previous = None if before is None else (before.encode(), last)
-    found = without_parsing(last, listed.encode(), previous)
+    found = without_parsing(last, listed.encode(), None if before is None else before.encode())
     assert (found.state if found else None) == state
     if found is not None:  # what a whole parse of the item gives
         assert found == TASKS.structure(parse_fragment(listed.encode())[1])
@@ -179,7 +178,7 @@ def test_a_result_parsed_alone_is_what_a_whole_parse_gives(
     if linked:
         listed = listed.replace("</Links>", RELATED + "</Links>")
     last = TASKS.parse(task_list(0, ["task-1"], "Running").encode())[0]
-    found = without_parsing(last, listed.encode(), (RUNNING.encode(), last))
+    found = without_parsing(last, listed.encode(), RUNNING.encode())
     try:
         whole = TASKS.structure(parse_fragment(listed.encode())[1])
     except Exception:
