@@ -11,6 +11,10 @@ before's byte for byte, the value is the one before with the new state and with
 whichever of the two elements changed parsed alone, by the same hardened parser
 (13 µs a result). Anything else, or anything that does not parse alone, is
 parsed whole by the caller, which reports its errors as it always did.
+
+The caller keeps each listing's parts (`split`) for the next, so an item is cut
+apart once; and a ``<Result>`` seen before is not parsed again (EM's messages
+repeat: every task reads "OperationFinished" before it ends).
 """
 
 from __future__ import annotations
@@ -23,12 +27,16 @@ from ..models import Link, TaskInfo, TaskResult, TaskState
 from ..models.converter import converter
 from ..xmlio import parse_fragment
 
-__all__ = ["without_parsing"]
+__all__ = ["Parts", "split", "without_parsing"]
 
 _NAME_ENDS = frozenset(b" \t\r\n/>")
+#: Results parsed, by their bytes: the same bytes parse the same way, and a
+#: `TaskResult` is frozen, so one value serves every task (and every client).
+_RESULTS: dict[bytes, TaskResult] = {}
+_RESULTS_KEPT = 256
 
 
-class _Parts(NamedTuple):
+class Parts(NamedTuple):
     rest: bytes  # the item without its state, links and result
     state: str
     links: bytes | None
@@ -55,7 +63,9 @@ def _element(item: bytes, name: bytes) -> tuple[int, int] | None:
     return None if end < 0 else (start, end + len(name) + 3)
 
 
-def _split(item: bytes) -> _Parts | None:
+def split(item: bytes) -> Parts | None:
+    """``item``'s state, links and result, and the rest; ``None`` when it is not
+    in the plain shape (see `_element`)."""
     state_at, links_at, result_at = (_element(item, n) for n in (b"State", b"Links", b"Result"))
     if state_at is None or links_at is None or result_at is None or state_at == (0, 0):
         return None
@@ -69,7 +79,7 @@ def _split(item: bytes) -> _Parts | None:
         pieces.append(item[at:start])
         at = max(at, end)
     pieces.append(item[at:])
-    return _Parts(
+    return Parts(
         b"".join(pieces),
         state.decode(),
         item[links_at[0] : links_at[1]] if links_at[1] else None,
@@ -89,29 +99,36 @@ def _alone(element: bytes, root: str, child: str | None, target: Any) -> Any:
         return None
 
 
-def without_parsing(last: TaskInfo, item: bytes, listed: bytes | None) -> TaskInfo | None:
-    """The value of ``item`` from what was known of the task: ``last``, read from
-    the listing ``listed`` (``None``: from the action's answer), parsing only what
-    changed; ``None`` when the item must be parsed whole. With no listing before,
-    only an item in the in-progress state the answer gave, with no result, is
-    taken as it is."""
+def _result(element: bytes) -> TaskResult | None:
+    found = _RESULTS.get(element)
+    if found is None:
+        found = _alone(element, "Result", None, TaskResult)
+        if found is not None:
+            if len(_RESULTS) >= _RESULTS_KEPT:
+                _RESULTS.clear()  # a bound, not an LRU: messages naming jobs may not repeat
+            _RESULTS[element] = found
+    return found
+
+
+def without_parsing(last: TaskInfo, now: Parts, before: Parts | None) -> TaskInfo | None:
+    """The value of the item split into ``now`` from what was known of the task:
+    ``last``, read from the listing split into ``before`` (``None``: from the
+    action's answer), parsing only what changed; ``None`` when the item must be
+    parsed whole. With no listing before, only an item in the in-progress state
+    the answer gave, with no result, is taken as it is."""
     if last.state not in TaskState.IN_PROGRESS:
         return None  # an ended task is never taken back
-    now = _split(item)
-    if now is None:
-        return None
-    if listed is None:
+    if before is None:
         same = now.state == last.state and now.result is None and last.result is None
         return last if same else None
-    before = _split(listed)
-    if before is None or before.rest != now.rest:
+    if before.rest != now.rest:
         return None
     links: list[Link] | None = last.links
     result: TaskResult | None = last.result
     if now.links != before.links:
         links = [] if now.links is None else _alone(now.links, "Links", "Link", list[Link])
     if now.result != before.result:
-        result = None if now.result is None else _alone(now.result, "Result", None, TaskResult)
+        result = None if now.result is None else _result(now.result)
         if result is None and now.result is not None:
             return None  # it does not parse alone: the whole parse says why
     if links is None or (result is None and now.state not in TaskState.IN_PROGRESS):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from ..errors import ResponseParseError, TaskFailedError
 from ..ids import TaskLike, task_id
@@ -13,8 +14,17 @@ from ..transport import Transport
 from ..waiting._handles import Task
 from ..waiting._watcher import PollStatus
 from ..xmlio import ListItemScanner, parse_fragment
-from ._task_items import without_parsing
+from ._task_items import Parts, split, without_parsing
 from .base import Resource
+
+
+class _Seen(NamedTuple):
+    """An awaited task's item in the last listing: its bytes, their parts (kept
+    so that the next change is not cut apart twice) and its value."""
+
+    fragment: bytes
+    parts: Parts | None
+    value: TaskInfo
 
 
 class TaskSource:
@@ -35,7 +45,7 @@ class TaskSource:
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
         self._scanner = ListItemScanner("Tasks", "Task", "TaskId")
-        self._seen: dict[str, tuple[bytes, TaskInfo]] = {}
+        self._seen: dict[str, _Seen] = {}
         #: List items parsed whole by xmltodict (the scaling tests count these).
         self.items_parsed = 0
 
@@ -57,14 +67,19 @@ class TaskSource:
         listed: dict[str, TaskInfo] = {}
         for key, fragment in fragments.items():
             previous = seen.get(key)
-            if previous is not None and previous[0] == fragment:
-                listed[key] = previous[1]  # unchanged since the last poll
+            if previous is not None and previous.fragment == fragment:
+                listed[key] = previous.value  # unchanged since the last poll
                 continue
-            before, last = previous if previous is not None else (None, keys.get(key))
-            known = None if last is None else without_parsing(last, fragment, before)
+            now = split(fragment)
+            last = keys.get(key) if previous is None else previous.value
+            base = None if previous is None else previous.parts
+            known = None
+            # A listing before that was not plain is no base: its parts are unknown.
+            if now is not None and last is not None and (previous is None or base is not None):
+                known = without_parsing(last, now, base)
             if known is not None:
                 listed[key] = known
-                seen[key] = (fragment, known)
+                seen[key] = _Seen(fragment, now, known)
                 continue
             self.items_parsed += 1
             try:
@@ -75,7 +90,7 @@ class TaskSource:
             if info is None or info.id != key:
                 return self._parse_whole(response.body, keys), retry_after
             listed[key] = info
-            seen[key] = (fragment, info)
+            seen[key] = _Seen(fragment, now, info)
         self._seen = seen  # only what is still awaited is remembered
         return listed, retry_after
 

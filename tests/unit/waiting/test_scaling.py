@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from tests.conftest import API, BASE, LOGOFF_URL, PASSWORD, USER, add_logon
 from tests.fakes import FakeClock
 from veeam_em_async import EnterpriseManager, PollPolicy
-from veeam_em_async.models import TASKS
-from veeam_em_async.resources._task_items import without_parsing
+from veeam_em_async.models import TASKS, TaskInfo
+from veeam_em_async.resources._task_items import split, without_parsing
 from veeam_em_async.xmlio import ListItemScanner, parse_fragment
 
 NS = 'xmlns="http://www.veeam.com/ent/v1.0"'
@@ -94,10 +94,50 @@ async def test_a_task_whose_listings_change_only_state_links_and_result_is_never
     assert await parsed_per_tick(mock, 10, 40, known=True, states=states) == [0, 0, 0]
 
 
+async def test_a_result_seen_before_is_not_parsed_again(
+    mock: aioresponses, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from veeam_em_async.resources import _task_items
+
+    monkeypatch.setattr(_task_items, "_RESULTS", {})
+    alone: list[bytes] = []
+
+    def counted(data: bytes) -> tuple[str, dict[str, Any]]:
+        alone.append(bytes(data))
+        return parse_fragment(data)
+
+    monkeypatch.setattr(_task_items, "parse_fragment", counted)
+    states = ("Running", "OperationFinished", "Finished")
+    assert await parsed_per_tick(mock, 10, 40, known=True, states=states) == [0, 0, 0]
+    # The 40 tasks end with the same <Result>: parsed once, not 40 times.
+    results = [data for data in alone if data.startswith(b"<Result")]
+    assert results == [b'<Result Success="true"><Message>Ok</Message></Result>']
+
+
+def test_the_results_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from veeam_em_async.resources import _task_items
+
+    monkeypatch.setattr(_task_items, "_RESULTS", {})
+    for n in range(600):  # messages that name a job, say: none repeats
+        element = f'<Result Success="true"><Message>job {n}</Message></Result>'.encode()
+        found = _task_items._result(element)
+        assert found is not None and found.message == f"job {n}"
+        assert len(_task_items._RESULTS) <= _task_items._RESULTS_KEPT
+
+
 RUNNING = item("task-1", "Running")
 FINISHED = item("task-1", "Finished")
 RELATED = '<Link Rel="Related" Href="h/backupSessions/s-1?format=Entity" Type="BackupJobSession" />'
 LINKED = FINISHED.replace("</Links>", RELATED + "</Links>")  # as EM ends a job's start
+
+
+def known(last: TaskInfo, listed: str, before: str | None) -> TaskInfo | None:
+    """What `TaskSource` does with an item: split it (and the listing before, which
+    it kept split), and take it without a whole parse if it can."""
+    now, base = split(listed.encode()), None if before is None else split(before.encode())
+    if now is None or (before is not None and base is None):
+        return None
+    return without_parsing(last, now, base)
 
 
 @pytest.mark.parametrize(
@@ -147,7 +187,7 @@ def test_without_parsing_trusts_only_a_change_of_state_links_and_result(
     last_state: str, listed: str, before: str | None, state: str | None
 ) -> None:
     last = TASKS.parse(task_list(0, ["task-1"], last_state).encode())[0]
-    found = without_parsing(last, listed.encode(), None if before is None else before.encode())
+    found = known(last, listed, before)
     assert (found.state if found else None) == state
     if found is not None:  # what a whole parse of the item gives
         assert found == TASKS.structure(parse_fragment(listed.encode())[1])
@@ -178,7 +218,7 @@ def test_a_result_parsed_alone_is_what_a_whole_parse_gives(
     if linked:
         listed = listed.replace("</Links>", RELATED + "</Links>")
     last = TASKS.parse(task_list(0, ["task-1"], "Running").encode())[0]
-    found = without_parsing(last, listed.encode(), RUNNING.encode())
+    found = known(last, listed, RUNNING)
     try:
         whole = TASKS.structure(parse_fragment(listed.encode())[1])
     except Exception:
