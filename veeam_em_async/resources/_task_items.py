@@ -12,28 +12,36 @@ whichever of the two elements changed parsed alone, by the same hardened parser
 (13 µs a result). Anything else, or anything that does not parse alone, is
 parsed whole by the caller, which reports its errors as it always did.
 
-The caller keeps each listing's parts (`split`) for the next, so an item is cut
-apart once; and a ``<Result>`` seen before is not parsed again (EM's messages
-repeat: every task reads "OperationFinished" before it ends).
+The caller keeps each listing (its bytes, its parts and the value read from it: a
+`Listing`) for the next, so an item is cut apart once. The action's answer is
+the first listing: a ``202`` body is the task's list item with the namespace
+declared on it (`answered`), so a task first listed already ended has only its
+result and links parsed. A ``<Result>`` seen before is not parsed again (EM's
+messages repeat: every task reads "OperationFinished" before it ends).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
 import attrs
 
 from ..models import Link, TaskInfo, TaskResult, TaskState
 from ..models.converter import converter
-from ..xmlio import parse_fragment
+from ..xmlio import EM_NAMESPACE, parse_fragment
 
-__all__ = ["Parts", "split", "without_parsing"]
+__all__ = ["Listing", "Parts", "answered", "split", "without_parsing"]
 
 _NAME_ENDS = frozenset(b" \t\r\n/>")
 #: Results parsed, by their bytes: the same bytes parse the same way, and a
 #: `TaskResult` is frozen, so one value serves every task (and every client).
 _RESULTS: dict[bytes, TaskResult] = {}
 _RESULTS_KEPT = 256
+#: A 202 body's ``<Task>`` start tag, with EM's namespace declared first on it.
+_ANSWER = re.compile(
+    rb'\s*(?:<\?xml[^>]*\?>\s*)?<Task xmlns="' + re.escape(EM_NAMESPACE.encode()) + rb'"(?=[ >])'
+)
 
 
 class Parts(NamedTuple):
@@ -41,6 +49,29 @@ class Parts(NamedTuple):
     state: str
     links: bytes | None
     result: bytes | None
+
+
+class Listing(NamedTuple):
+    """How a task's value was read: the item's bytes, their parts (``None`` when
+    not plain) and the value. Kept in the watcher's `Entry.memo`."""
+
+    fragment: bytes
+    parts: Parts | None
+    value: TaskInfo
+
+
+def answered(body: bytes | bytearray, value: TaskInfo) -> Listing | None:
+    """The action's answer ``body`` (read into ``value``) as ``GET /tasks`` lists
+    it: the ``<Task>`` element without the namespace declaration its list's root
+    carries instead. ``None`` for any other shape (then the first listing is
+    parsed, as before)."""
+    found = _ANSWER.match(body)
+    if found is None:
+        return None
+    fragment = (b"<Task" + body[found.end() :]).rstrip()
+    if not fragment.endswith(b"</Task>"):
+        return None
+    return Listing(fragment, split(fragment), value)
 
 
 def _element(item: bytes, name: bytes) -> tuple[int, int] | None:

@@ -20,6 +20,7 @@ from ..query import Query
 from ..runs import RunContext
 from ..transport import Transport
 from ..waiting._handles import Task, TaskWatcher
+from ._task_items import answered
 
 T = TypeVar("T")
 
@@ -96,4 +97,6 @@ class Resource:
             audit(act, error=exc)
             raise
         audit(act, task_id=key)
-        return Task(self._tasks, self._tasks.track(key, info))
+        # The answer is the task's first listing: kept with the value, so that a
+        # poll that finds the task already ended parses only its result and links.
+        return Task(self._tasks, self._tasks.track(key, info, answered(response.body, info)))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
-from typing import NamedTuple
 
 from ..errors import ResponseParseError, TaskFailedError
 from ..ids import TaskLike, task_id
@@ -12,19 +11,11 @@ from ..models import TASK, TASKS, TaskInfo, TaskState
 from ..policies import parse_retry_after
 from ..transport import Transport
 from ..waiting._handles import Task
+from ..waiting._source import Entry
 from ..waiting._watcher import PollStatus
 from ..xmlio import ListItemScanner, parse_fragment
-from ._task_items import Parts, split, without_parsing
+from ._task_items import Listing, split, without_parsing
 from .base import Resource
-
-
-class _Seen(NamedTuple):
-    """An awaited task's item in the last listing: its bytes, their parts (kept
-    so that the next change is not cut apart twice) and its value."""
-
-    fragment: bytes
-    parts: Parts | None
-    value: TaskInfo
 
 
 class TaskSource:
@@ -45,7 +36,6 @@ class TaskSource:
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
         self._scanner = ListItemScanner("Tasks", "Task", "TaskId")
-        self._seen: dict[str, _Seen] = {}
         #: List items parsed whole by xmltodict (the scaling tests count these).
         self.items_parsed = 0
 
@@ -55,43 +45,40 @@ class TaskSource:
         return TASK.parse(response.body), parse_retry_after(response.headers.get("Retry-After"))
 
     async def fetch_many(
-        self, keys: Mapping[str, TaskInfo | None]
+        self, entries: Mapping[str, Entry[str, TaskInfo]]
     ) -> tuple[Mapping[str, TaskInfo], float | None]:
-        """``GET /tasks``, parsing only the items whose id is in ``keys``."""
+        """``GET /tasks``, parsing only the awaited items, and of those only what
+        changed since the entry's `Listing` (its ``memo``)."""
         response = await self._transport.request("GET", "tasks")
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        fragments = self._scanner.find(response.body, keys)
+        fragments = self._scanner.find(response.body, entries)
         if fragments is None:
-            return self._parse_whole(response.body, keys), retry_after
-        seen = {key: self._seen[key] for key in keys if key in self._seen}
+            return self._parse_whole(response.body, entries), retry_after
         listed: dict[str, TaskInfo] = {}
         for key, fragment in fragments.items():
-            previous = seen.get(key)
-            if previous is not None and previous.fragment == fragment:
-                listed[key] = previous.value  # unchanged since the last poll
+            entry = entries[key]
+            last, memo = entry.value, entry.memo
+            if not isinstance(memo, Listing) or memo.value is not last:
+                memo = None  # no note, or one of a value read since some other way
+            if memo is not None and memo.fragment == fragment:
+                listed[key] = memo.value  # unchanged since it was read
                 continue
-            now = split(fragment)
-            last = keys.get(key) if previous is None else previous.value
-            base = None if previous is None else previous.parts
+            now, base = split(fragment), None if memo is None else memo.parts
             known = None
             # A listing before that was not plain is no base: its parts are unknown.
-            if now is not None and last is not None and (previous is None or base is not None):
+            if now is not None and last is not None and (memo is None or base is not None):
                 known = without_parsing(last, now, base)
-            if known is not None:
-                listed[key] = known
-                seen[key] = _Seen(fragment, now, known)
-                continue
-            self.items_parsed += 1
-            try:
-                root, content = parse_fragment(fragment)
-                info = TASKS.structure(content) if root == "Task" else None
-            except ResponseParseError:  # e.g. a CDATA section holding "</Task>"
-                info = None
-            if info is None or info.id != key:
-                return self._parse_whole(response.body, keys), retry_after
-            listed[key] = info
-            seen[key] = _Seen(fragment, now, info)
-        self._seen = seen  # only what is still awaited is remembered
+            if known is None:
+                self.items_parsed += 1
+                try:
+                    root, content = parse_fragment(fragment)
+                    known = TASKS.structure(content) if root == "Task" else None
+                except ResponseParseError:  # e.g. a CDATA section holding "</Task>"
+                    known = None
+                if known is None or known.id != key:
+                    return self._parse_whole(response.body, entries), retry_after
+            listed[key] = known
+            entry.memo = Listing(fragment, now, known)
         return listed, retry_after
 
     def _parse_whole(

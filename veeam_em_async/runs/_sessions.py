@@ -31,6 +31,7 @@ from ..policies import parse_retry_after
 from ..query import Query
 from ..query._filters import condition
 from ..transport import Transport
+from ..waiting._source import Entry
 from ..waiting._watcher import PollStatus
 
 #: Session UID type -> (collection, document kind).
@@ -99,7 +100,7 @@ class SessionSource:
         return session, parse_retry_after(response.headers.get("Retry-After"))
 
     async def fetch_many(
-        self, keys: Mapping[str, JobSession | None]
+        self, keys: Mapping[str, Entry[str, JobSession]]
     ) -> tuple[Mapping[str, JobSession], float | None]:
         """One query per session type: the sessions created since the oldest
         awaited one whose creation time is known, or (for those not seen yet)

@@ -50,11 +50,14 @@ class PollSource(Protocol[K, V]):
         """One entry's value now, and EM's ``Retry-After`` in seconds if it sent one."""
         ...
 
-    async def fetch_many(self, keys: Mapping[K, V | None]) -> tuple[Mapping[K, V], float | None]:
-        """The values EM reports for ``keys`` (the pending ones, each with the
-        last value seen, if any) in one request; keys it does not report are
-        fetched one by one. A source may hand back a last value as it is when
-        EM's answer shows nothing new (no need to parse it again)."""
+    async def fetch_many(
+        self, entries: Mapping[K, Entry[K, V]]
+    ) -> tuple[Mapping[K, V], float | None]:
+        """The values EM reports for the pending ``entries`` (by key) in one
+        request; keys it does not report are fetched one by one. A source may
+        hand back an entry's value as it is when EM's answer shows nothing new,
+        and keep in its ``memo`` how it read that value (no need to parse it
+        again: see `Entry.memo`)."""
         ...
 
     def status(self, value: V) -> PollStatus:
@@ -75,11 +78,11 @@ class Entry(Generic[K, V]):
     """What the watcher knows of one key; shared by every handle to it."""
 
     __slots__ = (
-        "__weakref__", "due", "errors", "key", "outcome", "policy", "polls",
+        "__weakref__", "due", "errors", "key", "memo", "outcome", "policy", "polls",
         "settled", "value", "waiters",
     )  # fmt: skip
 
-    def __init__(self, key: K, value: V | None) -> None:
+    def __init__(self, key: K, value: V | None, memo: Any = None) -> None:
         self.key = key
         self.value = value
         self.settled = False  # done (ok or not), or given up on
@@ -89,6 +92,10 @@ class Entry(Generic[K, V]):
         self.polls = 0
         self.errors = 0
         self.policy: PollPolicy | None = None
+        #: The source's note on how it read ``value`` (the bytes it came from, say),
+        #: for its next reading; the watcher never reads it, and it lives as long
+        #: as the entry (as long as a handle holds it), not in a map of the source's.
+        self.memo = memo
 
 
 class Deadlines:

@@ -105,18 +105,19 @@ class Watcher(Generic[K, V]):
 
     # -- entries -----------------------------------------------------------
 
-    def track(self, key: K, value: V | None = None) -> Entry[K, V]:
-        """The entry of ``key``, which every handle to an unsettled key shares: made
-        if new, and given ``value`` if it has none yet (a handle made from EM's answer)."""
+    def track(self, key: K, value: V | None = None, memo: object = None) -> Entry[K, V]:
+        """The entry of ``key``, shared by every handle to an unsettled key: made if
+        new, given ``value`` and ``memo`` if it has none (a handle made from EM's answer)."""
         entry = self._entries.get(key)
         if entry is None or (entry.settled and not entry.waiters and value is not None):
             # A settled entry is not reused for a new value: EM may recycle ids
             # across logon sessions.
-            entry = Entry(key, value)
+            entry = Entry(key, value, memo)
             self._entries[key] = entry
             if value is not None:
                 self._settle_if_done(entry)
         elif value is not None and entry.value is None:
+            entry.memo = memo
             self.update(entry, value)
         return entry
 
@@ -220,8 +221,7 @@ class Watcher(Generic[K, V]):
         if len(due) >= self.source.batch_threshold:
             try:
                 self.batch_polls += 1
-                known = {key: entry.value for key, entry in self._pending.items()}
-                listed, retry_after = await self.source.fetch_many(known)
+                listed, retry_after = await self.source.fetch_many(dict(self._pending))
             except Exception as exc:
                 log.debug("%s: batch poll failed (%s); polling one by one", self.name, exc)
             else:

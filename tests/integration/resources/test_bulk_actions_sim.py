@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.fakes import FakeClock, sim_client, sim_on
-from veeam_em_async import ActionOutcome, BadRequestError, EntityRef, Job
+from veeam_em_async import ActionOutcome, BadRequestError, EntityRef, Job, PollPolicy
 from veeam_em_async.simulator import EMSimulator
 
 STARTS = "POST /api/jobs/{id}"
@@ -150,3 +150,25 @@ async def test_a_bulk_start_holds_a_coroutine_per_job_sent_not_per_job_queued(
     assert all(count <= 5 + accepted for accepted, count in alive)
     assert alive[0][1] <= 6
     assert bulk_tasks() == 0
+
+
+async def test_tasks_first_listed_ended_are_read_from_the_answer_not_parsed_whole(
+    sim: EMSimulator, clock: FakeClock
+) -> None:
+    # Tasks take 1 s; the first poll comes 2 s after the starts, so every task is
+    # first listed Finished, with a result and a link to its session. The action's
+    # answer (the same <Task>, the namespace declared on it) is its listing before:
+    # only the result and the links are parsed, and the values are a whole parse's.
+    policy = PollPolicy(initial_delay=2, min_interval=2, max_interval=2, jitter=0)
+    async with sim_client(sim, clock, poll_policy=policy) as em:
+        refs = await em.jobs.list()
+        outcomes = await em.jobs.start_many(refs, copy_jobs="skip")
+        started = [o for o in outcomes if not o.skipped]
+        assert len(started) == 8 and all(o.ok and o.task for o in started)
+        assert em.task_watcher.batch_polls == 1
+        assert em.task_watcher.source.items_parsed == 0  # type: ignore[attr-defined]
+        whole = {info.id: info for info in await em.tasks.list()}  # parsed whole
+    for outcome in started:
+        assert outcome.task is not None and outcome.task.state == "Finished"
+        assert outcome.task == whole[outcome.task.id]
+        assert outcome.task.link("Related") is not None

@@ -12,11 +12,11 @@ from aioresponses import CallbackResult, aioresponses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import API, BASE, LOGOFF_URL, PASSWORD, USER, add_logon
+from tests.conftest import API, BASE, FIXTURES, LOGOFF_URL, PASSWORD, USER, add_logon
 from tests.fakes import FakeClock
 from veeam_em_async import EnterpriseManager, PollPolicy
-from veeam_em_async.models import TASKS, TaskInfo
-from veeam_em_async.resources._task_items import split, without_parsing
+from veeam_em_async.models import TASK, TASKS, TaskInfo
+from veeam_em_async.resources._task_items import answered, split, without_parsing
 from veeam_em_async.xmlio import ListItemScanner, parse_fragment
 
 NS = 'xmlns="http://www.veeam.com/ent/v1.0"'
@@ -227,6 +227,40 @@ def test_a_result_parsed_alone_is_what_a_whole_parse_gives(
     assert found is None or found == whole
     if found is not None and linked:
         assert [link.rel for link in found.links] == ["Delete", "Related"]
+
+
+ANSWER = (FIXTURES / "task_running.xml").read_bytes().strip()  # EM's 202 to a job start
+
+
+@pytest.mark.parametrize(
+    "body",
+    [ANSWER, b'<?xml version="1.0" encoding="utf-8"?>\r\n' + ANSWER + b"\r\n"],
+)
+def test_an_actions_answer_reads_as_its_list_item(body: bytes) -> None:
+    info = TASK.parse(body)
+    listing = answered(body, info)
+    assert listing is not None and listing.value is info
+    # As GET /tasks lists it (the vendor's pages): the namespace is on the list's root.
+    assert listing.fragment == ANSWER.replace(b' xmlns="http://www.veeam.com/ent/v1.0"', b"")
+    assert listing.parts is not None and listing.parts.state == "Running"
+    assert TASKS.structure(parse_fragment(listing.fragment)[1]) == info
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        ANSWER.replace(
+            b'xmlns="http://www.veeam.com/ent/v1.0" Type="Task"',
+            b'Type="Task" xmlns="http://www.veeam.com/ent/v1.0"',
+        ),
+        ANSWER.replace(b"<Task xmlns=", b"<em:Task xmlns:em=").replace(b"</Task>", b"</em:Task>"),
+        ANSWER.replace(b"http://www.veeam.com/ent/v1.0", b"urn:other"),
+        ANSWER.replace(b"<Task xmlns", b"<Tasks xmlns").replace(b"</Task>", b"</Tasks>"),
+        ANSWER.replace(b"</Task>", b""),  # cut short
+    ],
+)
+def test_an_answer_of_another_shape_is_no_listing(body: bytes) -> None:
+    assert answered(body, TASK.parse(ANSWER)) is None
 
 
 def test_the_scanner_finds_exactly_the_wanted_items() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from tests.fakes import FakeClock
 from veeam_em_async import ClientClosedError, NotFoundError, PollPolicy
-from veeam_em_async.waiting._watcher import DeadlinePassedError, PollStatus, Watcher
+from veeam_em_async.waiting._watcher import DeadlinePassedError, Entry, PollStatus, Watcher
 
 POLICY = PollPolicy(initial_delay=1, min_interval=1, max_interval=8, factor=2, jitter=0)
 
@@ -46,7 +46,7 @@ class FakeSource:
         return self.snapshot(key), None
 
     async def fetch_many(
-        self, keys: Mapping[str, tuple[str, bool] | None]
+        self, keys: Mapping[str, Entry[str, tuple[str, bool]]]
     ) -> tuple[Mapping[str, tuple[str, bool]], float | None]:
         self.many_calls.append(sorted(keys))
         shown = [k for k in keys if self.listed is None or k in self.listed]
