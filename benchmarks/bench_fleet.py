@@ -7,7 +7,9 @@ tasks), fresh for each variant, which runs in a fresh child; ``--rounds N`` repe
 each K and gives medians. Reported: wall / bound, CPU per job, requests per job,
 the event loop's lag (a 10 ms ticker: how late it woke, p50 and p99), peak RSS and
 the file descriptors open at the end of the run.
-``--max-in-flight N`` gives the fleet a cap across EMs (the bound keeps 20 per EM).
+``--max-in-flight N`` gives the fleet a cap across EMs (the bound keeps 20 per EM);
+``--gc-threshold N`` runs both variants' children with ``gc.set_threshold(N)``, what
+a service may do (the library never touches the collector).
 Run: ``python benchmarks/bench_fleet.py`` (K = 1, 5, 20, 50; a few minutes).
 """
 
@@ -119,10 +121,14 @@ async def bound_run(urls: list[str], task_seconds: float, cap: int | None) -> di
 
 
 def child(args: argparse.Namespace) -> None:
+    import gc
+
     import aiohttp  # noqa: F401
 
     import veeam_em_async  # noqa: F401
 
+    if args.gc_threshold:
+        gc.set_threshold(args.gc_threshold)
     urls = json.loads(args.urls)
     run = fleet_run if args.variant == "fleet" else bound_run
     cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -150,7 +156,8 @@ def measure(args: argparse.Namespace, k: int) -> list[dict[str, Any]]:
             out = subprocess.run(
                 [sys.executable, __file__, "--child", "--variant", variant, "--urls", urls,
                  "--task-seconds", str(args.task_seconds),
-                 *(["--max-in-flight", str(args.max_in_flight)] if args.max_in_flight else [])],
+                 *(["--max-in-flight", str(args.max_in_flight)] if args.max_in_flight else []),
+                 *(["--gc-threshold", str(args.gc_threshold)] if args.gc_threshold else [])],
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
         finally:
@@ -197,6 +204,8 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--task-seconds", type=float, default=2.0)
     parser.add_argument("--max-in-flight", type=int, help="the fleet's cap across EMs")
+    parser.add_argument("--gc-threshold", type=int,
+                        help="gc.set_threshold(N) in both clients (default 700)")  # fmt: skip
     parser.add_argument("--rounds", type=int, default=1,
                         help="rounds per K: medians, and each round's wall / bound")  # fmt: skip
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
