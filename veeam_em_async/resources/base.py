@@ -15,11 +15,12 @@ from typing import Any, TypeVar
 
 from ..actions import Action, audit, target_of
 from ..ids import id_from_em
-from ..models import TASK, Doc, ListDoc
+from ..models import Doc, ListDoc
 from ..query import Query
 from ..runs import RunContext
 from ..transport import Transport
 from ..waiting._handles import Task, TaskWatcher
+from ._task_answers import read_answer
 from ._task_items import answered
 
 T = TypeVar("T")
@@ -90,7 +91,7 @@ class Resource:
             await hook(act)
         try:
             response = await self._transport.request(method, path, params=params, body=body)
-            info = TASK.parse(response.body)
+            info = read_answer(response.body)
             # The id goes into every poll's URL with the token: check it like a caller's.
             key = id_from_em(info.id, "TaskId", response.body)
         except Exception as exc:
