@@ -69,10 +69,15 @@ class Lag:
                 "lag_p99_ms": round(ordered[int(len(ordered) * 0.99)] * 1000, 1)}  # fmt: skip
 
 
-async def fleet_run(urls: list[str], task_seconds: float, cap: int | None) -> dict[str, Any]:
+async def fleet_run(
+    urls: list[str], task_seconds: float, cap: int | None, adaptive: bool = False
+) -> dict[str, Any]:
     from veeam_em_async import EnterpriseManager, Fleet
 
-    managers = {f"em{i}": EnterpriseManager(u, USER, PASSWORD) for i, u in enumerate(urls)}
+    managers = {
+        f"em{i}": EnterpriseManager(u, USER, PASSWORD, adaptive=adaptive)
+        for i, u in enumerate(urls)
+    }
     lag = Lag()
     lag.start()
     async with Fleet(managers, max_in_flight=cap) as fleet:
@@ -87,7 +92,9 @@ async def start_every_job(em: Any) -> Any:
     return await em.jobs.start_many(await em.jobs.list())
 
 
-async def bound_run(urls: list[str], task_seconds: float, cap: int | None) -> dict[str, Any]:
+async def bound_run(
+    urls: list[str], task_seconds: float, cap: int | None, adaptive: bool = False
+) -> dict[str, Any]:
     import aiohttp
 
     lag = Lag()
@@ -132,7 +139,7 @@ def child(args: argparse.Namespace) -> None:
     urls = json.loads(args.urls)
     run = fleet_run if args.variant == "fleet" else bound_run
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    found = asyncio.run(run(urls, args.task_seconds, args.max_in_flight))
+    found = asyncio.run(run(urls, args.task_seconds, args.max_in_flight, args.adaptive))
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else -1
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -157,7 +164,8 @@ def measure(args: argparse.Namespace, k: int) -> list[dict[str, Any]]:
                 [sys.executable, __file__, "--child", "--variant", variant, "--urls", urls,
                  "--task-seconds", str(args.task_seconds),
                  *(["--max-in-flight", str(args.max_in_flight)] if args.max_in_flight else []),
-                 *(["--gc-threshold", str(args.gc_threshold)] if args.gc_threshold else [])],
+                 *(["--gc-threshold", str(args.gc_threshold)] if args.gc_threshold else []),
+                 *(["--adaptive"] if args.adaptive else [])],
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
         finally:
@@ -206,6 +214,8 @@ def main() -> None:
     parser.add_argument("--max-in-flight", type=int, help="the fleet's cap across EMs")
     parser.add_argument("--gc-threshold", type=int,
                         help="gc.set_threshold(N) in both clients (default 700)")  # fmt: skip
+    parser.add_argument("--adaptive", action="store_true",
+                        help="every EM's client adaptive=True (the bound keeps 20)")  # fmt: skip
     parser.add_argument("--rounds", type=int, default=1,
                         help="rounds per K: medians, and each round's wall / bound")  # fmt: skip
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
