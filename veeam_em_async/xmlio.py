@@ -30,6 +30,7 @@ __all__ = [
     "EM_NAMESPACE",
     "MAX_BODY_BYTES",
     "ListItemScanner",
+    "key_pattern",
     "parse_document",
     "parse_fragment",
     "render_document",
@@ -113,6 +114,11 @@ _UTF8 = frozenset({b"utf-8", b"utf8", b"us-ascii", b"ascii"})
 _ITEM_WINDOW = 64 * 1024  # how far before its key an item's start tag may be
 
 
+def key_pattern(key: str) -> re.Pattern[bytes]:
+    """``<key>text</key>`` with plain text (an id: letters, digits, ``.``, ``_``, ``-``)."""
+    return re.compile(f"<{key}>([A-Za-z0-9._-]{{1,128}})</{key}>".encode())
+
+
 class ListItemScanner:
     """Finds the ``<item>`` elements of a big EM list document by the text of
     their ``<key>`` child, with a byte scan instead of a parse.
@@ -135,7 +141,7 @@ class ListItemScanner:
         self.item_open = (f"<{item} ".encode(), f"<{item}>".encode())
         self.item_close = f"</{item}>".encode()
         self.key_open = f"<{key}>".encode()
-        self.key_pattern = re.compile(f"<{key}>([A-Za-z0-9._-]{{1,128}})</{key}>".encode())
+        self.key_pattern = key_pattern(key)
 
     def find(self, data: bytes | bytearray, wanted: Collection[str]) -> dict[str, bytes] | None:
         """``{key: fragment}`` for the wanted keys present in ``data``, or ``None``."""

@@ -16,16 +16,15 @@ bulk start's CPU in the client (``benchmarks/bench_fleet.py``).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ..models import TASK, TaskInfo
-from ..xmlio import parse_document
+from ..xmlio import key_pattern, parse_document
 
 __all__ = ["read_answer"]
 
 #: What a task id may be here: ListItemScanner's rule (EM's are ``task-N``).
-_TASK_ID = re.compile(rb"<TaskId>([A-Za-z0-9._-]{1,128})</TaskId>")
+_TASK_ID = key_pattern("TaskId")
 _HOLE = b"\x00"  # never in an XML document: where the id was
 _PROBE = "Zq9Zq"  # another id, to check a template with
 _TEMPLATES: dict[bytes, tuple[str, dict[str, Any]]] = {}
