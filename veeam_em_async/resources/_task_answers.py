@@ -20,6 +20,7 @@ from typing import Any
 
 from ..models import TASK, TaskInfo
 from ..xmlio import key_pattern, parse_document
+from ._task_items import KEPT_BYTES
 
 __all__ = ["read_answer"]
 
@@ -44,7 +45,7 @@ def read_answer(body: bytes | bytearray) -> TaskInfo:
         return TASK.from_content(_put(content, old, task_id.decode()), body)
     _root, content = parse_document(body)
     info = TASK.from_content(content, body)  # the root is checked here
-    if _fits(template, content, task_id.decode()):
+    if len(template) <= KEPT_BYTES and _fits(template, content, task_id.decode()):
         if len(_TEMPLATES) >= _TEMPLATES_KEPT:
             _TEMPLATES.clear()
         _TEMPLATES[template] = (task_id.decode(), content)

@@ -31,13 +31,16 @@ from ..models import Link, TaskInfo, TaskResult, TaskState
 from ..models.converter import converter
 from ..xmlio import EM_NAMESPACE, parse_fragment
 
-__all__ = ["Listing", "Parts", "answered", "split", "without_parsing"]
+__all__ = ["KEPT_BYTES", "Listing", "Parts", "answered", "split", "without_parsing"]
 
 _NAME_ENDS = frozenset(b" \t\r\n/>")
 #: Results parsed, by their bytes: the same bytes parse the same way, and a
 #: `TaskResult` is frozen, so one value serves every task (and every client).
 _RESULTS: dict[bytes, TaskResult] = {}
 _RESULTS_KEPT = 256
+#: The most bytes of an item (or a result) kept for the next reading: a task's item
+#: is a few hundred bytes, and what a hostile EM sends is not held for long.
+KEPT_BYTES = 8192
 #: A 202 body's ``<Task>`` start tag, with EM's namespace declared first on it.
 _ANSWER = re.compile(
     rb'\s*(?:<\?xml[^>]*\?>\s*)?<Task xmlns="' + re.escape(EM_NAMESPACE.encode()) + rb'"(?=[ >])'
@@ -66,7 +69,7 @@ def answered(body: bytes | bytearray, value: TaskInfo) -> Listing | None:
     carries instead. ``None`` for any other shape (then the first listing is
     parsed, as before)."""
     found = _ANSWER.match(body)
-    if found is None:
+    if found is None or len(body) > KEPT_BYTES:
         return None
     fragment = (b"<Task" + body[found.end() :]).rstrip()
     if not fragment.endswith(b"</Task>"):
@@ -134,7 +137,7 @@ def _result(element: bytes) -> TaskResult | None:
     found = _RESULTS.get(element)
     if found is None:
         found = _alone(element, "Result", None, TaskResult)
-        if found is not None:
+        if found is not None and len(element) <= KEPT_BYTES:
             if len(_RESULTS) >= _RESULTS_KEPT:
                 _RESULTS.clear()  # a bound, not an LRU: messages naming jobs may not repeat
             _RESULTS[element] = found

@@ -14,7 +14,7 @@ from ..waiting._handles import Task
 from ..waiting._source import Entry
 from ..waiting._watcher import PollStatus
 from ..xmlio import ListItemScanner, parse_fragment
-from ._task_items import Listing, split, without_parsing
+from ._task_items import KEPT_BYTES, Listing, split, without_parsing
 from .base import Resource
 
 
@@ -78,7 +78,7 @@ class TaskSource:
                 if known is None or known.id != key:
                     return self._parse_whole(response.body, entries), retry_after
             listed[key] = known
-            entry.memo = Listing(fragment, now, known)
+            entry.memo = Listing(fragment, now, known) if len(fragment) <= KEPT_BYTES else None
         return listed, retry_after
 
     def _parse_whole(

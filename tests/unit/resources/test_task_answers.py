@@ -121,3 +121,25 @@ def test_an_answer_read_from_a_template_is_the_whole_parse(
                 read_answer(answer)
             continue
         assert read_answer(answer) == whole
+
+
+def test_a_large_answer_is_kept_nowhere(parses: list[bytes]) -> None:
+    """A hostile EM's 202 of megabytes is parsed (within the body bound) but held
+    neither as a template nor as the task's first listing, nor is its result kept."""
+    from veeam_em_async.resources import _task_items
+
+    big = "x" * (_task_items.KEPT_BYTES + 1)
+    body = (FIXTURES / "task_finished_with_message.xml").read_bytes()
+    body = body.replace(b"<Message>", f"<Message>{big}".encode(), 1)
+    for task_id in ("task-1", "task-2"):
+        answer = with_id(body, task_id)
+        info = read_answer(answer)
+        assert info.result is not None and info.result.message is not None
+        assert info.result.message.startswith(big)
+        assert _task_items.answered(answer, info) is None
+    assert len(parses) == 2 and _task_answers._TEMPLATES == {}  # each parsed, none kept
+    result = re.search(rb"<Result.*</Result>", body)
+    assert result is not None
+    kept = dict(_task_items._RESULTS)
+    assert _task_items._result(result.group(0)) is not None
+    assert _task_items._RESULTS == kept
