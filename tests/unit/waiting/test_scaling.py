@@ -367,3 +367,27 @@ async def test_an_item_the_scan_cuts_short_is_read_from_the_whole_parse(
         infos = await asyncio.gather(*(em.tasks.handle(t).wait() for t in ids))
     assert infos[2].result is not None and infos[2].result.message == "a </Task> inside"
     assert [i.id for i in infos] == ids
+
+
+async def test_a_large_list_item_is_not_kept_for_the_next_poll() -> None:
+    from types import SimpleNamespace
+
+    from veeam_em_async.resources._task_items import KEPT_BYTES
+    from veeam_em_async.resources.tasks import TaskSource
+    from veeam_em_async.waiting import Entry
+
+    big = "x" * KEPT_BYTES
+    body = task_list(0, ["task-1", "task-2"], "Finished").replace(
+        "<Message>Ok</Message>", f"<Message>Ok{big}</Message>", 1
+    )
+
+    class Transport:
+        async def request(self, method: str, path: str) -> Any:
+            return SimpleNamespace(body=body.encode(), headers={})
+
+    source = TaskSource(Transport())  # type: ignore[arg-type]
+    entries: dict[str, Entry[str, TaskInfo]] = {k: Entry(k, None) for k in ("task-1", "task-2")}
+    listed, _ = await source.fetch_many(entries)
+    assert listed["task-1"].result is not None and listed["task-1"].result.message == "Ok" + big
+    assert entries["task-1"].memo is None  # over KEPT_BYTES: parsed, not held
+    assert entries["task-2"].memo is not None and entries["task-2"].memo.value is listed["task-2"]
