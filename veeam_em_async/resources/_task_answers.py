@@ -20,7 +20,7 @@ from typing import Any
 
 from ..models import TASK, TaskInfo
 from ..xmlio import key_pattern, parse_document
-from ._task_items import KEPT_BYTES
+from ._task_items import KEPT_BYTES, keep
 
 __all__ = ["read_answer"]
 
@@ -29,7 +29,6 @@ _TASK_ID = key_pattern("TaskId")
 _HOLE = b"\x00"  # never in an XML document: where the id was
 _PROBE = "Zq9Zq"  # another id, to check a template with
 _TEMPLATES: dict[bytes, tuple[str, dict[str, Any]]] = {}
-_TEMPLATES_KEPT = 256
 
 
 def read_answer(body: bytes | bytearray) -> TaskInfo:
@@ -37,18 +36,16 @@ def read_answer(body: bytes | bytearray) -> TaskInfo:
     found = _TASK_ID.search(body)
     if found is None or _HOLE in body:
         return TASK.parse(body)
-    task_id = found.group(1)
-    template = bytes(body).replace(task_id, _HOLE)
+    task_id = found.group(1).decode()  # ASCII: the pattern allows nothing else
+    template = bytes(body).replace(found.group(1), _HOLE)
     known = _TEMPLATES.get(template)
     if known is not None:
         old, content = known
-        return TASK.from_content(_put(content, old, task_id.decode()), body)
+        return TASK.from_content(_put(content, old, task_id), body)
     _root, content = parse_document(body)
     info = TASK.from_content(content, body)  # the root is checked here
-    if len(template) <= KEPT_BYTES and _fits(template, content, task_id.decode()):
-        if len(_TEMPLATES) >= _TEMPLATES_KEPT:
-            _TEMPLATES.clear()
-        _TEMPLATES[template] = (task_id.decode(), content)
+    if len(template) <= KEPT_BYTES and _fits(template, content, task_id):
+        keep(_TEMPLATES, template, (task_id, content))
     return info
 
 

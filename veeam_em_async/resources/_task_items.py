@@ -23,7 +23,7 @@ messages repeat: every task reads "OperationFinished" before it ends).
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import attrs
 
@@ -31,16 +31,18 @@ from ..models import Link, TaskInfo, TaskResult, TaskState
 from ..models.converter import converter
 from ..xmlio import EM_NAMESPACE, parse_fragment
 
-__all__ = ["KEPT_BYTES", "Listing", "Parts", "answered", "split", "without_parsing"]
+__all__ = ["KEPT_BYTES", "Listing", "Parts", "answered", "keep", "split", "without_parsing"]
 
 _NAME_ENDS = frozenset(b" \t\r\n/>")
 #: Results parsed, by their bytes: the same bytes parse the same way, and a
 #: `TaskResult` is frozen, so one value serves every task (and every client).
 _RESULTS: dict[bytes, TaskResult] = {}
-_RESULTS_KEPT = 256
 #: The most bytes of an item (or a result) kept for the next reading: a task's item
 #: is a few hundred bytes, and what a hostile EM sends is not held for long.
 KEPT_BYTES = 8192
+#: The most values a module-wide store keeps (`keep`).
+KEPT_ITEMS = 256
+T = TypeVar("T")
 #: A 202 body's ``<Task>`` start tag, with EM's namespace declared first on it.
 _ANSWER = re.compile(
     rb'\s*(?:<\?xml[^>]*\?>\s*)?<Task xmlns="' + re.escape(EM_NAMESPACE.encode()) + rb'"(?=[ >])'
@@ -133,14 +135,22 @@ def _alone(element: bytes, root: str, child: str | None, target: Any) -> Any:
         return None
 
 
+def keep(store: dict[bytes, T], key: bytes, value: T) -> None:
+    """``store[key] = value`` within the bounds: nothing keyed by over `KEPT_BYTES`,
+    and at most `KEPT_ITEMS` values (then the store starts again: a bound, not an
+    LRU; what names a job may never repeat)."""
+    if len(key) <= KEPT_BYTES:
+        if len(store) >= KEPT_ITEMS:
+            store.clear()
+        store[key] = value
+
+
 def _result(element: bytes) -> TaskResult | None:
     found = _RESULTS.get(element)
     if found is None:
         found = _alone(element, "Result", None, TaskResult)
-        if found is not None and len(element) <= KEPT_BYTES:
-            if len(_RESULTS) >= _RESULTS_KEPT:
-                _RESULTS.clear()  # a bound, not an LRU: messages naming jobs may not repeat
-            _RESULTS[element] = found
+        if found is not None:
+            keep(_RESULTS, element, found)
     return found
 
 

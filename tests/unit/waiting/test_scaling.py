@@ -122,7 +122,7 @@ def test_the_results_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         element = f'<Result Success="true"><Message>job {n}</Message></Result>'.encode()
         found = _task_items._result(element)
         assert found is not None and found.message == f"job {n}"
-        assert len(_task_items._RESULTS) <= _task_items._RESULTS_KEPT
+        assert len(_task_items._RESULTS) <= _task_items.KEPT_ITEMS
 
 
 RUNNING = item("task-1", "Running")
