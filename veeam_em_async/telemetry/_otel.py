@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextvars
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -24,7 +24,7 @@ from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from .. import __version__
 from ..errors import redact
-from ._base import Attributes, ClientSpan, Telemetry
+from ._base import NO_SPAN, Attributes, ClientSpan, Telemetry
 
 __all__ = ["RECHECK", "OtelTelemetry", "safe_url"]
 
@@ -128,7 +128,7 @@ class OtelTelemetry(Telemetry):
 
     def span(self, name: str, attributes: Attributes | None = None) -> AbstractContextManager[Any]:
         if not self._traces():
-            return nullcontext()
+            return NO_SPAN
         return self.tracer.start_as_current_span(name, attributes=dict(attributes or {}))
 
     @contextmanager
@@ -177,7 +177,7 @@ class OtelTelemetry(Telemetry):
 
     def logon_span(self, relogon: bool) -> AbstractContextManager[Any]:
         if not self._traces():
-            return nullcontext()
+            return NO_SPAN
         cause = self._last.get() if relogon else None
         links = [Link(cause)] if cause is not None and cause.is_valid else None
         return self.tracer.start_as_current_span(
