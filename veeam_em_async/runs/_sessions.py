@@ -100,7 +100,7 @@ class SessionSource:
         return session, parse_retry_after(response.headers.get("Retry-After"))
 
     async def fetch_many(
-        self, keys: Mapping[str, Entry[str, JobSession]]
+        self, entries: Mapping[str, Entry[str, JobSession]]
     ) -> tuple[Mapping[str, JobSession], float | None]:
         """One query per session type: the sessions created since the oldest
         awaited one whose creation time is known, or (for those not seen yet)
@@ -108,15 +108,15 @@ class SessionSource:
         poll) is fetched by id by the watcher."""
         since: dict[str, datetime] = {}
         unseen: set[str] = set()
-        for key in keys:
+        for key in entries:
             kind = session_kind(key)
             created = self._created.get(key)
             if created is None:
                 unseen.add(kind)
             else:
                 since[kind] = min(created, since.get(kind, created))
-        self._created = {k: self._created[k] for k in keys if k in self._created}
-        wanted = set(keys)
+        self._created = {k: self._created[k] for k in entries if k in self._created}
+        wanted = set(entries)
         listed: dict[str, JobSession] = {}
         for kind in sorted({*since, *unseen}):
             parts = []
