@@ -4,7 +4,8 @@
 through a `Sender` (``_sender``: the only code that touches aiohttp, with
 the cap of ``_slots`` and the bounded bodies of ``_bodies``), turns a 401 into one
 shared re-logon (``_logon``) and any other error answer into its exception
-(``_error_map``). ``_sansio`` holds the pure parts: URLs, headers, ``Response``.
+(``_error_map``); a burst of answers goes on within the loop's `TurnBudget`
+(``_turns``). ``_sansio`` holds the pure parts: URLs, headers, ``Response``.
 The modules are internal; what a caller may use is exported here.
 """
 
@@ -12,6 +13,7 @@ from ._bodies import MAX_TOTAL_BODY_BYTES, BodyBudget
 from ._sansio import Response, SslSetting, TransportStats
 from ._sender import AiohttpSender, Sender
 from ._transport import Transport
+from ._turns import TurnBudget, for_loop
 
 __all__ = [
     "MAX_TOTAL_BODY_BYTES",
@@ -22,4 +24,6 @@ __all__ = [
     "SslSetting",
     "Transport",
     "TransportStats",
+    "TurnBudget",
+    "for_loop",
 ]

@@ -36,6 +36,7 @@ from ._sansio import (
     is_success,
 )
 from ._sender import Sender
+from ._turns import TurnBudget, for_loop
 
 __all__ = ["Response", "Transport", "TransportStats"]
 
@@ -75,6 +76,9 @@ class Transport:
         self.telemetry: Telemetry = NO_TELEMETRY
         #: Query pages larger than this many bytes are parsed off the loop (None: never).
         self.parse_offload_bytes: int | None = None
+        #: The share of a loop turn the answers may take (None: the loop's, shared by
+        #: every client of it; see `_turns`).
+        self.turns: TurnBudget | None = None
 
     # -- state -------------------------------------------------------------
 
@@ -163,6 +167,7 @@ class Transport:
         url = self.url(path)
         headers = {"Content-Type": "application/xml"} if body is not None else {}
         logon = self.logon
+        turns = self.turns or for_loop()
         relogged = False
         while True:
             if self._closed:
@@ -179,6 +184,7 @@ class Transport:
                 send, policy=self.retry_policy, clock=self.clock,
                 idempotent=method in IDEMPOTENT_METHODS, on_retry=self._count_retry,
             )  # fmt: skip
+            await turns.wait()  # a burst of answers goes on over several turns of the loop
             if response.status == 401:
                 if relogged:
                     raise api_error(
