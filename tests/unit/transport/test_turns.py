@@ -5,6 +5,7 @@ nothing here depends on the machine's speed."""
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import Counter
 
 import pytest
@@ -86,6 +87,15 @@ async def test_answers_that_fit_the_budget_never_wait() -> None:
     budget = TurnBudget(0.01, now=lambda: 0.0)
     order, _, turns = await burst(budget, 1000)
     assert (turns, budget.deferred, order) == (1, 0, list(range(1000)))
+
+
+async def test_an_infinite_budget_turns_it_off() -> None:
+    work = Work(1 / 1024)
+    budget = for_loop()
+    budget.seconds = math.inf  # what README tells a batch script that wants no turns
+    budget._now = work  # the loop's own budget, with the test's time
+    order, _, turns = await burst(budget, 200, work)
+    assert (turns, budget.deferred, order) == (1, 0, list(range(200)))
 
 
 async def test_a_turn_slow_for_another_reason_defers_nothing_below_the_minimum() -> None:
