@@ -10,6 +10,9 @@ the file descriptors open at the end of the run.
 ``--max-in-flight N`` gives the fleet a cap across EMs (the bound keeps 20 per EM);
 ``--gc-threshold N`` runs both variants' children with ``gc.set_threshold(N)``, what
 a service may do (the library never touches the collector).
+``--turn-budgets 0.01 inf`` runs the fleet once per budget of a loop turn (the
+children set ``for_loop().seconds``; ``inf`` turns it off), in turn within each round,
+each against the round's bound: a paired A/B on this noisy machine.
 Run: ``python benchmarks/bench_fleet.py`` (K = 1, 5, 20, 50; a few minutes).
 """
 
@@ -138,17 +141,28 @@ def child(args: argparse.Namespace) -> None:
         gc.set_threshold(args.gc_threshold)
     urls = json.loads(args.urls)
     run = fleet_run if args.variant == "fleet" else bound_run
+
+    async def main() -> dict[str, Any]:
+        if args.turn_budget is not None:
+            from veeam_em_async.transport import for_loop
+
+            for_loop().seconds = args.turn_budget
+        return await run(urls, args.task_seconds, args.max_in_flight, args.adaptive)
+
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    found = asyncio.run(run(urls, args.task_seconds, args.max_in_flight, args.adaptive))
+    found = asyncio.run(main())
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else -1
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"wall": wall, "cpu": cpu, "rss_mb": rss, "fds": fds, **found}))
 
 
-def measure(args: argparse.Namespace, k: int) -> list[dict[str, Any]]:
+def measure(args: argparse.Namespace, k: int, round_index: int = 0) -> list[dict[str, Any]]:
     rows = []
-    for variant in ("bound", "fleet"):
+    budgets = args.turn_budgets or [None]
+    # The budgets' order alternates by round, so that neither always runs first.
+    order = budgets if round_index % 2 == 0 else budgets[::-1]
+    for variant, budget in [("bound", None), *(("fleet", b) for b in order)]:
         # Fresh simulators for each variant: one that has served a run is slower for
         # the next (its history grows: about 0.8 s more at K = 50), which favoured
         # whichever variant ran first.
@@ -165,7 +179,8 @@ def measure(args: argparse.Namespace, k: int) -> list[dict[str, Any]]:
                  "--task-seconds", str(args.task_seconds),
                  *(["--max-in-flight", str(args.max_in_flight)] if args.max_in_flight else []),
                  *(["--gc-threshold", str(args.gc_threshold)] if args.gc_threshold else []),
-                 *(["--adaptive"] if args.adaptive else [])],
+                 *(["--adaptive"] if args.adaptive else []),
+                 *(["--turn-budget", str(budget)] if budget is not None else [])],
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
         finally:
@@ -175,14 +190,19 @@ def measure(args: argparse.Namespace, k: int) -> list[dict[str, Any]]:
         jobs = k * args.jobs
         rows.append({
             "k": k, "variant": variant, "jobs": jobs, "wall_s": round(result["wall"], 2),
+            "turn_budget": "-" if variant == "bound" else "default" if budget is None
+                           else str(budget),
             "cpu_ms_per_job": round(result["cpu"] * 1000 / jobs, 3),
             "lag_p50_ms": result["lag_p50_ms"], "lag_p99_ms": result["lag_p99_ms"],
             "peak_rss_mb": round(result["rss_mb"], 1), "fds": result["fds"],
             "requests_per_job": round(result["requests"] / jobs, 2), "failed": result["failed"],
         })  # fmt: skip
-        print(f"  K={k} {variant}: {result['wall']:.2f} s", file=sys.stderr)
-    rows[1]["wall_vs_bound"] = round(rows[1]["wall_s"] / rows[0]["wall_s"], 3)
-    rows[0]["wall_vs_bound"] = 1.0
+        print(f"  K={k} {variant} {rows[-1]['turn_budget']}: {result['wall']:.2f} s",
+              file=sys.stderr)  # fmt: skip
+    for row in rows:
+        row["wall_vs_bound"] = round(row["wall_s"] / rows[0]["wall_s"], 3)
+    if order is not budgets:
+        rows[1:] = rows[:0:-1]  # the rows in the budgets' order, as every round gives them
     return rows
 
 
@@ -193,12 +213,14 @@ def medians(rounds: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     rows = []
     for index in range(len(rounds[0])):
         runs = [r[index] for r in rounds]
+        assert len({(run["variant"], run["turn_budget"]) for run in runs}) == 1, runs
         row = {
             key: round(statistics.median(run[key] for run in runs), 3)
             for key in runs[0]
-            if key not in ("k", "variant", "jobs", "failed")
+            if key not in ("k", "variant", "jobs", "failed", "turn_budget")
         }
         row.update(k=runs[0]["k"], variant=runs[0]["variant"], jobs=runs[0]["jobs"],
+                   turn_budget=runs[0]["turn_budget"],
                    failed=sum(run["failed"] for run in runs),
                    rounds=", ".join(str(run["wall_vs_bound"]) for run in runs))  # fmt: skip
         rows.append(row)
@@ -216,6 +238,9 @@ def main() -> None:
                         help="gc.set_threshold(N) in both clients (default 700)")  # fmt: skip
     parser.add_argument("--adaptive", action="store_true",
                         help="every EM's client adaptive=True (the bound keeps 20)")  # fmt: skip
+    parser.add_argument("--turn-budgets", type=float, nargs="*",
+                        help="the fleet once per loop turn budget, s (inf: off)")  # fmt: skip
+    parser.add_argument("--turn-budget", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--rounds", type=int, default=1,
                         help="rounds per K: medians, and each round's wall / bound")  # fmt: skip
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
@@ -229,8 +254,9 @@ def main() -> None:
     if args.child:
         child(args)
         return
-    rows = [row for k in args.k for row in medians([measure(args, k) for _ in range(args.rounds)])]
-    columns = ["k", "variant", "jobs", "wall_s", "wall_vs_bound", "cpu_ms_per_job",
+    rounds = [[measure(args, k, r) for r in range(args.rounds)] for k in args.k]
+    rows = [row for per_k in rounds for row in medians(per_k)]
+    columns = ["k", "variant", "turn_budget", "jobs", "wall_s", "wall_vs_bound", "cpu_ms_per_job",
                "lag_p50_ms", "lag_p99_ms", "peak_rss_mb", "fds", "requests_per_job",
                "failed", "rounds"]  # fmt: skip
     print_table(columns, rows)

@@ -124,11 +124,12 @@ def test_bench_get_quick() -> None:
 
 
 def test_bench_fleet_quick() -> None:
-    data = run("bench_fleet.py", "--k", "2", "--jobs", "5", "--latency", "0",
-               "--task-seconds", "0.2")  # fmt: skip
+    data = run("bench_fleet.py", "--k", "2", "--jobs", "5", "--latency", "0", "--task-seconds",
+               "0.2", "--rounds", "2", "--turn-budgets", "0.01", "inf")  # fmt: skip
     rows = data["rows"]
-    assert isinstance(rows, list) and [(r["k"], r["variant"]) for r in rows] == [
-        (2, "bound"), (2, "fleet")
+    assert isinstance(rows, list)
+    assert [(r["k"], r["variant"], r["turn_budget"]) for r in rows] == [
+        (2, "bound", "-"), (2, "fleet", "0.01"), (2, "fleet", "inf")
     ]  # fmt: skip
     assert all(r["failed"] == 0 and r["jobs"] == 10 for r in rows)
 
