@@ -181,3 +181,25 @@ async def test_all_or_nothing_retrieves_every_error_when_all_fail_at_once() -> N
 
     with pytest.raises(ValueError, match="read 0"):
         await all_or_nothing([fail(n) for n in range(5)])
+
+
+async def test_a_group_holds_one_done_callback_for_all_its_tasks() -> None:
+    """A bulk call's waiting jobs are tasks of one group; each held a bound method of
+    its own for the collector to walk (ten thousand at K = 50)."""
+    import asyncio
+    import gc
+    import inspect
+
+    from veeam_em_async.group import TaskGroup
+
+    group, release = TaskGroup(), asyncio.Event()
+    for _ in range(50):
+        group.spawn(release.wait())
+    await asyncio.sleep(0)
+    callbacks = [
+        o for o in gc.get_objects()
+        if inspect.ismethod(o) and o.__func__ is TaskGroup._on_done and o.__self__ is group
+    ]  # fmt: skip
+    release.set()
+    await group.wait()
+    assert len(callbacks) == 1
