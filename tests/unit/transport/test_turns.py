@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import pytest
 
@@ -15,6 +17,8 @@ from tests.fakes import FakeSender
 from veeam_em_async.transport import Transport
 from veeam_em_async.transport._sansio import Response
 from veeam_em_async.transport._turns import MIN_PER_TURN, TurnBudget, for_loop
+
+T = TypeVar("T")
 
 
 class Work:
@@ -108,41 +112,53 @@ async def test_a_turn_slow_for_another_reason_defers_nothing_below_the_minimum()
     assert budget.deferred == 0
 
 
-async def test_late_arrivals_queue_behind_the_waiting_ones() -> None:
-    work = Work(0.001)
-    budget = TurnBudget(0.01, now=work)
-    order: list[str] = []
+def answering(budget: TurnBudget, work: Work, log: list[T]) -> Callable[[T], Awaitable[None]]:
+    """An answer that waits its turn, is logged, and costs ``work``'s step."""
 
-    async def answer(name: str) -> None:
+    async def answer(name: T) -> None:
         await budget.wait()
-        order.append(name)
+        log.append(name)
         work.done()
 
+    return answer
+
+
+async def test_late_arrivals_queue_behind_the_waiting_ones() -> None:
+    work = Work(1 / 1024)
+    budget = TurnBudget(10 / 1024, now=work)
+    order: list[str] = []
+    answer = answering(budget, work, order)
     first = [asyncio.ensure_future(answer(f"a{i}")) for i in range(60)]
-    await asyncio.sleep(0)  # the first turn: some went on, the rest wait
-    assert 0 < len(order) < 60
+    await asyncio.sleep(0)  # the first turn: ten went on, the rest wait
+    assert len(order) == 10
     late = [asyncio.ensure_future(answer(f"b{i}")) for i in range(10)]
     await asyncio.gather(*first, *late)
     assert order == [f"a{i}" for i in range(60)] + [f"b{i}" for i in range(10)]
 
 
+class CancelAfterLettingIn(TurnBudget):
+    """Cancels ``victims`` the moment the first batch was let in: some of them let in
+    and not yet resumed, the others still in the queue."""
+
+    __slots__ = ("victims",)
+
+    def _end(self) -> None:
+        super()._end()
+        for task in getattr(self, "victims", []):
+            task.cancel()
+        self.victims: list[asyncio.Future[None]] = []
+
+
 async def test_cancelled_waiters_hold_no_place_and_leave_no_count() -> None:
-    work = Work(0.001)
-    budget = TurnBudget(0.01, now=work)
+    work = Work(1 / 1024)
+    budget = CancelAfterLettingIn(10 / 1024, now=work)
     done: list[int] = []
-
-    async def answer(i: int) -> None:
-        await budget.wait()
-        done.append(i)
-        work.done()
-
+    answer = answering(budget, work, done)
     tasks = [asyncio.ensure_future(answer(i)) for i in range(100)]
-    await asyncio.sleep(0)
-    await asyncio.sleep(0)  # a batch was let in: cancel some of it and of the queue
-    for task in tasks[20:80]:
-        task.cancel()
+    budget.victims = tasks[5:80]  # 0-9 go on in the first turn, 10-19 are let in next
     await asyncio.gather(*tasks, return_exceptions=True)
-    assert done == [i for i in range(100) if not 20 <= i < 80]
+    assert done == [*range(10), *range(80, 100)]
+    assert sum(task.cancelled() for task in tasks) == 70
     # Nothing is left counted as waiting or let in: the next turn's answer goes on at once.
     await asyncio.sleep(0)
     before = budget.deferred
