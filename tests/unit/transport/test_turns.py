@@ -166,12 +166,6 @@ async def test_cancelled_waiters_hold_no_place_and_leave_no_count() -> None:
     assert budget.deferred == before
 
 
-async def test_every_client_of_a_loop_shares_one_budget() -> None:
-    assert for_loop() is for_loop()
-    with pytest.raises(ValueError, match="positive"):
-        TurnBudget(0)
-
-
 class Answers(FakeSender):
     async def answer(self, method: str, url: str, headers: object) -> Response:
         if url.endswith("sessionMngr/"):
@@ -203,3 +197,29 @@ async def test_the_transport_sends_and_continues_a_burst_over_turns_each_once() 
     assert max(per_turn.values()) <= 10
     assert len(per_turn) >= 10
     assert transport.turns.deferred > 0
+
+
+async def test_every_client_of_a_loop_shares_one_budget() -> None:
+    # Two transports left to the loop's budget: 50 answers each, ten a turn in all
+    # (a budget each would let twenty through).
+    work = Work(1 / 1024)
+    budget = for_loop()
+    assert for_loop() is budget and for_loop(asyncio.get_running_loop()) is budget
+    budget.seconds, budget._now = 10 / 1024, work
+    transports = [Transport(API, USER, PASSWORD, Answers()) for _ in range(2)]
+    for transport in transports:
+        await transport.login()
+    turns = Turns()
+    per_turn: Counter[int] = Counter()
+
+    async def get(transport: Transport, i: int) -> None:
+        await transport.request("GET", f"jobs/{i}")
+        per_turn[turns.count] += 1
+        work.done()
+
+    await asyncio.gather(*(get(t, i) for i in range(50) for t in transports))
+    turns.stop()
+    assert sum(per_turn.values()) == 100 and max(per_turn.values()) <= 10
+    assert budget.deferred > 0
+    with pytest.raises(ValueError, match="positive"):
+        TurnBudget(0)
