@@ -79,8 +79,6 @@ class JobRun:
         self._final = False
         self._finding: asyncio.Lock | None = None
         self._deadline: float | None = None  # of the latest wait(timeout=…), on the clock
-        if session is not None:
-            context.source.remember(session)
 
     def __repr__(self) -> str:
         return f"<JobRun job={self.job_uid} session={self._uid} state={self.state!r}>"
@@ -202,7 +200,6 @@ class JobRun:
     def _adopt(self, session: JobSession) -> None:
         self._session = session
         self._uid = session.uid
-        self._context.source.remember(session)
 
     async def _find(
         self,

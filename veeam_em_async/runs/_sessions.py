@@ -80,14 +80,8 @@ class SessionSource:
 
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
-        self._created: dict[str, datetime] = {}
         #: Sessions turned into models from batch answers (the scaling test counts these).
         self.items_parsed = 0
-
-    def remember(self, session: JobSession) -> None:
-        """Note a session's creation time, which places it in the batch query."""
-        if session.uid and session.creation_time is not None:
-            self._created[session.uid] = session.creation_time
 
     async def fetch_one(self, key: str) -> tuple[JobSession, float | None]:
         collection, doc = SESSION_KINDS[session_kind(key)]
@@ -96,26 +90,24 @@ class SessionSource:
             "GET", f"{collection}/{uuid}", params={"format": "Entity"}
         )
         session = doc.parse(response.body)
-        self.remember(session)
         return session, parse_retry_after(response.headers.get("Retry-After"))
 
     async def fetch_many(
         self, entries: Mapping[str, Entry[str, JobSession]]
     ) -> tuple[Mapping[str, JobSession], float | None]:
         """One query per session type: the sessions created since the oldest
-        awaited one whose creation time is known, or (for those not seen yet)
-        still running. A session neither covers (it ended before its first
-        poll) is fetched by id by the watcher."""
+        awaited one whose creation time is known (the entry's last session
+        gives it), or (for those not seen yet) still running. A session neither
+        covers (it ended before its first poll) is fetched by id by the watcher."""
         since: dict[str, datetime] = {}
         unseen: set[str] = set()
-        for key in entries:
+        for key, entry in entries.items():
             kind = session_kind(key)
-            created = self._created.get(key)
+            created = entry.value.creation_time if entry.value is not None else None
             if created is None:
                 unseen.add(kind)
             else:
                 since[kind] = min(created, since.get(kind, created))
-        self._created = {k: self._created[k] for k in entries if k in self._created}
         wanted = set(entries)
         listed: dict[str, JobSession] = {}
         for kind in sorted({*since, *unseen}):
@@ -128,7 +120,6 @@ class SessionSource:
                 self.items_parsed += 1
                 if session.uid in wanted:
                     listed[session.uid] = session
-                    self.remember(session)
         return listed, None
 
     def status(self, value: JobSession) -> PollStatus:
