@@ -174,23 +174,33 @@ class Answers(FakeSender):
         return Response(200, {}, b"<Ok/>", url)
 
 
+async def gets_per_turn(
+    transports: list[Transport], n: int, work: Work
+) -> tuple[list[bytes], Counter[int]]:
+    """``n`` GETs through each transport at once: the bodies, and how many answers
+    went on in each turn of the loop (each costing ``work``'s step, its parse)."""
+    for transport in transports:
+        await transport.login()
+    turns = Turns()
+    per_turn: Counter[int] = Counter()
+
+    async def get(transport: Transport, i: int) -> bytes:
+        response = await transport.request("GET", f"jobs/{i}")
+        per_turn[turns.count] += 1
+        work.done()
+        return bytes(response.body)
+
+    bodies = await asyncio.gather(*(get(t, i) for i in range(n) for t in transports))
+    turns.stop()
+    return bodies, per_turn
+
+
 async def test_the_transport_sends_and_continues_a_burst_over_turns_each_once() -> None:
     sender = Answers()
     transport = Transport(API, USER, PASSWORD, sender)
     work = Work(1 / 1024)
     transport.turns = TurnBudget(10 / 1024, now=work)
-    await transport.login()
-    turns = Turns()
-    per_turn: Counter[int] = Counter()
-
-    async def get(i: int) -> bytes:
-        response = await transport.request("GET", f"jobs/{i}")
-        per_turn[turns.count] += 1
-        work.done()  # the answer's parse
-        return bytes(response.body)
-
-    bodies = await asyncio.gather(*(get(i) for i in range(100)))
-    turns.stop()
+    bodies, per_turn = await gets_per_turn([transport], 100, work)
     assert bodies == [b"<Ok/>"] * 100
     gets = [url for method, url, _ in sender.sent if method == "GET"]
     assert sorted(gets) == sorted(f"{API}/jobs/{i}" for i in range(100))  # each sent once
@@ -207,18 +217,7 @@ async def test_every_client_of_a_loop_shares_one_budget() -> None:
     assert for_loop() is budget and for_loop(asyncio.get_running_loop()) is budget
     budget.seconds, budget._now = 10 / 1024, work
     transports = [Transport(API, USER, PASSWORD, Answers()) for _ in range(2)]
-    for transport in transports:
-        await transport.login()
-    turns = Turns()
-    per_turn: Counter[int] = Counter()
-
-    async def get(transport: Transport, i: int) -> None:
-        await transport.request("GET", f"jobs/{i}")
-        per_turn[turns.count] += 1
-        work.done()
-
-    await asyncio.gather(*(get(t, i) for i in range(50) for t in transports))
-    turns.stop()
+    _, per_turn = await gets_per_turn(transports, 50, work)
     assert sum(per_turn.values()) == 100 and max(per_turn.values()) <= 10
     assert budget.deferred > 0
     with pytest.raises(ValueError, match="positive"):
