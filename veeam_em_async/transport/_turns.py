@@ -71,7 +71,7 @@ class TurnBudget:
             await self._queue()
         elif self._started is None:
             self._begin()
-        elif self._passed >= MIN_PER_TURN and self._now() - self._started >= self.seconds:
+        elif self._spent():
             self._fill()
             await self._queue()
         self._passed += 1
@@ -79,6 +79,11 @@ class TurnBudget:
     def _begin(self) -> None:
         self._started = self._now()
         self._schedule_end()
+
+    def _spent(self) -> bool:
+        """Whether this turn (begun) has let its minimum on and used its budget."""
+        assert self._started is not None
+        return self._passed >= MIN_PER_TURN and self._now() - self._started >= self.seconds
 
     def _fill(self) -> None:
         self._full = True
@@ -107,7 +112,7 @@ class TurnBudget:
                 self._begin()
                 return
             if not self._full:
-                if self._passed < MIN_PER_TURN or self._now() - self._started < self.seconds:
+                if not self._spent():
                     return
                 self._fill()
             waiter = loop.create_future()  # the turn is full: first in the next
