@@ -132,6 +132,9 @@ def test_bench_fleet_quick() -> None:
         (2, "bound", "-"), (2, "fleet", "0.01"), (2, "fleet", "inf")
     ]  # fmt: skip
     assert all(r["failed"] == 0 and r["jobs"] == 10 for r in rows)
+    # The lag's and the collector's columns, which the README's K = 50 analysis reads.
+    assert all(r["late_100ms"] >= 0 and r["gc_full"] >= 0 and r["gc_full_max_ms"] >= 0
+               for r in rows)  # fmt: skip
 
 
 def test_bench_offload_quick() -> None:
