@@ -51,8 +51,8 @@ async def serve(count: int, jobs: int, latency: float, task_seconds: float) -> N
 
 class Collections:
     """The collector's full passes (generation 2) during the run: how many, and the
-    longest. Each is one loop turn as long, whoever holds the objects, so they show
-    how much of ``lag_p99_ms`` is the interpreter's."""
+    longest. Each makes one turn of the loop that long, whatever code holds the
+    objects, so they show how much of ``lag_p99_ms`` is the interpreter's."""
 
     def __init__(self) -> None:
         self.full: list[float] = []
