@@ -22,6 +22,7 @@ import asyncio
 import logging
 import re
 from functools import partial
+from types import TracebackType
 
 from ..clock import Clock
 from ..errors import (
@@ -87,6 +88,9 @@ class Logon:
         self._last_relogon_at: float | None = None
         # The throttle: the last failed logon's error, and when the next may be tried.
         self._failure: VeeamEMError | None = None
+        # Its traceback as the attempt left it: each raise within the pause starts
+        # from it, or the one shared error would grow by every caller's frames.
+        self._failure_tb: TracebackType | None = None
         self._next_attempt_at = 0.0
         self._refusals = 0
         #: Spans of logons (a re-logon's linked to the request that asked for it).
@@ -104,7 +108,7 @@ class Logon:
 
     def _raise_if_throttled(self) -> None:
         if self._failure is not None and self.clock.now() < self._next_attempt_at:
-            raise self._failure
+            raise self._failure.with_traceback(self._failure_tb)
 
     async def login(self) -> LogonSession:
         """Log on; within the pause after a failed logon, raise its error again
@@ -181,7 +185,7 @@ class Logon:
             if isinstance(exc, ClientClosedError):
                 raise
             self._refusals = self._refusals + 1 if isinstance(exc, AuthenticationError) else 0
-            self._failure = exc
+            self._failure, self._failure_tb = exc, exc.__traceback__
             self._next_attempt_at = started + self.policy.logon_pause(self._refusals)
             log.warning(
                 "logon to %s as %s failed (%s); not trying again for %.0f s",
@@ -191,7 +195,7 @@ class Logon:
         register_secret(token)
         forget_secret(self.token)
         self.token, self.session = token, session
-        self._failure, self._refusals = None, 0
+        self._failure, self._failure_tb, self._refusals = None, None, 0
         self.generation += 1
         self._sender.stats.logons += 1
         log.info("logged on to %s as %s", self._api, self.username)

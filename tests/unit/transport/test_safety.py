@@ -14,6 +14,7 @@ import asyncio
 import logging
 import subprocess
 import sys
+import traceback
 from typing import Any
 
 import pytest
@@ -152,6 +153,27 @@ async def test_after_a_refused_logon_the_password_waits_out_a_growing_pause(
     with pytest.raises(AuthenticationError):
         await em.jobs.list()
     assert logons(mock) == 3
+    await em.close()
+
+
+async def test_the_error_raised_again_within_the_pause_does_not_grow(mock: aioresponses) -> None:
+    """Every caller within the pause gets the one remembered error. Raising an exception
+    object again appends the new frames to its traceback: a bot asking every second, or
+    a bulk run of ten thousand jobs, grew it (and kept each frame's locals alive) for the
+    whole pause."""
+    clock = FakeClock()
+    mock.post(LOGON_URL, status=401, body=error_body(401, "Authentication failed"), repeat=True)
+    em = EnterpriseManager(BASE, USER, PASSWORD, clock=clock)
+    with pytest.raises(AuthenticationError) as first:
+        await em.login()
+    depths = []
+    for _ in range(50):
+        with pytest.raises(AuthenticationError) as caught:
+            await em.jobs.list()
+        assert caught.value is first.value  # still the one error, shared
+        depths.append(len(traceback.extract_tb(caught.value.__traceback__)))
+    assert logons(mock) == 1
+    assert len(set(depths)) == 1  # fifty raises from one place: one depth
     await em.close()
 
 
