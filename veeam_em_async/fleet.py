@@ -21,7 +21,10 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from .client import EnterpriseManager
+from .clock import window_start
+from .errors import ClientClosedError
 from .models import JobSession
+from .query import FEED_INTERVAL
 from .transport._bodies import BodyBudget
 from .transport._sender import AiohttpSender
 from .transport._slots import Slots
@@ -58,7 +61,11 @@ class Fleet:
 
     Entering logs every EM on concurrently; one that cannot be reached or refuses
     the logon is recorded in ``failed`` (its error) and skipped, never stopping the
-    others. Leaving closes every client.
+    others. It is not left out for good: a service runs for months, and an EM down
+    when it started comes back. `each` and `feed` try its logon again, which its
+    client paces (within the pause after a failed logon nothing is sent and the
+    same error comes back), so a refused password is never tried in a burst; once
+    it logs on, it leaves ``failed``. Leaving closes every client.
     """
 
     def __init__(
@@ -88,6 +95,20 @@ class Fleet:
     def live(self) -> dict[str, EnterpriseManager]:
         """The EMs logged on (every one but those in ``failed``)."""
         return {n: em for n, em in self.managers.items() if n not in self.failed}
+
+    async def _rejoin(self, name: str) -> BaseException | None:
+        """Try the logon of an EM in ``failed`` again: the error that still keeps it
+        out (kept in ``failed``), or ``None`` once it is back."""
+        try:
+            await self.managers[name].login()
+        except ClientClosedError:
+            raise  # closed: nothing to wait for (a feed's pump ends here)
+        except Exception as exc:
+            self.failed[name] = exc
+            return exc
+        if self.failed.pop(name, None) is not None:  # two callers may both see it back
+            log.info("%s: logged on; back in the fleet", name)
+        return None
 
     @classmethod
     def from_profiles(
@@ -144,19 +165,24 @@ class Fleet:
         self, fn: Callable[[EnterpriseManager], Awaitable[T]], *, timeout: float | None = None
     ) -> dict[str, FleetResult[T]]:
         """``fn(em)`` on every EM at once: one `FleetResult` per EM, in the fleet's
-        order, never raising for one EM (an EM whose logon failed gives that error;
-        one that takes longer than ``timeout`` seconds, a ``TimeoutError``)."""
+        order, never raising for one EM (an EM in ``failed`` is tried again first, and
+        gives its logon's error if it is still out; one that takes longer than
+        ``timeout`` seconds, logon included, a ``TimeoutError``)."""
+
+        async def attempt(name: str) -> FleetResult[T]:
+            if name in self.failed:
+                error = await self._rejoin(name)
+                if error is not None:  # returned, not raised: raising it grows it
+                    return FleetResult(name, error=error)
+            return FleetResult(name, value=await fn(self.managers[name]))
 
         async def one(name: str) -> FleetResult[T]:
-            if name in self.failed:
-                return FleetResult(name, error=self.failed[name])
             try:
-                value = await asyncio.wait_for(fn(self.managers[name]), timeout)
+                return await asyncio.wait_for(attempt(name), timeout)
             except asyncio.TimeoutError:
                 return FleetResult(name, error=TimeoutError(f"{name}: no answer in {timeout} s"))
             except Exception as exc:
                 return FleetResult(name, error=exc)
-            return FleetResult(name, value=value)
 
         results = await asyncio.gather(*(one(name) for name in self.managers))
         return {r.name: r for r in results}
@@ -167,22 +193,31 @@ class Fleet:
         results: Iterable[str] | None = None,
         **options: Any,
     ) -> AsyncIterator[tuple[str, JobSession]]:
-        """Every live EM's change feed merged, as ``(name, session)`` in the order they
+        """Every EM's change feed merged, as ``(name, session)`` in the order they
         arrive (see ``em.backup_sessions.feed`` for ``since``, ``results``, ``interval``
-        and ``overlap``). One EM's feed failing is logged and leaves the others."""
+        and ``overlap``). One EM's feed failing is logged and leaves the others. An EM
+        in ``failed`` is tried again every ``interval`` (its client's pause between
+        attempts still holds); once back, its feed starts from the merged feed's
+        ``since``, so the runs that ended while it was out are not lost."""
         # Bounded: a slow reader holds the feeds back instead of buffering without end.
         queue: asyncio.Queue[tuple[str, JobSession]] = asyncio.Queue(maxsize=256)
         wanted = tuple(results) if results is not None else None
+        # One start for every EM, fixed now: an EM that joins later reads from it too.
+        start = timedelta(0) if since is None else since
+        starts = {n: window_start(em.clock, start) for n, em in self.managers.items()}
+        pace = float(options.get("interval", FEED_INTERVAL))
 
         async def pump(name: str, em: EnterpriseManager) -> None:
             try:
-                feed = em.backup_sessions.feed(since=since, results=wanted, **options)
+                while name in self.failed and await self._rejoin(name) is not None:
+                    await em.clock.sleep(pace)
+                feed = em.backup_sessions.feed(since=starts[name], results=wanted, **options)
                 async for session in feed:
                     await queue.put((name, session))
             except Exception as exc:  # one EM's end is not the fleet's
                 log.warning("%s: its feed stopped (%s)", name, exc)
 
-        pumps = [asyncio.ensure_future(pump(n, em)) for n, em in self.live.items()]
+        pumps = [asyncio.ensure_future(pump(n, em)) for n, em in self.managers.items()]
         getter: asyncio.Future[tuple[str, JobSession]] | None = None
         try:
             while True:

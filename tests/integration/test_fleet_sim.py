@@ -10,8 +10,16 @@ from datetime import timedelta
 
 import pytest
 
+from tests.cli_support import free_port
 from tests.fakes import FakeClock, sim_on
-from veeam_em_async import AuthenticationError, EnterpriseManager, Fleet, FleetResult
+from veeam_em_async import (
+    AuthenticationError,
+    EnterpriseManager,
+    Fleet,
+    FleetResult,
+    RetryPolicy,
+    TransportError,
+)
 from veeam_em_async.simulator import EMSimulator, Faults
 from veeam_em_async.simulator.faults import Counters
 
@@ -50,6 +58,97 @@ async def test_a_fleet_of_three_goes_on_without_the_one_that_refuses_the_logon(
         assert sims[1].counters.logons == 0  # refused: one attempt, no session
         assert sims[1].counters.requests["POST /api/sessionMngr/"] == 1  # not a burst
         assert [s.counters.logoffs for s in sims] == [1, 0, 1]  # each live one logged off
+
+
+async def test_an_em_out_at_entry_is_tried_again_and_rejoins_once_it_logs_on(
+    clock: FakeClock,
+) -> None:
+    # A service enters its fleet once and runs for months: an EM whose account was
+    # wrong when it started must come back once it is fixed, and a refused password
+    # must not be tried at every call in between.
+    async with simulators(clock, 2, jobs=3, nas_jobs=0, agent_jobs=0) as sims:
+        managers = {"eu": client(sims[0], clock), "us": client(sims[1], clock, "rotated")}
+        logons = sims[1].counters.requests
+        async with Fleet(managers) as fleet:
+            assert set(fleet.failed) == {"us"}
+            for _ in range(5):  # asked every few seconds, within the pause
+                results = await fleet.each(lambda em: em.jobs.list())
+                assert isinstance(results["us"].error, AuthenticationError)
+                assert results["eu"].ok
+            sims[1].password = "rotated"  # the account is fixed on EM's side
+            results = await fleet.each(lambda em: em.jobs.list())
+            assert not results["us"].ok  # still within the pause: nothing sent
+            assert logons["POST /api/sessionMngr/"] == 1
+            clock.advance(RetryPolicy().logon_retry_interval)
+            results = await fleet.each(lambda em: em.jobs.list())
+            assert results["us"].ok and len(results["us"].value or []) == 3
+            assert logons["POST /api/sessionMngr/"] == 2  # one attempt after the pause
+            assert fleet.failed == {} and list(fleet.live) == ["eu", "us"]
+        assert [s.counters.logoffs for s in sims] == [1, 1]  # the rejoined one too
+
+
+async def test_the_merged_feed_takes_in_an_em_that_was_down_from_its_start(
+    clock: FakeClock,
+) -> None:
+    # "us" is not listening when the fleet logs on; once it is back (after its client's
+    # 30 s pause), its runs of the minute before the feed started are yielded: read
+    # from the feed's start, not from its return (which would leave them out).
+    async with simulators(clock, 1, jobs=2, nas_jobs=0, agent_jobs=0,
+                          job_types=["Backup"]) as sims:  # fmt: skip
+        down = sim_on(clock, jobs=2, nas_jobs=0, agent_jobs=0, job_types=["Backup"],
+                      port=free_port())  # fmt: skip
+        for n, sim in enumerate([sims[0], down]):
+            job = next(iter(sim.state.jobs.values()))
+            sim.state.record_run(job, "Failed", at=clock.now() - 50 - n)
+        managers = {"eu": client(sims[0], clock), "us": client(down, clock)}
+        got: list[tuple[str, str | None]] = []
+        async with Fleet(managers) as fleet:
+            assert isinstance(fleet.failed["us"], TransportError)
+            await down.start()
+
+            async def two() -> None:
+                async for name, session in fleet.feed(since=timedelta(seconds=60),
+                                                      results=("Failed",), interval=5):  # fmt: skip
+                    got.append((name, session.result))
+                    if len(got) == 2:
+                        break
+
+            try:
+                # Real seconds bound only a failure (a feed that never takes "us" in
+                # waits for ever); it passes in milliseconds on the fake clock.
+                await asyncio.wait_for(two(), 60)
+                assert fleet.failed == {}
+            finally:
+                await down.stop()
+    assert sorted(got) == [("eu", "Failed"), ("us", "Failed")]
+    # Tried again at the feed's pace, and by its client no sooner than the pause.
+    assert down.counters.requests["POST /api/sessionMngr/"] == 1
+
+
+async def test_a_feed_waiting_for_an_em_to_come_back_ends_when_the_fleet_closes(
+    clock: FakeClock,
+) -> None:
+    down = sim_on(clock, jobs=1, nas_jobs=0, agent_jobs=0, port=free_port())  # never started
+    fleet = Fleet({"us": client(down, clock)})
+    await fleet.__aenter__()
+    assert set(fleet.failed) == {"us"}
+    got: list[tuple[str, object]] = []
+
+    async def read() -> None:
+        async for item in fleet.feed(interval=5):
+            got.append(item)
+
+    reading = asyncio.ensure_future(read())
+    for _ in range(10_000):  # until its pump has tried again, through the client's pause
+        if clock.now() >= 60:
+            break
+        await asyncio.sleep(0)
+    assert clock.now() >= 60
+    await fleet.close()
+    # A bound for a failure only (a pump retrying a closed client for ever): on the
+    # fake clock the feed ends within a few turns of the loop.
+    await asyncio.wait_for(reading, 60)
+    assert got == [] and isinstance(fleet.failed["us"], TransportError)
 
 
 async def test_max_in_flight_caps_the_requests_of_every_em_together(clock: FakeClock) -> None:

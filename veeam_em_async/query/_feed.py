@@ -34,11 +34,13 @@ from ..transport import Transport
 from ._filters import F, Filter, one_of
 from ._query import Query
 
-__all__ = ["FEED_PAGE_SIZE", "SessionFeed"]
+__all__ = ["FEED_INTERVAL", "FEED_PAGE_SIZE", "SessionFeed"]
 
 log = logging.getLogger("veeam_em_async")
 
 FEED_PAGE_SIZE = 500
+#: Seconds between a feed's rounds, by default.
+FEED_INTERVAL = 60.0
 TRANSIENT = (TransportError, ServerError, ResponseParseError)
 
 
@@ -57,7 +59,7 @@ class SessionFeed:
         *,
         since: datetime | timedelta | None = None,
         results: Collection[str] | None = None,
-        interval: float = 60.0,
+        interval: float = FEED_INTERVAL,
         overlap: timedelta = timedelta(minutes=15),
         kinds: Sequence[str] = ("BackupJobSession", "ReplicaJobSession"),
         max_backoff: float = 900.0,

@@ -27,7 +27,7 @@ from ..models import (
     ReplicaJobSession,
     ReplicaTaskSession,
 )
-from ..query._feed import SessionFeed
+from ..query._feed import FEED_INTERVAL, SessionFeed
 from ..runs import JobRun
 from ..waiting._handles import Task
 from .base import Resource
@@ -106,7 +106,7 @@ class BackupSessionsResource(_SessionsResource[BackupJobSession, BackupTaskSessi
         self,
         since: datetime | timedelta | None = None,
         results: Collection[str] | None = None,
-        interval: float = 60.0,
+        interval: float = FEED_INTERVAL,
         *,
         overlap: timedelta = timedelta(minutes=15),
         replica: bool = True,
