@@ -175,7 +175,7 @@ class JobRun:
             if entry.value is not None:
                 self._session = entry.value
                 self.job_uid = self.job_uid or entry.value.job_uid
-            outcome = entry.outcome
+            outcome = entry.failure()
             if isinstance(outcome, RunFailedError) and self.follow_retries:
                 retry = await self._find_retry(outcome.session, deadline, policy, timeout)
                 if retry is not None:

@@ -90,8 +90,9 @@ class Task:
                 raise TaskTimeoutError(entry.key, timeout or 0.0, entry.value) from None
             finally:
                 self._watcher.unwatch(entry, waiter)
-        if entry.outcome is not None:
-            raise entry.outcome
+        failure = entry.failure()
+        if failure is not None:
+            raise failure
         assert entry.value is not None
         return entry.value
 

@@ -9,6 +9,7 @@ import heapq
 import itertools
 from collections.abc import Callable, Hashable, Mapping
 from contextlib import AbstractContextManager, nullcontext
+from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
 from ..clock import Clock, sleep_or_wake
@@ -78,8 +79,8 @@ class Entry(Generic[K, V]):
     """What the watcher knows of one key; shared by every handle to it."""
 
     __slots__ = (
-        "__weakref__", "due", "errors", "key", "memo", "outcome", "policy", "polls",
-        "settled", "value", "waiters",
+        "__weakref__", "_outcome_tb", "due", "errors", "key", "memo", "outcome", "policy",
+        "polls", "settled", "value", "waiters",
     )  # fmt: skip
 
     def __init__(self, key: K, value: V | None, memo: Any = None) -> None:
@@ -87,6 +88,7 @@ class Entry(Generic[K, V]):
         self.value = value
         self.settled = False  # done (ok or not), or given up on
         self.outcome: BaseException | None = None
+        self._outcome_tb: TracebackType | None = None
         self.waiters: set[asyncio.Future[None]] = set()
         self.due = 0.0
         self.polls = 0
@@ -96,6 +98,20 @@ class Entry(Generic[K, V]):
         #: for its next reading; the watcher never reads it, and it lives as long
         #: as the entry (as long as a handle holds it), not in a map of the source's.
         self.memo = memo
+
+    def settle(self, error: BaseException | None) -> None:
+        """Done, ok (``None``) or with ``error``, kept for every wait to raise."""
+        self.settled = True
+        self.outcome = error
+        self._outcome_tb = None if error is None else error.__traceback__
+
+    def failure(self) -> BaseException | None:
+        """The error it ended with, ready to raise again: with the traceback it had
+        when it was kept, since raising one object again adds the raiser's frames to
+        its traceback (every await of a failed task grew it)."""
+        if self.outcome is None:
+            return None
+        return self.outcome.with_traceback(self._outcome_tb)
 
 
 class Deadlines:

@@ -183,8 +183,7 @@ class Watcher(Generic[K, V]):
 
     def _settle(self, entry: Entry[K, V], error: BaseException | None) -> None:
         self.outcomes["ok" if error is None else type(error).__name__] += 1
-        entry.settled = True
-        entry.outcome = error
+        entry.settle(error)
         if self._pending.get(entry.key) is entry:
             del self._pending[entry.key]
         for waiter in entry.waiters:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+import traceback
 from collections.abc import AsyncIterator
 from typing import Any
 from xml.etree.ElementTree import canonicalize
@@ -121,6 +122,24 @@ async def test_failed_task_raises_task_failed_error(
     with pytest.raises(TaskFailedError):  # a second await gives the same answer, no request
         await task.wait()
     assert len(requests_to(mock, "GET", f"{API}/tasks/task-1")) == 1
+
+
+async def test_a_failed_task_awaited_again_raises_its_error_without_growing_it(
+    em: EnterpriseManager, mock: aioresponses
+) -> None:
+    # Every await of an ended task raises the error its entry keeps: raising one
+    # exception object again appends the awaiting frames to its traceback each time.
+    mock.post(START_URL, status=202, body=fixture_bytes("task_running.xml"))
+    mock.get(f"{API}/tasks/task-1", body=task_xml("task-1", "Finished", success=False))
+    task = await em.jobs.start(BACKUP_JOB_ID)
+    depths, errors = [], set()
+    for _ in range(20):
+        with pytest.raises(TaskFailedError) as caught:
+            await task
+        errors.add(id(caught.value))
+        depths.append(len(traceback.extract_tb(caught.value.__traceback__)))
+    assert len(errors) == 1  # the one error, as before
+    assert len(set(depths)) == 1  # twenty awaits from one place: one depth
 
 
 async def test_operation_finished_is_not_finished(
