@@ -77,8 +77,9 @@ async def wait(
         await waiter
     finally:
         watcher.unwatch(entry, waiter)
-    if entry.outcome is not None:
-        raise entry.outcome
+    failure = entry.failure()  # as the handles raise it
+    if failure is not None:
+        raise failure
     return watcher.clock.now()
 
 
